@@ -1,0 +1,1 @@
+"""RetainOps: client retention operations for agencies."""

@@ -1,0 +1,535 @@
+"""API for clients, their team, contacts, tools and contracts, and the catalogues.
+
+Thin: each endpoint resolves what it names (scoped to the caller), then calls
+the same service as the pages.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import Field
+
+from retainops.clients import queries, services
+from retainops.clients.choices import ClientStatus
+from retainops.clients.models import (
+    Client,
+    ClientTool,
+    Contact,
+    Contract,
+    ContractLine,
+    ServiceLine,
+    Tool,
+)
+from retainops.core.errors import invalid
+from retainops.core.models import BusinessUnit, Role, User
+
+router = Router(tags=["clients"])
+
+
+# Schemas --------------------------------------------------------------------------------
+
+
+class Badge(Schema):
+    value: str
+    label: str
+    colour: str
+
+
+class TeamMemberOut(Schema):
+    role: str
+    username: str
+    name: str
+
+
+class ClientSummaryOut(Schema):
+    id: int
+    name: str
+    business_unit: str = Field(alias="business_unit.code")
+    status: Badge = Field(alias="status_badge")
+    external_id: str
+    mrr: Decimal
+    updated_at: datetime
+
+
+class ClientOut(ClientSummaryOut):
+    website: str
+    industry: str
+    notes: str
+    sold_on: date | None
+    created_at: datetime
+    team: list[TeamMemberOut]
+
+    @staticmethod
+    def resolve_team(obj: Client) -> list[dict[str, str]]:
+        return [
+            {"role": m.role.code, "username": m.user.username, "name": str(m.user)}
+            for m in obj.team.select_related("role", "user")
+        ]
+
+
+class ClientIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    business_unit: str = Field(description="Code of the business unit")
+    external_id: str = ""
+    website: str = ""
+    industry: str = ""
+    notes: str = ""
+    sold_on: date | None = None
+
+
+class ClientPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    business_unit: str | None = None
+    external_id: str | None = None
+    website: str | None = None
+    industry: str | None = None
+    notes: str | None = None
+    sold_on: date | None = None
+
+
+class ClientQuery(Schema):
+    search: str = ""
+    business_unit: str = ""
+    status: ClientStatus | None = None
+    owner: str = Field("", description="Username of a person on the client's team")
+    service: str = Field("", description="Code of a service on an active contract")
+    sort: str = Field("name", pattern="^-?(name|status|mrr|updated)$")
+
+
+class TransitionIn(Schema):
+    transition: str
+
+
+class ContactIn(Schema):
+    name: str = Field(min_length=1, max_length=160)
+    email: str
+    phone: str = ""
+    title: str = ""
+    is_primary: bool = False
+
+
+class ContactPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=160)
+    email: str | None = None
+    phone: str | None = None
+    title: str | None = None
+    is_primary: bool | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    client: int = Field(alias="client_id")
+    name: str
+    email: str
+    phone: str
+    title: str
+    is_primary: bool
+
+
+class TeamAssignIn(Schema):
+    username: str | None = Field(None, description="null removes whoever holds the role")
+
+
+class ToolOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    platform_exit_only: bool
+    is_active: bool
+
+
+class ToolIn(Schema):
+    code: str
+    name: str
+    kind: str = "tool"
+    platform_exit_only: bool = False
+    is_active: bool = True
+
+
+class ClientToolIn(Schema):
+    tool: str = Field(description="Code of the tool or board")
+    reference: str = ""
+
+
+class ClientToolOut(Schema):
+    id: int
+    tool: str = Field(alias="tool.code")
+    name: str = Field(alias="tool.name")
+    reference: str
+
+
+class ServiceOut(Schema):
+    id: int
+    code: str
+    name: str
+    description: str
+    is_active: bool
+
+
+class ServiceIn(Schema):
+    code: str
+    name: str
+    description: str = ""
+    is_active: bool = True
+
+
+class ServicePatch(Schema):
+    name: str | None = None
+    description: str | None = None
+    is_active: bool | None = None
+
+
+class LineIn(Schema):
+    service: str = Field(description="Code of the service line")
+    monthly_budget: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+
+
+class LineOut(Schema):
+    id: int
+    service: str = Field(alias="service.code")
+    monthly_budget: Decimal
+
+
+class BudgetIn(Schema):
+    monthly_budget: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+
+
+class ContractIn(Schema):
+    client: int
+    reference: str = Field(min_length=1, max_length=80)
+    currency: str = "USD"
+    start_date: date
+    term_months: int = Field(ge=1, le=120)
+    renewal_date: date | None = None
+    notes: str = ""
+    activate: bool = True
+    lines: list[LineIn] = Field(default_factory=list)
+
+
+class ContractPatch(Schema):
+    reference: str | None = Field(None, min_length=1, max_length=80)
+    currency: str | None = None
+    start_date: date | None = None
+    term_months: int | None = Field(None, ge=1, le=120)
+    renewal_date: date | None = None
+    notes: str | None = None
+
+
+class ContractOut(Schema):
+    id: int
+    client: int = Field(alias="client_id")
+    reference: str
+    currency: str
+    start_date: date
+    term_months: int
+    renewal_date: date | None
+    status: Badge = Field(alias="status_badge")
+    notes: str
+    lines: list[LineOut]
+    monthly_total: Decimal
+
+    @staticmethod
+    def resolve_lines(obj: Contract) -> list[ContractLine]:
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_monthly_total(obj: Contract) -> Decimal:
+        return obj.monthly_total()
+
+
+class ChangeOut(Schema):
+    field: str
+    old: Any = None
+    new: Any = None
+
+
+class HistoryOut(Schema):
+    what: str
+    object: str
+    kind: str
+    when: datetime
+    who: str | None
+    reason: str
+    changes: list[ChangeOut]
+
+    @staticmethod
+    def resolve_who(obj: dict) -> str | None:
+        return obj["who"].username if obj["who"] else None
+
+
+# Lookups ---------------------------------------------------------------------------------
+
+
+def _client(request: HttpRequest, client_id: int) -> Client:
+    return get_object_or_404(queries.with_mrr(queries.visible_clients(request.user)), pk=client_id)
+
+
+def _by_code(model: Any, code: str, field: str) -> Any:
+    found = model.objects.filter(code=code).first()
+    if found is None:
+        raise invalid(field, f"No {model._meta.verbose_name} has the code {code!r}.")
+    return found
+
+
+def _client_data(payload: Schema) -> dict[str, Any]:
+    data = payload.dict(exclude_unset=True)
+    if "business_unit" in data:
+        data["business_unit"] = _by_code(BusinessUnit, data["business_unit"], "business_unit")
+    return data
+
+
+# Clients --------------------------------------------------------------------------------
+
+
+@router.get("/clients", response=list[ClientSummaryOut])
+@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+def list_clients(request: HttpRequest, filters: Query[ClientQuery]) -> Any:
+    unit = BusinessUnit.objects.filter(code=filters.business_unit).first()
+    owner = User.objects.filter(username=filters.owner).first()
+    service = ServiceLine.objects.filter(code=filters.service).first()
+    for value, found, name in (
+        (filters.business_unit, unit, "business_unit"),
+        (filters.owner, owner, "owner"),
+        (filters.service, service, "service"),
+    ):
+        if value and found is None:
+            raise invalid(name, f"Nothing matches {value!r}.")
+    return queries.filter_clients(
+        request.user,
+        queries.ClientFilters(
+            search=filters.search,
+            business_unit=unit.pk if unit else None,
+            status=filters.status or "",
+            owner=owner.pk if owner else None,
+            service=service.pk if service else None,
+            sort=filters.sort,
+        ),
+    )
+
+
+@router.post("/clients", response={201: ClientOut})
+def create_client(request: HttpRequest, payload: ClientIn) -> Any:
+    client = services.create_client(by=request.user, data=_client_data(payload))
+    return 201, _client(request, client.pk)
+
+
+@router.get("/clients/{client_id}", response=ClientOut)
+def get_client(request: HttpRequest, client_id: int) -> Any:
+    return _client(request, client_id)
+
+
+@router.patch("/clients/{client_id}", response=ClientOut)
+def update_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> Any:
+    client = _client(request, client_id)
+    services.update_client(client=client, by=request.user, changes=_client_data(payload))
+    return _client(request, client_id)
+
+
+@router.delete("/clients/{client_id}", response={204: None})
+def delete_client(request: HttpRequest, client_id: int) -> Any:
+    services.delete_client(client=_client(request, client_id), by=request.user)
+    return 204, None
+
+
+@router.post("/clients/{client_id}/transitions", response=ClientOut)
+def transition_client(request: HttpRequest, client_id: int, payload: TransitionIn) -> Any:
+    client = _client(request, client_id)
+    services.change_client_status(client=client, by=request.user, transition_name=payload.transition)
+    return _client(request, client_id)
+
+
+@router.get("/clients/{client_id}/history", response=list[HistoryOut])
+def client_history(request: HttpRequest, client_id: int) -> Any:
+    return queries.client_history(_client(request, client_id))
+
+
+@router.put("/clients/{client_id}/team/{role_code}", response=ClientOut)
+def assign_team_member(
+    request: HttpRequest, client_id: int, role_code: str, payload: TeamAssignIn
+) -> Any:
+    client = _client(request, client_id)
+    role = _by_code(Role, role_code, "role")
+    user = None
+    if payload.username:
+        user = User.objects.filter(username=payload.username).first()
+        if user is None:
+            raise invalid("username", f"No user is called {payload.username!r}.")
+    services.assign_team_member(client=client, by=request.user, role=role, user=user)
+    return _client(request, client_id)
+
+
+# Contacts -------------------------------------------------------------------------------
+
+
+@router.get("/clients/{client_id}/contacts", response=list[ContactOut])
+def list_contacts(request: HttpRequest, client_id: int) -> Any:
+    return _client(request, client_id).contacts.all()
+
+
+@router.post("/clients/{client_id}/contacts", response={201: ContactOut})
+def add_contact(request: HttpRequest, client_id: int, payload: ContactIn) -> Any:
+    client = _client(request, client_id)
+    return 201, services.add_contact(client=client, by=request.user, data=payload.dict())
+
+
+def _contact(request: HttpRequest, contact_id: int) -> Contact:
+    visible = queries.visible_clients(request.user)
+    return get_object_or_404(Contact.objects.filter(client__in=visible), pk=contact_id)
+
+
+@router.patch("/contacts/{contact_id}", response=ContactOut)
+def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) -> Any:
+    contact = _contact(request, contact_id)
+    changes = payload.dict(exclude_unset=True)
+    return services.update_contact(contact=contact, by=request.user, changes=changes)
+
+
+@router.delete("/contacts/{contact_id}", response={204: None})
+def remove_contact(request: HttpRequest, contact_id: int) -> Any:
+    services.remove_contact(contact=_contact(request, contact_id), by=request.user)
+    return 204, None
+
+
+# Tools a client is set up in --------------------------------------------------------------
+
+
+@router.get("/clients/{client_id}/tools", response=list[ClientToolOut])
+def list_client_tools(request: HttpRequest, client_id: int) -> Any:
+    return _client(request, client_id).tools.select_related("tool")
+
+
+@router.post("/clients/{client_id}/tools", response={201: ClientToolOut})
+def add_client_tool(request: HttpRequest, client_id: int, payload: ClientToolIn) -> Any:
+    client = _client(request, client_id)
+    tool = _by_code(Tool, payload.tool, "tool")
+    entry = services.add_client_tool(
+        client=client, by=request.user, tool=tool, reference=payload.reference
+    )
+    return 201, entry
+
+
+@router.delete("/client-tools/{entry_id}", response={204: None})
+def remove_client_tool(request: HttpRequest, entry_id: int) -> Any:
+    visible = queries.visible_clients(request.user)
+    entry = get_object_or_404(ClientTool.objects.filter(client__in=visible), pk=entry_id)
+    services.remove_client_tool(entry=entry, by=request.user)
+    return 204, None
+
+
+# Contracts ------------------------------------------------------------------------------
+
+
+def _contract(request: HttpRequest, contract_id: int) -> Contract:
+    visible = queries.visible_clients(request.user)
+    contracts = Contract.objects.filter(client__in=visible).prefetch_related("lines__service")
+    return get_object_or_404(contracts, pk=contract_id)
+
+
+@router.get("/contracts", response=list[ContractOut])
+@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+def list_contracts(request: HttpRequest, client: int | None = None, status: str = "") -> Any:
+    visible = queries.visible_clients(request.user)
+    contracts = Contract.objects.filter(client__in=visible).prefetch_related("lines__service")
+    if client is not None:
+        contracts = contracts.filter(client_id=client)
+    if status:
+        contracts = contracts.filter(status=status)
+    return contracts.order_by("-start_date", "id")
+
+
+@router.post("/contracts", response={201: ContractOut})
+def create_contract(request: HttpRequest, payload: ContractIn) -> Any:
+    client = _client(request, payload.client)
+    lines = [
+        {
+            "service": _by_code(ServiceLine, line.service, f"lines[{index}].service"),
+            "monthly_budget": line.monthly_budget,
+        }
+        for index, line in enumerate(payload.lines)
+    ]
+    data = payload.dict(exclude={"client", "lines", "activate"})
+    contract = services.create_contract(
+        client=client, by=request.user, data=data, lines=lines, activate=payload.activate
+    )
+    return 201, _contract(request, contract.pk)
+
+
+@router.get("/contracts/{contract_id}", response=ContractOut)
+def get_contract(request: HttpRequest, contract_id: int) -> Any:
+    return _contract(request, contract_id)
+
+
+@router.patch("/contracts/{contract_id}", response=ContractOut)
+def update_contract(request: HttpRequest, contract_id: int, payload: ContractPatch) -> Any:
+    contract = _contract(request, contract_id)
+    services.update_contract(
+        contract=contract, by=request.user, changes=payload.dict(exclude_unset=True)
+    )
+    return _contract(request, contract_id)
+
+
+@router.post("/contracts/{contract_id}/transitions", response=ContractOut)
+def transition_contract(request: HttpRequest, contract_id: int, payload: TransitionIn) -> Any:
+    contract = _contract(request, contract_id)
+    services.change_contract_status(
+        contract=contract, by=request.user, transition_name=payload.transition
+    )
+    return _contract(request, contract_id)
+
+
+@router.put("/contracts/{contract_id}/lines/{service_code}", response=ContractOut)
+def set_contract_line(
+    request: HttpRequest, contract_id: int, service_code: str, payload: BudgetIn
+) -> Any:
+    contract = _contract(request, contract_id)
+    service = _by_code(ServiceLine, service_code, "service")
+    services.set_contract_line(
+        contract=contract, by=request.user, service=service, monthly_budget=payload.monthly_budget
+    )
+    return _contract(request, contract_id)
+
+
+@router.delete("/contracts/{contract_id}/lines/{service_code}", response=ContractOut)
+def remove_contract_line(request: HttpRequest, contract_id: int, service_code: str) -> Any:
+    contract = _contract(request, contract_id)
+    line = get_object_or_404(contract.lines, service__code=service_code)
+    services.remove_contract_line(line=line, by=request.user)
+    return _contract(request, contract_id)
+
+
+# Catalogues -----------------------------------------------------------------------------
+
+
+@router.get("/services", response=list[ServiceOut], tags=["catalogue"])
+def list_services(request: HttpRequest, include_inactive: bool = False) -> Any:
+    found = ServiceLine.objects.all()
+    return found if include_inactive else found.filter(is_active=True)
+
+
+@router.post("/services", response={201: ServiceOut}, tags=["catalogue"])
+def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
+    return 201, services.save_service_line(by=request.user, service=None, data=payload.dict())
+
+
+@router.patch("/services/{service_id}", response=ServiceOut, tags=["catalogue"])
+def update_service(request: HttpRequest, service_id: int, payload: ServicePatch) -> Any:
+    service = get_object_or_404(ServiceLine, pk=service_id)
+    return services.save_service_line(
+        by=request.user, service=service, data=payload.dict(exclude_unset=True)
+    )
+
+
+@router.get("/tools", response=list[ToolOut], tags=["catalogue"])
+def list_tools(request: HttpRequest) -> Any:
+    return Tool.objects.all()
+
+
+@router.post("/tools", response={201: ToolOut}, tags=["catalogue"])
+def create_tool(request: HttpRequest, payload: ToolIn) -> Any:
+    return 201, services.save_tool(by=request.user, tool=None, data=payload.dict())

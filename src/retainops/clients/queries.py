@@ -1,0 +1,164 @@
+"""Reads of the client record, always scoped to what the person may see."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from retainops.clients.choices import ClientStatus, ContractStatus
+from retainops.clients.models import (
+    Client,
+    ClientTeamMember,
+    ClientTool,
+    Contact,
+    Contract,
+    ContractLine,
+)
+from retainops.core.access import sees_all_units
+
+SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "status": ("status", "name", "id"),
+    "-status": ("-status", "name", "id"),
+    "mrr": ("mrr", "name", "id"),
+    "-mrr": ("-mrr", "name", "id"),
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "-id"),
+}
+
+
+def visible_clients(user: Any) -> QuerySet[Client]:
+    """Clients of the user's business units; all for those who see every unit."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Client.objects.none()
+    if sees_all_units(user):
+        return Client.objects.all()
+    return Client.objects.filter(business_unit_id__in=user.unit_ids())
+
+
+def with_mrr(clients: QuerySet[Client]) -> QuerySet[Client]:
+    """Annotate monthly recurring revenue: the budgets of lines on active contracts."""
+    line_total = (
+        ContractLine.objects.filter(
+            contract__client=OuterRef("pk"), contract__status=ContractStatus.ACTIVE
+        )
+        .values("contract__client")
+        .annotate(total=Sum("monthly_budget"))
+        .values("total")
+    )
+    zero = Value(0, output_field=DecimalField(max_digits=14, decimal_places=2))
+    return clients.annotate(
+        mrr=Coalesce(Subquery(line_total, output_field=DecimalField()), zero)
+    )
+
+
+@dataclass(frozen=True)
+class ClientFilters:
+    """What a person asked of the client list; every field optional."""
+
+    search: str = ""
+    business_unit: int | None = None
+    status: str = ""
+    owner: int | None = None
+    service: int | None = None
+    sort: str = "name"
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.search or self.business_unit or self.status or self.owner or self.service)
+
+
+def filter_clients(user: Any, filters: ClientFilters) -> QuerySet[Client]:
+    clients = visible_clients(user)
+    if filters.search:
+        term = filters.search.strip()
+        clients = clients.filter(name__icontains=term) | clients.filter(external_id__iexact=term)
+    if filters.business_unit:
+        clients = clients.filter(business_unit_id=filters.business_unit)
+    if filters.status:
+        clients = clients.filter(status=filters.status)
+    if filters.owner:
+        owned = ClientTeamMember.objects.filter(client=OuterRef("pk"), user_id=filters.owner)
+        clients = clients.filter(Exists(owned))
+    if filters.service:
+        sells = ContractLine.objects.filter(
+            contract__client=OuterRef("pk"),
+            contract__status=ContractStatus.ACTIVE,
+            service_id=filters.service,
+        )
+        clients = clients.filter(Exists(sells))
+    clients = with_mrr(clients).select_related("business_unit")
+    return clients.order_by(*SORTS.get(filters.sort, SORTS["name"]))
+
+
+def status_counts(user: Any) -> dict[str, int]:
+    counts = dict.fromkeys(ClientStatus.values, 0)
+    for row in visible_clients(user).values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+_KINDS = {"+": "created", "~": "changed", "-": "removed"}
+
+
+def _history_entries(
+    label: str, records: list[Any], describe: Callable[[Any], str]
+) -> list[dict[str, Any]]:
+    """Entries for one model's history rows, each diffed against the row before it
+    for the same object (in memory, so a long history costs one query)."""
+    entries = []
+    previous_by_object: dict[int, Any] = {}
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        previous = previous_by_object.get(record.id)
+        changes = []
+        if previous is not None and record.history_type == "~":
+            delta = record.diff_against(previous)
+            changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
+        previous_by_object[record.id] = record
+        entries.append(
+            {
+                "what": label,
+                "object": describe(record),
+                "kind": _KINDS[record.history_type],
+                "when": record.history_date,
+                "who": record.history_user,
+                "reason": record.history_change_reason or "",
+                "changes": changes,
+            }
+        )
+    return entries
+
+
+def client_history(client: Client, limit: int = 200) -> list[dict[str, Any]]:
+    """Every recorded change of the client and its parts, newest first: who, when, what."""
+    # Contracts since deleted still have history rows naming the client.
+    contract_ids = set(
+        Contract.history.filter(client_id=client.pk).values_list("id", flat=True)
+    )
+    sources: list[tuple[str, QuerySet[Any], tuple[str, ...], Callable[[Any], str]]] = [
+        ("Client", Client.history.filter(id=client.pk), (), lambda r: r.name),
+        ("Contact", Contact.history.filter(client_id=client.pk), (), lambda r: r.name),
+        (
+            "Team",
+            ClientTeamMember.history.filter(client_id=client.pk),
+            ("role", "user"),
+            lambda r: f"{r.role}: {r.user}",
+        ),
+        ("Tool", ClientTool.history.filter(client_id=client.pk), ("tool",), lambda r: str(r.tool)),
+        ("Contract", Contract.history.filter(client_id=client.pk), (), lambda r: r.reference),
+        (
+            "Contract line",
+            ContractLine.history.filter(contract_id__in=contract_ids),
+            ("service", "contract"),
+            lambda r: f"{r.contract.reference} / {r.service}",
+        ),
+    ]
+    entries: list[dict[str, Any]] = []
+    for label, records, related, describe in sources:
+        rows = list(records.select_related("history_user", *related))
+        entries.extend(_history_entries(label, rows, describe))
+    entries.sort(key=lambda entry: entry["when"], reverse=True)
+    return entries[:limit]

@@ -1,0 +1,300 @@
+"""Operations that change the client record.
+
+Each function is keyword-only, runs in one transaction, checks permission
+inside, validates fully before writing, and leaves an audit row (the history
+records carry the person who acted).
+"""
+
+import calendar
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django_fsm import TransitionNotAllowed, can_proceed
+
+from retainops.clients.models import (
+    CLIENT_TRANSITIONS,
+    CONTRACT_TRANSITIONS,
+    Client,
+    ClientTeamMember,
+    ClientTool,
+    Contact,
+    Contract,
+    ContractLine,
+    ServiceLine,
+    Tool,
+)
+from retainops.core.access import require_capability, require_unit_access
+from retainops.core.capabilities import Capability
+from retainops.core.errors import invalid
+from retainops.core.models import BusinessUnit, Role, User
+
+CLIENT_FIELDS = ("name", "business_unit", "external_id", "website", "industry", "notes", "sold_on")
+CONTACT_FIELDS = ("name", "email", "phone", "title", "is_primary")
+CONTRACT_FIELDS = ("reference", "currency", "start_date", "term_months", "renewal_date", "notes")
+
+
+def _save_audited(instance: Any, by: Any, reason: str = "") -> None:
+    """Validate and save, with the acting person on the history row."""
+    instance.full_clean()
+    instance._history_user = by
+    if reason:
+        instance._change_reason = reason
+    instance.save()
+
+
+def _apply(instance: Any, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be set here."] for name in unknown})
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+def _check_client_editor(client: Client, by: Any) -> None:
+    require_capability(by, Capability.EDIT_CLIENT)
+    require_unit_access(by, client.business_unit_id)
+
+
+@transaction.atomic
+def create_client(*, by: Any, data: dict[str, Any]) -> Client:
+    require_capability(by, Capability.CREATE_CLIENT)
+    unit = data.get("business_unit")
+    if not isinstance(unit, BusinessUnit):
+        raise invalid("business_unit", "Choose a business unit.")
+    require_unit_access(by, unit.pk)
+    client = Client()
+    _apply(client, data, CLIENT_FIELDS)
+    _save_audited(client, by, "created")
+    return client
+
+
+@transaction.atomic
+def update_client(*, client: Client, by: Any, changes: dict[str, Any]) -> Client:
+    _check_client_editor(client, by)
+    new_unit = changes.get("business_unit")
+    if new_unit is not None and new_unit.pk != client.business_unit_id:
+        require_unit_access(by, new_unit.pk)
+    _apply(client, changes, CLIENT_FIELDS)
+    _save_audited(client, by)
+    return client
+
+
+@transaction.atomic
+def delete_client(*, client: Client, by: Any) -> None:
+    """Remove a client entered by mistake; its history rows stay."""
+    require_capability(by, Capability.DELETE_CLIENT)
+    require_unit_access(by, client.business_unit_id)
+    client._history_user = by  # type: ignore[attr-defined]
+    client.delete()
+
+
+@transaction.atomic
+def change_client_status(*, client: Client, by: Any, transition_name: str) -> Client:
+    """Move the client along its life cycle (e.g. 'pause', 'give_notice')."""
+    require_capability(by, Capability.CHANGE_CLIENT_STATUS)
+    require_unit_access(by, client.business_unit_id)
+    if transition_name not in CLIENT_TRANSITIONS:
+        raise invalid("transition", f"Unknown transition {transition_name!r}.")
+    method = getattr(client, transition_name)
+    if not can_proceed(method):
+        raise invalid(
+            "transition",
+            f"A client that is {client.get_status_display().lower()} cannot "
+            f"{CLIENT_TRANSITIONS[transition_name].lower()}.",
+        )
+    try:
+        method()
+    except TransitionNotAllowed as error:
+        raise invalid("transition", str(error)) from None
+    _save_audited(client, by, f"status: {transition_name}")
+    return client
+
+
+@transaction.atomic
+def assign_team_member(*, client: Client, by: Any, role: Role, user: User | None) -> None:
+    """Put a person in a role on the client's team (None removes whoever holds it)."""
+    _check_client_editor(client, by)
+    current = ClientTeamMember.objects.filter(client=client, role=role).first()
+    if user is None:
+        if current is not None:
+            current._history_user = by  # type: ignore[attr-defined]
+            current.delete()
+        return
+    if not user.is_active:
+        raise invalid("user", f"{user.username} is not an active user.")
+    if role.code not in user.role_codes():
+        raise invalid("user", f"{user.username} does not have the role {role.label}.")
+    if client.business_unit_id not in user.unit_ids() and not user.is_superuser:
+        raise invalid("user", f"{user.username} does not work in {client.business_unit}.")
+    member = current or ClientTeamMember(client=client, role=role)
+    member.user = user
+    _save_audited(member, by)
+
+
+@transaction.atomic
+def add_contact(*, client: Client, by: Any, data: dict[str, Any]) -> Contact:
+    _check_client_editor(client, by)
+    contact = Contact(client=client)
+    _apply(contact, data, CONTACT_FIELDS)
+    _save_audited(contact, by)
+    return contact
+
+
+@transaction.atomic
+def update_contact(*, contact: Contact, by: Any, changes: dict[str, Any]) -> Contact:
+    _check_client_editor(contact.client, by)
+    _apply(contact, changes, CONTACT_FIELDS)
+    _save_audited(contact, by)
+    return contact
+
+
+@transaction.atomic
+def remove_contact(*, contact: Contact, by: Any) -> None:
+    _check_client_editor(contact.client, by)
+    contact._history_user = by  # type: ignore[attr-defined]
+    contact.delete()
+
+
+@transaction.atomic
+def add_client_tool(*, client: Client, by: Any, tool: Tool, reference: str = "") -> ClientTool:
+    _check_client_editor(client, by)
+    if ClientTool.objects.filter(client=client, tool=tool).exists():
+        raise invalid("tool", f"The client is already set up in {tool}.")
+    entry = ClientTool(client=client, tool=tool, reference=reference)
+    _save_audited(entry, by)
+    return entry
+
+
+@transaction.atomic
+def remove_client_tool(*, entry: ClientTool, by: Any) -> None:
+    _check_client_editor(entry.client, by)
+    entry._history_user = by  # type: ignore[attr-defined]
+    entry.delete()
+
+
+def _check_contract_editor(client: Client, by: Any) -> None:
+    require_capability(by, Capability.EDIT_CONTRACT)
+    require_unit_access(by, client.business_unit_id)
+
+
+def _validate_line_items(lines: list[dict[str, Any]]) -> None:
+    seen: set[int] = set()
+    for index, line in enumerate(lines):
+        service = line.get("service")
+        budget = line.get("monthly_budget")
+        if not isinstance(service, ServiceLine):
+            raise invalid(f"lines[{index}].service", "Choose a service from the catalogue.")
+        if not service.is_active:
+            raise invalid(f"lines[{index}].service", f"{service} is no longer offered.")
+        if service.pk in seen:
+            raise invalid(f"lines[{index}].service", f"{service} appears twice.")
+        seen.add(service.pk)
+        if not isinstance(budget, Decimal) or budget < 0:
+            raise invalid(f"lines[{index}].monthly_budget", "Give a budget of zero or more.")
+
+
+@transaction.atomic
+def create_contract(
+    *, client: Client, by: Any, data: dict[str, Any], lines: list[dict[str, Any]], activate: bool
+) -> Contract:
+    """A contract with its service lines; activate=True makes it count toward MRR."""
+    _check_contract_editor(client, by)
+    _validate_line_items(lines)
+    contract = Contract(client=client)
+    _apply(contract, data, CONTRACT_FIELDS)
+    if activate:
+        contract.activate()
+    _save_audited(contract, by, "created")
+    for line in lines:
+        _save_audited(
+            ContractLine(
+                contract=contract, service=line["service"], monthly_budget=line["monthly_budget"]
+            ),
+            by,
+        )
+    return contract
+
+
+@transaction.atomic
+def update_contract(*, contract: Contract, by: Any, changes: dict[str, Any]) -> Contract:
+    _check_contract_editor(contract.client, by)
+    _apply(contract, changes, CONTRACT_FIELDS)
+    _save_audited(contract, by)
+    return contract
+
+
+@transaction.atomic
+def set_contract_line(
+    *, contract: Contract, by: Any, service: ServiceLine, monthly_budget: Decimal
+) -> ContractLine:
+    """Add a service to a contract or change its budget."""
+    _check_contract_editor(contract.client, by)
+    line = ContractLine.objects.filter(contract=contract, service=service).first()
+    if line is None:
+        _validate_line_items([{"service": service, "monthly_budget": monthly_budget}])
+        line = ContractLine(contract=contract, service=service)
+    line.monthly_budget = monthly_budget
+    _save_audited(line, by, "budget change")
+    return line
+
+
+@transaction.atomic
+def remove_contract_line(*, line: ContractLine, by: Any) -> None:
+    _check_contract_editor(line.contract.client, by)
+    line._history_user = by  # type: ignore[attr-defined]
+    line.delete()
+
+
+@transaction.atomic
+def change_contract_status(*, contract: Contract, by: Any, transition_name: str) -> Contract:
+    _check_contract_editor(contract.client, by)
+    if transition_name not in CONTRACT_TRANSITIONS:
+        raise invalid("transition", f"Unknown transition {transition_name!r}.")
+    method = getattr(contract, transition_name)
+    if not can_proceed(method):
+        raise invalid(
+            "transition",
+            f"A contract that is {contract.get_status_display().lower()} cannot "
+            f"{CONTRACT_TRANSITIONS[transition_name].lower()}.",
+        )
+    method()
+    _save_audited(contract, by, f"status: {transition_name}")
+    return contract
+
+
+def renewal_date_for(start: date, term_months: int) -> date:
+    """The day a term of whole months starting on `start` comes up for renewal."""
+    month_index = start.month - 1 + term_months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+# Catalogue and tools -----------------------------------------------------------------
+
+
+@transaction.atomic
+def save_service_line(*, by: Any, service: ServiceLine | None, data: dict[str, Any]) -> ServiceLine:
+    require_capability(by, Capability.MANAGE_CATALOGUE)
+    service = service or ServiceLine()
+    _apply(service, data, ("code", "name", "description", "is_active"))
+    _save_audited(service, by)
+    return service
+
+
+@transaction.atomic
+def save_tool(*, by: Any, tool: Tool | None, data: dict[str, Any]) -> Tool:
+    require_capability(by, Capability.MANAGE_CATALOGUE)
+    tool = tool or Tool()
+    _apply(tool, data, ("code", "name", "kind", "platform_exit_only", "is_active"))
+    _save_audited(tool, by)
+    return tool
+
+
+def ensure_can_view(client: Client, user: Any) -> None:
+    try:
+        require_unit_access(user, client.business_unit_id)
+    except PermissionDenied:
+        raise Client.DoesNotExist from None

@@ -1,0 +1,160 @@
+"""API for tokens, users and their roles, roles, business units and teams."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import Field
+
+from retainops.core import services
+from retainops.core.access import require_capability
+from retainops.core.capabilities import Capability
+from retainops.core.models import BusinessUnit, Role, Team, User
+
+router = Router(tags=["people"])
+
+
+class TokenIn(Schema):
+    username: str = Field(min_length=1)
+    password: str = Field(min_length=1)
+
+
+class TokenOut(Schema):
+    token: str
+
+
+@router.post("/auth/token", auth=None, response=TokenOut, tags=["auth"])
+def obtain_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
+    return {"token": services.issue_api_token(username=payload.username, password=payload.password)}
+
+
+class UnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    is_active: bool
+
+
+class UnitIn(Schema):
+    code: str
+    name: str
+    is_active: bool = True
+
+
+class RoleOut(Schema):
+    id: int
+    code: str
+    label: str
+    description: str
+    capabilities: list[str]
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    is_active: bool
+    roles: list[str]
+    business_units: list[str]
+
+    @staticmethod
+    def resolve_roles(obj: User) -> list[str]:
+        return sorted(r.code for r in obj.roles.all())
+
+    @staticmethod
+    def resolve_business_units(obj: User) -> list[str]:
+        return sorted(u.code for u in obj.business_units.all())
+
+
+class UserAccessIn(Schema):
+    roles: list[str] | None = None
+    business_units: list[str] | None = None
+
+
+def _roles_by_code(codes: list[str]) -> list[Role]:
+    from retainops.core.errors import invalid
+
+    found = {r.code: r for r in Role.objects.filter(code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise invalid("roles", f"Unknown roles: {', '.join(missing)}.")
+    return [found[c] for c in codes]
+
+
+def _units_by_code(codes: list[str]) -> list[BusinessUnit]:
+    from retainops.core.errors import invalid
+
+    found = {u.code: u for u in BusinessUnit.objects.filter(code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise invalid("business_units", f"Unknown business units: {', '.join(missing)}.")
+    return [found[c] for c in codes]
+
+
+@router.get("/me", response=UserOut)
+def me(request: HttpRequest) -> Any:
+    return request.user
+
+
+@router.get("/users", response=list[UserOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_users(request: HttpRequest, search: str = "", role: str = "") -> Any:
+    require_capability(request.user, Capability.MANAGE_USERS)
+    users = User.objects.prefetch_related("roles", "business_units").order_by("username")
+    if search:
+        users = users.filter(username__icontains=search)
+    if role:
+        users = users.filter(roles__code=role)
+    return users
+
+
+@router.get("/users/{user_id}", response=UserOut)
+def get_user(request: HttpRequest, user_id: int) -> Any:
+    require_capability(request.user, Capability.MANAGE_USERS)
+    return get_object_or_404(User, pk=user_id)
+
+
+@router.put("/users/{user_id}/access", response=UserOut)
+def set_user_access(request: HttpRequest, user_id: int, payload: UserAccessIn) -> Any:
+    require_capability(request.user, Capability.MANAGE_USERS)
+    user = get_object_or_404(User, pk=user_id)
+    return services.set_user_access(
+        by=request.user,
+        user=user,
+        roles=None if payload.roles is None else _roles_by_code(payload.roles),
+        units=None if payload.business_units is None else _units_by_code(payload.business_units),
+    )
+
+
+@router.get("/roles", response=list[RoleOut])
+def list_roles(request: HttpRequest) -> Any:
+    return Role.objects.all()
+
+
+@router.get("/business-units", response=list[UnitOut])
+def list_units(request: HttpRequest) -> Any:
+    return BusinessUnit.objects.all()
+
+
+@router.post("/business-units", response={201: UnitOut})
+def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
+    return 201, services.save_business_unit(by=request.user, unit=None, data=payload.dict())
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    members: list[str]
+
+    @staticmethod
+    def resolve_members(obj: Team) -> list[str]:
+        return sorted(m.username for m in obj.members.all())
+
+
+@router.get("/teams", response=list[TeamOut])
+def list_teams(request: HttpRequest) -> Any:
+    return Team.objects.prefetch_related("members")

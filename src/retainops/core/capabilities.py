@@ -1,0 +1,57 @@
+"""What each role may do.
+
+A capability is a named permission checked inside services. Roles carry a
+list of capabilities (editable by administrators); the built-in roles start
+with the defaults below, written by a data migration.
+"""
+
+from django.db import models
+
+from retainops.core.choices import RoleCode
+
+
+class Capability(models.TextChoices):
+    SEE_ALL_UNITS = "units.see_all", "See every business unit"
+    CREATE_CLIENT = "client.create", "Create clients"
+    EDIT_CLIENT = "client.edit", "Edit clients, their team, contacts and tools"
+    CHANGE_CLIENT_STATUS = "client.status", "Change a client's status"
+    DELETE_CLIENT = "client.delete", "Delete clients entered by mistake"
+    EDIT_CONTRACT = "contract.edit", "Create and edit contracts"
+    IMPORT_DATA = "data.import", "Import clients and contracts"
+    MANAGE_CATALOGUE = "catalogue.manage", "Manage the service and tool catalogues"
+    MANAGE_USERS = "users.manage", "Manage users, roles and teams"
+    MANAGE_UNITS = "units.manage", "Manage business units"
+
+
+_ALL = [c.value for c in Capability]
+_EDITORS = [Capability.EDIT_CLIENT.value, Capability.CREATE_CLIENT.value]
+
+DEFAULT_ROLE_CAPABILITIES: dict[str, list[str]] = {
+    RoleCode.ADMINISTRATOR: _ALL,
+    RoleCode.SALES_REP: [*_EDITORS, Capability.EDIT_CONTRACT],
+    RoleCode.CLIENT_SUCCESS_MANAGER: [*_EDITORS, Capability.CHANGE_CLIENT_STATUS],
+    RoleCode.ACCOUNT_MANAGER: [
+        *_EDITORS,
+        Capability.CHANGE_CLIENT_STATUS,
+        Capability.EDIT_CONTRACT,
+    ],
+    RoleCode.TEAM_LEAD: [*_EDITORS, Capability.CHANGE_CLIENT_STATUS, Capability.EDIT_CONTRACT],
+    RoleCode.DEPARTMENT_MANAGER: [
+        *_EDITORS,
+        Capability.CHANGE_CLIENT_STATUS,
+        Capability.EDIT_CONTRACT,
+        Capability.IMPORT_DATA,
+    ],
+    RoleCode.OPERATIONS_LEAD: [
+        *_EDITORS,
+        Capability.CHANGE_CLIENT_STATUS,
+        Capability.IMPORT_DATA,
+    ],
+    RoleCode.FINANCE: [Capability.EDIT_CONTRACT],
+    RoleCode.ACCOUNTING: [Capability.EDIT_CONTRACT],
+    RoleCode.RETENTION_TEAM: [Capability.CHANGE_CLIENT_STATUS],
+    RoleCode.CREATIVE_DIRECTOR: [],
+    RoleCode.APPROVER: [],
+    RoleCode.PARTNER_TEAM: [],
+    RoleCode.SERVICE_TEAM: [],
+}

@@ -1,0 +1,21 @@
+"""Values every page's navigation needs."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from retainops.core.capabilities import Capability
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "can_administer": any(
+            user.has_capability(c)
+            for c in (Capability.MANAGE_CATALOGUE, Capability.MANAGE_USERS, Capability.MANAGE_UNITS)
+        ),
+        "can_import": user.has_capability(Capability.IMPORT_DATA),
+        "can_create_client": user.has_capability(Capability.CREATE_CLIENT),
+    }

@@ -1,0 +1,178 @@
+"""People, roles, teams and business units: who works where, and who may do what."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from retainops.core.capabilities import Capability
+from retainops.core.choices import RoleCode
+
+
+class BusinessUnit(models.Model):
+    """A brand or division of the agency; every client belongs to exactly one."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    is_active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.Model):
+    """A job a person does; its capabilities say what the job may change.
+
+    Built-in roles (those in RoleCode) are referred to by processes and cannot
+    be deleted; administrators may add roles and edit any role's capabilities.
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=80)
+    description = models.TextField(blank=True)
+    capabilities = models.JSONField(default=list, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.code in RoleCode.values
+
+
+class User(AbstractUser):
+    """A member of the agency's staff, with roles and business units."""
+
+    roles = models.ManyToManyField(Role, blank=True, related_name="users")
+    business_units = models.ManyToManyField(BusinessUnit, blank=True, related_name="staff")
+    history = HistoricalRecords(m2m_fields=[roles, business_units])
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def role_codes(self) -> set[str]:
+        cached: set[str] | None = getattr(self, "_role_codes", None)
+        if cached is None:
+            cached = set(self.roles.values_list("code", flat=True))
+            self._role_codes = cached
+        return cached
+
+    def capability_set(self) -> set[str]:
+        cached: set[str] | None = getattr(self, "_capabilities", None)
+        if cached is None:
+            cached = set()
+            if self.is_superuser:
+                cached = set(Capability.values)
+            else:
+                for caps in self.roles.values_list("capabilities", flat=True):
+                    cached.update(caps or [])
+            self._capabilities = cached
+        return cached
+
+    def has_capability(self, capability: str) -> bool:
+        return self.is_active and capability in self.capability_set()
+
+    def unit_ids(self) -> set[int]:
+        cached: set[int] | None = getattr(self, "_unit_ids", None)
+        if cached is None:
+            cached = set(self.business_units.values_list("id", flat=True))
+            self._unit_ids = cached
+        return cached
+
+    def forget_cached_access(self) -> None:
+        for name in ("_role_codes", "_capabilities", "_unit_ids"):
+            self.__dict__.pop(name, None)
+
+
+class Team(models.Model):
+    """A named group of people, used as a work queue by processes."""
+
+    name = models.CharField(max_length=120, unique=True)
+    business_unit = models.ForeignKey(
+        BusinessUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="teams"
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+    history = HistoricalRecords(m2m_fields=[members])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def valid(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A bearer token for programs; only its hash is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"token for {self.user}"
+
+    @classmethod
+    def issue(cls, user: Any) -> tuple["ApiToken", str]:
+        raw = secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user,
+            key_hash=_hash_token(raw),
+            expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_TTL_DAYS),
+        )
+        return token, raw
+
+    @classmethod
+    def user_for(cls, raw: str) -> Any | None:
+        token = cls.objects.valid().select_related("user").filter(key_hash=_hash_token(raw)).first()
+        if token is None or not token.user.is_active:
+            return None
+        return token.user
+
+
+class DemoMarker(models.Model):
+    """Present only when `seed_demo` has loaded the demo data set.
+
+    The login page lists demo accounts only while this row exists, so a
+    production database (never seeded) never advertises a password.
+    """
+
+    loaded_at = models.DateTimeField(auto_now=True)
+    usernames = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"demo data loaded at {self.loaded_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def demo_usernames(cls) -> list[str]:
+        marker = cls.objects.first()
+        return list(marker.usernames) if marker else []

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from retainops.core import views
+
+urlpatterns = [
+    path("login/", views.DemoAwareLoginView.as_view(), name="login"),
+    path("logout/", views.logout_view, name="logout"),
+]

@@ -1,0 +1,20 @@
+"""URL map: pages per app, the API under /api/v1/, and a health check."""
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from retainops.api import api
+
+
+def healthz(_request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="clients:list", permanent=False)),
+    path("", include("retainops.core.urls")),
+    path("clients/", include("retainops.clients.urls")),
+    path("api/v1/", api.urls),
+    path("healthz", healthz, name="healthz"),
+]
