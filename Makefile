@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+UV := python3 -m uv
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install run serve test lint types unit e2e bench clean
+
+install:
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+
+run: install
+	$(UV) run retainops migrate --noinput
+	$(UV) run retainops seed_demo
+	$(UV) run retainops collectstatic --noinput --verbosity 0
+	@echo "RetainOps on http://127.0.0.1:$(PORT)/ (demo logins are listed on the login page)"
+	$(UV) run gunicorn retainops.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+
+lint:
+	$(UV) run ruff check src tests bench
+	$(UV) run ruff format --check src tests bench
+
+types:
+	$(UV) run mypy
+
+unit:
+	$(UV) run pytest
+
+test: install lint types unit
+
+bench: install
+	$(UV) run python -m bench.run_all
+
+clean:
+	rm -rf var/*.sqlite3* staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,125 @@
+"""Factories and helpers for tests: named people, clients with variety, API calls."""
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import factory
+from django.test import Client as HttpClient
+
+from retainops.clients.choices import ContractStatus
+from retainops.clients.models import Client, Contact, Contract, ContractLine, ServiceLine
+from retainops.core.models import ApiToken, BusinessUnit, Role, User
+
+
+class BusinessUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BusinessUnit
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"unit-{n}")
+    name = factory.Sequence(lambda n: f"Unit {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"person{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@agency.example")
+    password = factory.PostGenerationMethodCall("set_password", "pass-word-1")
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
+        if create and extracted:
+            self.roles.set(Role.objects.filter(code__in=extracted))
+
+    @factory.post_generation
+    def units(self, create: bool, extracted: list[BusinessUnit] | None, **kwargs: Any) -> None:
+        if create and extracted:
+            self.business_units.set(extracted)
+        if create:
+            self.save()
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+
+    name = factory.Faker("company")
+    business_unit = factory.SubFactory(BusinessUnitFactory)
+    industry = factory.Faker("bs")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"contact{n}@client.example")
+
+
+def make_contract(
+    client: Client,
+    budgets: dict[str, str],
+    *,
+    active: bool = True,
+    reference: str | None = None,
+    start: date = date(2026, 1, 1),
+) -> Contract:
+    """A contract with one line per service code, active unless told otherwise."""
+    contract = Contract(
+        client=client,
+        reference=reference or f"C-{client.pk}-{Contract.objects.count() + 1}",
+        start_date=start,
+        term_months=12,
+    )
+    if active:
+        contract.activate()
+    contract.save()
+    for code, budget in budgets.items():
+        ContractLine.objects.create(
+            contract=contract,
+            service=ServiceLine.objects.get(code=code),
+            monthly_budget=Decimal(budget),
+        )
+    assert contract.status == (ContractStatus.ACTIVE if active else ContractStatus.DRAFT)
+    return contract
+
+
+class ApiCaller:
+    """Calls the API as one person, with a real bearer token."""
+
+    def __init__(self, user: User | None) -> None:
+        self.http = HttpClient()
+        self.headers: dict[str, str] = {}
+        if user is not None:
+            _token, raw = ApiToken.issue(user)
+            self.headers = {"Authorization": f"Bearer {raw}"}
+
+    def _call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        url = f"/api/v1{path}"
+        send = getattr(self.http, method)
+        if body is None:
+            return send(url, params or None, headers=self.headers)
+        return send(url, json.dumps(body), content_type="application/json", headers=self.headers)
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self._call("get", path, **params)
+
+    def post(self, path: str, body: Any) -> Any:
+        return self._call("post", path, body)
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self._call("patch", path, body)
+
+    def put(self, path: str, body: Any) -> Any:
+        return self._call("put", path, body)
+
+    def delete(self, path: str) -> Any:
+        return self.http.delete(f"/api/v1{path}", headers=self.headers)
