@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
@@ -316,7 +316,7 @@ def list_clients(request: HttpRequest, filters: Query[ClientQuery]) -> Any:
 @router.post("/clients", response={201: ClientOut})
 def create_client(request: HttpRequest, payload: ClientIn) -> Any:
     client = services.create_client(by=request.user, data=_client_data(payload))
-    return 201, _client(request, client.pk)
+    return Status(201, _client(request, client.pk))
 
 
 @router.get("/clients/{client_id}", response=ClientOut)
@@ -334,7 +334,7 @@ def update_client(request: HttpRequest, client_id: int, payload: ClientPatch) ->
 @router.delete("/clients/{client_id}", response={204: None})
 def delete_client(request: HttpRequest, client_id: int) -> Any:
     services.delete_client(client=_client(request, client_id), by=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/clients/{client_id}/transitions", response=ClientOut)
@@ -375,7 +375,7 @@ def list_contacts(request: HttpRequest, client_id: int) -> Any:
 @router.post("/clients/{client_id}/contacts", response={201: ContactOut})
 def add_contact(request: HttpRequest, client_id: int, payload: ContactIn) -> Any:
     client = _client(request, client_id)
-    return 201, services.add_contact(client=client, by=request.user, data=payload.dict())
+    return Status(201, services.add_contact(client=client, by=request.user, data=payload.dict()))
 
 
 def _contact(request: HttpRequest, contact_id: int) -> Contact:
@@ -393,7 +393,7 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch)
 @router.delete("/contacts/{contact_id}", response={204: None})
 def remove_contact(request: HttpRequest, contact_id: int) -> Any:
     services.remove_contact(contact=_contact(request, contact_id), by=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 # Tools a client is set up in --------------------------------------------------------------
@@ -411,7 +411,7 @@ def add_client_tool(request: HttpRequest, client_id: int, payload: ClientToolIn)
     entry = services.add_client_tool(
         client=client, by=request.user, tool=tool, reference=payload.reference
     )
-    return 201, entry
+    return Status(201, entry)
 
 
 @router.delete("/client-tools/{entry_id}", response={204: None})
@@ -419,7 +419,7 @@ def remove_client_tool(request: HttpRequest, entry_id: int) -> Any:
     visible = queries.visible_clients(request.user)
     entry = get_object_or_404(ClientTool.objects.filter(client__in=visible), pk=entry_id)
     services.remove_client_tool(entry=entry, by=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 # Contracts ------------------------------------------------------------------------------
@@ -457,7 +457,7 @@ def create_contract(request: HttpRequest, payload: ContractIn) -> Any:
     contract = services.create_contract(
         client=client, by=request.user, data=data, lines=lines, activate=payload.activate
     )
-    return 201, _contract(request, contract.pk)
+    return Status(201, _contract(request, contract.pk))
 
 
 @router.get("/contracts/{contract_id}", response=ContractOut)
@@ -514,7 +514,7 @@ def list_services(request: HttpRequest, include_inactive: bool = False) -> Any:
 
 @router.post("/services", response={201: ServiceOut}, tags=["catalogue"])
 def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
-    return 201, services.save_service_line(by=request.user, service=None, data=payload.dict())
+    return Status(201, services.save_service_line(by=request.user, service=None, data=payload.dict()))
 
 
 @router.patch("/services/{service_id}", response=ServiceOut, tags=["catalogue"])
@@ -532,4 +532,4 @@ def list_tools(request: HttpRequest) -> Any:
 
 @router.post("/tools", response={201: ToolOut}, tags=["catalogue"])
 def create_tool(request: HttpRequest, payload: ToolIn) -> Any:
-    return 201, services.save_tool(by=request.user, tool=None, data=payload.dict())
+    return Status(201, services.save_tool(by=request.user, tool=None, data=payload.dict()))

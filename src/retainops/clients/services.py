@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django_fsm import TransitionNotAllowed, can_proceed
+from django_fsm import FSMField, TransitionNotAllowed, can_proceed
 
 from retainops.clients.models import (
     CLIENT_TRANSITIONS,
@@ -37,8 +37,13 @@ CONTRACT_FIELDS = ("reference", "currency", "start_date", "term_months", "renewa
 
 
 def _save_audited(instance: Any, by: Any, reason: str = "") -> None:
-    """Validate and save, with the acting person on the history row."""
-    instance.full_clean()
+    """Validate and save, with the acting person on the history row.
+
+    State-machine fields are left out of validation: only transitions set them,
+    and django-fsm refuses the assignment that field cleaning would make.
+    """
+    state_fields = [f.name for f in instance._meta.fields if isinstance(f, FSMField)]
+    instance.full_clean(exclude=state_fields)
     instance._history_user = by
     if reason:
         instance._change_reason = reason

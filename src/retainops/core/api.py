@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
@@ -142,7 +142,7 @@ def list_units(request: HttpRequest) -> Any:
 
 @router.post("/business-units", response={201: UnitOut})
 def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
-    return 201, services.save_business_unit(by=request.user, unit=None, data=payload.dict())
+    return Status(201, services.save_business_unit(by=request.user, unit=None, data=payload.dict()))
 
 
 class TeamOut(Schema):
