@@ -8,41 +8,41 @@ from retainops.core.testing import ApiCaller, BusinessUnitFactory, UserFactory
 
 @pytest.fixture
 def north(db: None) -> BusinessUnit:
-    return BusinessUnitFactory(code="north", name="North Media")
+    return BusinessUnitFactory.create(code="north", name="North Media")
 
 
 @pytest.fixture
 def south(db: None) -> BusinessUnit:
-    return BusinessUnitFactory(code="south", name="South Digital")
+    return BusinessUnitFactory.create(code="south", name="South Digital")
 
 
 @pytest.fixture
 def account_manager(north: BusinessUnit) -> User:
     """An account manager working in the North unit."""
-    return UserFactory(username="amy_am", roles=["account_manager"], units=[north])
+    return UserFactory.create(username="amy_am", roles=["account_manager"], units=[north])
 
 
 @pytest.fixture
 def south_account_manager(south: BusinessUnit) -> User:
     """An account manager of the other unit."""
-    return UserFactory(username="sam_south", roles=["account_manager"], units=[south])
+    return UserFactory.create(username="sam_south", roles=["account_manager"], units=[south])
 
 
 @pytest.fixture
 def service_agent(north: BusinessUnit) -> User:
     """A contact-centre agent in North: may read clients, not edit them."""
-    return UserFactory(username="sid_service", roles=["service_team"], units=[north])
+    return UserFactory.create(username="sid_service", roles=["service_team"], units=[north])
 
 
 @pytest.fixture
 def outsider(db: None) -> User:
     """A staff account with no business unit: sees nothing."""
-    return UserFactory(username="olive_outsider", roles=["account_manager"])
+    return UserFactory.create(username="olive_outsider", roles=["account_manager"])
 
 
 @pytest.fixture
 def administrator(db: None) -> User:
-    return UserFactory(username="ada_admin", roles=["administrator"])
+    return UserFactory.create(username="ada_admin", roles=["administrator"])
 
 
 @pytest.fixture

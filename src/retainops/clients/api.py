@@ -340,7 +340,9 @@ def delete_client(request: HttpRequest, client_id: int) -> Any:
 @router.post("/clients/{client_id}/transitions", response=ClientOut)
 def transition_client(request: HttpRequest, client_id: int, payload: TransitionIn) -> Any:
     client = _client(request, client_id)
-    services.change_client_status(client=client, by=request.user, transition_name=payload.transition)
+    services.change_client_status(
+        client=client, by=request.user, transition_name=payload.transition
+    )
     return _client(request, client_id)
 
 
@@ -514,7 +516,9 @@ def list_services(request: HttpRequest, include_inactive: bool = False) -> Any:
 
 @router.post("/services", response={201: ServiceOut}, tags=["catalogue"])
 def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
-    return Status(201, services.save_service_line(by=request.user, service=None, data=payload.dict()))
+    return Status(
+        201, services.save_service_line(by=request.user, service=None, data=payload.dict())
+    )
 
 
 @router.patch("/services/{service_id}", response=ServiceOut, tags=["catalogue"])

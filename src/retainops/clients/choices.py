@@ -11,7 +11,7 @@ class ClientStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-CLIENT_STATUS_COLOURS = {
+CLIENT_STATUS_COLOURS: dict[str, str] = {
     ClientStatus.ONBOARDING: "blue",
     ClientStatus.ACTIVE: "green",
     ClientStatus.PAUSED: "amber",
@@ -28,7 +28,7 @@ class ContractStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-CONTRACT_STATUS_COLOURS = {
+CONTRACT_STATUS_COLOURS: dict[str, str] = {
     ContractStatus.DRAFT: "grey",
     ContractStatus.ACTIVE: "green",
     ContractStatus.PAUSED: "amber",

@@ -70,7 +70,9 @@ class Client(ConcurrentTransitionMixin, models.Model):
     """An account of the agency, in one business unit, with a status life cycle."""
 
     name = models.CharField(max_length=200)
-    business_unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="clients")
+    business_unit = models.ForeignKey(
+        BusinessUnit, on_delete=models.PROTECT, related_name="clients"
+    )
     status = FSMField(
         max_length=20, choices=ClientStatus.choices, default=S.ONBOARDING, protected=True
     )
@@ -161,7 +163,9 @@ class ClientTeamMember(models.Model):
     class Meta:
         ordering = ["role__label"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "role"], name="one_person_per_role_per_client")
+            models.UniqueConstraint(
+                fields=["client", "role"], name="one_person_per_role_per_client"
+            )
         ]
         indexes = [models.Index(fields=["user", "role"])]
 
@@ -183,7 +187,9 @@ class Contact(models.Model):
     class Meta:
         ordering = ["-is_primary", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "email"], name="contact_email_unique_per_client")
+            models.UniqueConstraint(
+                fields=["client", "email"], name="contact_email_unique_per_client"
+            )
         ]
 
     def __str__(self) -> str:
@@ -200,9 +206,7 @@ class ClientTool(models.Model):
 
     class Meta:
         ordering = ["tool__name"]
-        constraints = [
-            models.UniqueConstraint(fields=["client", "tool"], name="client_tool_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["client", "tool"], name="client_tool_once")]
 
     def __str__(self) -> str:
         return f"{self.client} in {self.tool}"
@@ -286,7 +290,9 @@ class ContractLine(models.Model):
     class Meta:
         ordering = ["service__name"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "service"], name="service_once_per_contract")
+            models.UniqueConstraint(
+                fields=["contract", "service"], name="service_once_per_contract"
+            )
         ]
         indexes = [models.Index(fields=["service", "contract"])]
 

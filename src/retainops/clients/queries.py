@@ -50,9 +50,7 @@ def with_mrr(clients: QuerySet[Client]) -> QuerySet[Client]:
         .values("total")
     )
     zero = Value(0, output_field=DecimalField(max_digits=14, decimal_places=2))
-    return clients.annotate(
-        mrr=Coalesce(Subquery(line_total, output_field=DecimalField()), zero)
-    )
+    return clients.annotate(mrr=Coalesce(Subquery(line_total, output_field=DecimalField()), zero))
 
 
 @dataclass(frozen=True)
@@ -135,9 +133,7 @@ def _history_entries(
 def client_history(client: Client, limit: int = 200) -> list[dict[str, Any]]:
     """Every recorded change of the client and its parts, newest first: who, when, what."""
     # Contracts since deleted still have history rows naming the client.
-    contract_ids = set(
-        Contract.history.filter(client_id=client.pk).values_list("id", flat=True)
-    )
+    contract_ids = set(Contract.history.filter(client_id=client.pk).values_list("id", flat=True))
     sources: list[tuple[str, QuerySet[Any], tuple[str, ...], Callable[[Any], str]]] = [
         ("Client", Client.history.filter(id=client.pk), (), lambda r: r.name),
         ("Contact", Contact.history.filter(client_id=client.pk), (), lambda r: r.name),

@@ -3,9 +3,9 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -79,7 +79,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         "counts": queries.status_counts(request.user),
         "has_units": sees_all_units(request.user) or bool(request.user.unit_ids()),  # type: ignore[union-attr]
     }
-    template = "clients/_client_table.html" if request.htmx else "clients/client_list.html"
+    template = "clients/_client_table.html" if getattr(request, "htmx", False) else "clients/client_list.html"
     return render(request, template, context)
 
 
@@ -203,11 +203,15 @@ def team_assign(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         client,
         form,
-        lambda: services.assign_team_member(
-            client=client, by=request.user, role=form.cleaned_data["role"],
-            user=form.cleaned_data["user"],
-        )
-        or True,
+        lambda: (
+            services.assign_team_member(
+                client=client,
+                by=request.user,
+                role=form.cleaned_data["role"],
+                user=form.cleaned_data["user"],
+            )
+            or True
+        ),
     )
 
 
@@ -268,7 +272,9 @@ def tool_add(request: HttpRequest, pk: int) -> HttpResponse:
         client,
         form,
         lambda: services.add_client_tool(
-            client=client, by=request.user, tool=form.cleaned_data["tool"],
+            client=client,
+            by=request.user,
+            tool=form.cleaned_data["tool"],
             reference=form.cleaned_data["reference"],
         ),
     )
@@ -294,7 +300,10 @@ def contract_create(request: HttpRequest, pk: int) -> HttpResponse:
         created = attempt(
             form,
             lambda: services.create_contract(
-                client=client, by=request.user, data=form.terms(), lines=form.lines(),
+                client=client,
+                by=request.user,
+                data=form.terms(),
+                lines=form.lines(),
                 activate=form.cleaned_data["activate"],
             ),
         )
@@ -340,7 +349,9 @@ def contract_line_set(request: HttpRequest, contract_pk: int) -> HttpResponse:
         contract.client,
         form,
         lambda: services.set_contract_line(
-            contract=contract, by=request.user, service=form.cleaned_data["service"],
+            contract=contract,
+            by=request.user,
+            service=form.cleaned_data["service"],
             monthly_budget=form.cleaned_data["monthly_budget"],
         ),
     )

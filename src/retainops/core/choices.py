@@ -1,9 +1,11 @@
 """Shared choices: roles, and status badges with a label and a colour."""
 
+from collections.abc import Mapping
+
 from django.db import models
 
 
-def badge(choices: type[models.TextChoices], colours: dict[str, str], value: str) -> dict:
+def badge(choices: type[models.TextChoices], colours: Mapping[str, str], value: str) -> dict:
     """Label and colour of a status value, the same for pages and the API."""
     return {"value": value, "label": choices(value).label, "colour": colours.get(value, "grey")}
 

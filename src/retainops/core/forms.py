@@ -9,7 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from retainops.core.errors import errors_by_field
 
 
-def attempt(form: forms.Form, operation: Callable[[], Any]) -> Any | None:
+def attempt(form: forms.BaseForm, operation: Callable[[], Any]) -> Any | None:
     """Run a service call; put its validation errors on the form instead of raising.
 
     Returns the operation's result, or None when it was refused as invalid

@@ -13,7 +13,7 @@ from retainops.clients.models import Client, Contact, Contract, ContractLine, Se
 from retainops.core.models import ApiToken, BusinessUnit, Role, User
 
 
-class BusinessUnitFactory(factory.django.DjangoModelFactory):
+class BusinessUnitFactory(factory.django.DjangoModelFactory[BusinessUnit]):
     class Meta:
         model = BusinessUnit
         django_get_or_create = ("code",)
@@ -22,7 +22,7 @@ class BusinessUnitFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Unit {n}")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -34,19 +34,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pass-word-1")
 
     @factory.post_generation
-    def roles(self, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
+    def roles(obj: User, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
         if create and extracted:
-            self.roles.set(Role.objects.filter(code__in=extracted))
+            obj.roles.set(Role.objects.filter(code__in=extracted))
 
     @factory.post_generation
-    def units(self, create: bool, extracted: list[BusinessUnit] | None, **kwargs: Any) -> None:
+    def units(obj: User, create: bool, extracted: list[BusinessUnit] | None, **kwargs: Any) -> None:
         if create and extracted:
-            self.business_units.set(extracted)
+            obj.business_units.set(extracted)
         if create:
-            self.save()
+            obj.save()
 
 
-class ClientFactory(factory.django.DjangoModelFactory):
+class ClientFactory(factory.django.DjangoModelFactory[Client]):
     class Meta:
         model = Client
 
@@ -55,7 +55,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
     industry = factory.Faker("bs")
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     class Meta:
         model = Contact
 

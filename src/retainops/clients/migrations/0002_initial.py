@@ -6,206 +6,367 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clients', '0001_initial'),
-        ('core', '0001_initial'),
+        ("clients", "0001_initial"),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='client',
-            name='business_unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clients', to='core.businessunit'),
+            model_name="client",
+            name="business_unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="clients",
+                to="core.businessunit",
+            ),
         ),
         migrations.AddField(
-            model_name='clientteammember',
-            name='client',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='team', to='clients.client'),
+            model_name="clientteammember",
+            name="client",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="team",
+                to="clients.client",
+            ),
         ),
         migrations.AddField(
-            model_name='clientteammember',
-            name='role',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.role'),
+            model_name="clientteammember",
+            name="role",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.role"
+            ),
         ),
         migrations.AddField(
-            model_name='clientteammember',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="clientteammember",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='clienttool',
-            name='client',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tools', to='clients.client'),
+            model_name="clienttool",
+            name="client",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="tools",
+                to="clients.client",
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='client',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='clients.client'),
+            model_name="contact",
+            name="client",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="contacts",
+                to="clients.client",
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='client',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contracts', to='clients.client'),
+            model_name="contract",
+            name="client",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="contracts",
+                to="clients.client",
+            ),
         ),
         migrations.AddField(
-            model_name='contractline',
-            name='contract',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='clients.contract'),
+            model_name="contractline",
+            name="contract",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="lines",
+                to="clients.contract",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclient',
-            name='business_unit',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.businessunit'),
+            model_name="historicalclient",
+            name="business_unit",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="core.businessunit",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclient',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalclient",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclientteammember',
-            name='client',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='clients.client'),
+            model_name="historicalclientteammember",
+            name="client",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="clients.client",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclientteammember',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalclientteammember",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclientteammember',
-            name='role',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.role'),
+            model_name="historicalclientteammember",
+            name="role",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="core.role",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclientteammember',
-            name='user',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalclientteammember",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclienttool',
-            name='client',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='clients.client'),
+            model_name="historicalclienttool",
+            name="client",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="clients.client",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclienttool',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalclienttool",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontact',
-            name='client',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='clients.client'),
+            model_name="historicalcontact",
+            name="client",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="clients.client",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontact',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalcontact",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='client',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='clients.client'),
+            model_name="historicalcontract",
+            name="client",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="clients.client",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalcontract",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontractline',
-            name='contract',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='clients.contract'),
+            model_name="historicalcontractline",
+            name="contract",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="clients.contract",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontractline',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalcontractline",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalserviceline',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalserviceline",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltool',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicaltool",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontractline',
-            name='service',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='clients.serviceline'),
+            model_name="historicalcontractline",
+            name="service",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="clients.serviceline",
+            ),
         ),
         migrations.AddField(
-            model_name='contractline',
-            name='service',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.serviceline'),
+            model_name="contractline",
+            name="service",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="clients.serviceline",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclienttool',
-            name='tool',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='clients.tool'),
+            model_name="historicalclienttool",
+            name="tool",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="clients.tool",
+            ),
         ),
         migrations.AddField(
-            model_name='clienttool',
-            name='tool',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.tool'),
+            model_name="clienttool",
+            name="tool",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="clients.tool"
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['business_unit', 'status', 'name'], name='clients_cli_busines_4df288_idx'),
+            model_name="client",
+            index=models.Index(
+                fields=["business_unit", "status", "name"], name="clients_cli_busines_4df288_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['status', 'name'], name='clients_cli_status_44bcec_idx'),
+            model_name="client",
+            index=models.Index(fields=["status", "name"], name="clients_cli_status_44bcec_idx"),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['name'], name='clients_cli_name_5ab7bc_idx'),
+            model_name="client",
+            index=models.Index(fields=["name"], name="clients_cli_name_5ab7bc_idx"),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['updated_at'], name='clients_cli_updated_ee37e2_idx'),
+            model_name="client",
+            index=models.Index(fields=["updated_at"], name="clients_cli_updated_ee37e2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='client',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('business_unit', 'external_id'), name='client_external_id_unique_per_unit'),
+            model_name="client",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("business_unit", "external_id"),
+                name="client_external_id_unique_per_unit",
+            ),
         ),
         migrations.AddIndex(
-            model_name='clientteammember',
-            index=models.Index(fields=['user', 'role'], name='clients_cli_user_id_b6f6f5_idx'),
+            model_name="clientteammember",
+            index=models.Index(fields=["user", "role"], name="clients_cli_user_id_b6f6f5_idx"),
         ),
         migrations.AddConstraint(
-            model_name='clientteammember',
-            constraint=models.UniqueConstraint(fields=('client', 'role'), name='one_person_per_role_per_client'),
+            model_name="clientteammember",
+            constraint=models.UniqueConstraint(
+                fields=("client", "role"), name="one_person_per_role_per_client"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(fields=('client', 'email'), name='contact_email_unique_per_client'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                fields=("client", "email"), name="contact_email_unique_per_client"
+            ),
         ),
         migrations.AddIndex(
-            model_name='contract',
-            index=models.Index(fields=['client', 'status'], name='clients_con_client__1636ac_idx'),
+            model_name="contract",
+            index=models.Index(fields=["client", "status"], name="clients_con_client__1636ac_idx"),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.UniqueConstraint(fields=('client', 'reference'), name='contract_ref_per_client'),
+            model_name="contract",
+            constraint=models.UniqueConstraint(
+                fields=("client", "reference"), name="contract_ref_per_client"
+            ),
         ),
         migrations.AddIndex(
-            model_name='contractline',
-            index=models.Index(fields=['service', 'contract'], name='clients_con_service_2cdfef_idx'),
+            model_name="contractline",
+            index=models.Index(
+                fields=["service", "contract"], name="clients_con_service_2cdfef_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contractline',
-            constraint=models.UniqueConstraint(fields=('contract', 'service'), name='service_once_per_contract'),
+            model_name="contractline",
+            constraint=models.UniqueConstraint(
+                fields=("contract", "service"), name="service_once_per_contract"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='clienttool',
-            constraint=models.UniqueConstraint(fields=('client', 'tool'), name='client_tool_once'),
+            model_name="clienttool",
+            constraint=models.UniqueConstraint(fields=("client", "tool"), name="client_tool_once"),
         ),
     ]

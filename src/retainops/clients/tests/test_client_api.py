@@ -10,12 +10,12 @@ from retainops.core.testing import ApiCaller, ClientFactory, ContactFactory, mak
 
 @pytest.fixture
 def north_client(north):
-    return ClientFactory(name="Harbor Dental", business_unit=north, external_id="CRM-1")
+    return ClientFactory.create(name="Harbor Dental", business_unit=north, external_id="CRM-1")
 
 
 @pytest.fixture
 def south_client(south):
-    return ClientFactory(name="Cedar Auto", business_unit=south)
+    return ClientFactory.create(name="Cedar Auto", business_unit=south)
 
 
 def test_token_from_username_and_password(account_manager):
@@ -130,7 +130,7 @@ def test_status_follows_the_state_machine(account_manager, north_client):
 
 
 def test_filters_search_status_owner_service(account_manager, north, north_client):
-    other = ClientFactory(name="Pine Bakery", business_unit=north)
+    other = ClientFactory.create(name="Pine Bakery", business_unit=north)
     make_contract(other, {"seo": "1200.00"})
     ApiCaller(account_manager).put(
         f"/clients/{north_client.pk}/team/account_manager", {"username": "amy_am"}
@@ -151,7 +151,7 @@ def test_filters_search_status_owner_service(account_manager, north, north_clien
 
 def test_list_paginates(account_manager, north):
     for index in range(7):
-        ClientFactory(name=f"Client {index:02d}", business_unit=north)
+        ClientFactory.create(name=f"Client {index:02d}", business_unit=north)
     page = ApiCaller(account_manager).get("/clients", page=2, page_size=5).json()
     assert page["count"] == 7
     assert [c["name"] for c in page["items"]] == ["Client 05", "Client 06"]
@@ -172,7 +172,7 @@ def test_contacts_crud(account_manager, north_client):
 
 
 def test_contact_of_other_unit_is_not_found(account_manager, south_client):
-    contact = ContactFactory(client=south_client)
+    contact = ContactFactory.create(client=south_client)
     response = ApiCaller(account_manager).patch(f"/contacts/{contact.pk}", {"name": "X"})
     assert response.status_code == 404
 
