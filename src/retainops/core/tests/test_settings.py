@@ -1,0 +1,69 @@
+"""Settings come from the environment and fail loudly, naming the variable."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+
+
+def _start_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Start Django in a fresh interpreter with the given environment changes."""
+    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "retainops.settings", **env}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_without_secret_key_stops_naming_it():
+    result = _start_with({"DEBUG": "false", "SECRET_KEY": "", "ALLOWED_HOSTS": "example.org"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_without_allowed_hosts_stops_naming_it():
+    result = _start_with({"DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": ""})
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_malformed_boolean_is_named():
+    result = _start_with({"DEBUG": "perhaps"})
+    assert result.returncode != 0
+    assert "DEBUG='perhaps' is not a boolean" in result.stderr
+
+
+def test_unsupported_database_is_named():
+    result = _start_with({"DATABASE_URL": "mysql://root@localhost/x"})
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_malformed_integer_is_named():
+    result = _start_with({"PAGE_SIZE": "many"})
+    assert result.returncode != 0
+    assert "PAGE_SIZE='many' is not an integer" in result.stderr
+
+
+def test_development_defaults_start():
+    result = _start_with({"DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_database_connection_is_tuned_for_its_engine():
+    """SQLite: WAL and IMMEDIATE transactions; PostgreSQL: health-checked connections."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+        assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    else:
+        assert connection.vendor == "postgresql"
+        assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
