@@ -10,7 +10,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def env_str(name: str, default: str | None = None, *, required: bool = False) -> str:
@@ -26,7 +26,7 @@ def env_str(name: str, default: str | None = None, *, required: bool = False) ->
 
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or raw.strip() == "":
         return default
     lowered = raw.strip().lower()
     if lowered in _TRUE:

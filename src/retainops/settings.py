@@ -79,6 +79,7 @@ def _database_from_url() -> dict:
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at
         # BEGIN so two writers queue on the busy timeout instead of failing mid-way.
         config["CONN_MAX_AGE"] = 0

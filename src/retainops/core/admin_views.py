@@ -1,7 +1,362 @@
-"""Administration pages (placeholder until written)."""
+"""Administration pages: catalogues, business units, roles, users and teams.
 
+Views stay thin: they check the capability up front (so a refused person
+never sees a form), parse with a form, call the service that owns the rule,
+and render. A service's ValidationError goes back onto the form with status
+400; services run in a transaction, so a refused change writes nothing.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from retainops.clients.models import ServiceLine, Tool
+from retainops.clients.services import save_service_line, save_tool
+from retainops.core import admin_forms as f
+from retainops.core.access import require_capability
+from retainops.core.capabilities import Capability
+from retainops.core.forms import attempt
+from retainops.core.models import BusinessUnit, Role, Team, User
+from retainops.core.services import (
+    create_user,
+    save_business_unit,
+    save_role,
+    save_team,
+    set_user_access,
+    update_user,
+)
+
+View = Callable[..., HttpResponse]
+Save = Callable[[dict[str, Any]], object]
 
 
+def requires(capability: Capability) -> Callable[[View], View]:
+    """Sign-in plus a capability check before the view runs (403 when refused)."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            require_capability(request.user, capability)
+            return view(request, *args, **kwargs)
+
+        return login_required(guarded)
+
+    return decorate
+
+
+def _form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    save: Save,
+    *,
+    title: str,
+    back: str,
+    done: str,
+) -> HttpResponse:
+    """Show a form; on a valid POST save through the service and go back to the list.
+
+    A service's ValidationError lands on the form (``attempt``) and the page is
+    shown again with status 400; the service's transaction wrote nothing.
+
+    ``done`` is the success message, with ``{}`` standing for the saved object.
+    """
+    if request.method == "POST" and form.is_valid():
+        saved = attempt(form, lambda: save(form.cleaned_data))
+        if saved is not None:
+            messages.success(request, done.format(saved))
+            return redirect(back)
+    context = {"form": form, "title": title, "back_url": reverse(back), "submit_label": "Save"}
+    return render(request, "form.html", context, status=400 if form.is_bound else 200)
+
+
+def _bound(request: HttpRequest) -> dict[str, Any]:
+    """Form arguments: the POST data when one was sent, else nothing (an unbound form)."""
+    return {"data": request.POST} if request.method == "POST" else {}
+
+
+# Home ---------------------------------------------------------------------------------
+
+SECTIONS: list[tuple[Capability, str, str, Callable[[], int]]] = [
+    (Capability.MANAGE_CATALOGUE, "Service catalogue", "services", ServiceLine.objects.count),
+    (Capability.MANAGE_CATALOGUE, "Tools and boards", "tools", Tool.objects.count),
+    (Capability.MANAGE_UNITS, "Business units", "units", BusinessUnit.objects.count),
+    (Capability.MANAGE_USERS, "Users", "users", User.objects.count),
+    (Capability.MANAGE_USERS, "Roles", "roles", Role.objects.count),
+    (Capability.MANAGE_USERS, "Teams", "teams", Team.objects.count),
+]
+
+
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("administration")
+    """The sections this person may use; refused when there are none."""
+    user: Any = request.user
+    sections = [
+        {"title": title, "url": reverse(f"administration:{name}"), "count": count()}
+        for capability, title, name, count in SECTIONS
+        if user.has_capability(capability)
+    ]
+    if not sections:
+        raise PermissionDenied("You may not administer anything.")
+    return render(request, "core/admin/home.html", {"sections": sections})
+
+
+# Service catalogue --------------------------------------------------------------------
+
+
+@requires(Capability.MANAGE_CATALOGUE)
+def service_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/admin/services.html", {"services": ServiceLine.objects.all()})
+
+
+@requires(Capability.MANAGE_CATALOGUE)
+def service_create(request: HttpRequest) -> HttpResponse:
+    form = f.ServiceLineForm(**_bound(request))
+    return _form_page(
+        request,
+        form,
+        lambda data: save_service_line(by=request.user, service=None, data=data),
+        title="New service",
+        back="administration:services",
+        done="Service {} added.",
+    )
+
+
+@requires(Capability.MANAGE_CATALOGUE)
+def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    service = get_object_or_404(ServiceLine, pk=pk)
+    initial = {n: getattr(service, n) for n in ("code", "name", "description", "is_active")}
+    form = f.ServiceLineForm(initial=initial, **_bound(request))
+    return _form_page(
+        request,
+        form,
+        lambda data: save_service_line(by=request.user, service=service, data=data),
+        title=f"Edit service {service.name}",
+        back="administration:services",
+        done="Service {} saved.",
+    )
+
+
+# Tools and boards ---------------------------------------------------------------------
+
+TOOL_FIELDS = ("code", "name", "kind", "platform_exit_only", "is_active")
+
+
+@requires(Capability.MANAGE_CATALOGUE)
+def tool_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/admin/tools.html", {"tools": Tool.objects.all()})
+
+
+@requires(Capability.MANAGE_CATALOGUE)
+def tool_create(request: HttpRequest) -> HttpResponse:
+    return _form_page(
+        request,
+        f.ToolForm(**_bound(request)),
+        lambda data: save_tool(by=request.user, tool=None, data=data),
+        title="New tool or board",
+        back="administration:tools",
+        done="{} added.",
+    )
+
+
+@requires(Capability.MANAGE_CATALOGUE)
+def tool_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    tool = get_object_or_404(Tool, pk=pk)
+    form = f.ToolForm(initial={n: getattr(tool, n) for n in TOOL_FIELDS}, **_bound(request))
+    return _form_page(
+        request,
+        form,
+        lambda data: save_tool(by=request.user, tool=tool, data=data),
+        title=f"Edit {tool.name}",
+        back="administration:tools",
+        done="{} saved.",
+    )
+
+
+# Business units -----------------------------------------------------------------------
+
+
+@requires(Capability.MANAGE_UNITS)
+def unit_list(request: HttpRequest) -> HttpResponse:
+    units = BusinessUnit.objects.annotate(
+        staff_count=Count("staff", distinct=True), team_count=Count("teams", distinct=True)
+    )
+    return render(request, "core/admin/units.html", {"units": units})
+
+
+@requires(Capability.MANAGE_UNITS)
+def unit_create(request: HttpRequest) -> HttpResponse:
+    return _form_page(
+        request,
+        f.BusinessUnitForm(**_bound(request)),
+        lambda data: save_business_unit(by=request.user, unit=None, data=data),
+        title="New business unit",
+        back="administration:units",
+        done="Business unit {} added.",
+    )
+
+
+@requires(Capability.MANAGE_UNITS)
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(BusinessUnit, pk=pk)
+    initial = {n: getattr(unit, n) for n in ("code", "name", "is_active")}
+    return _form_page(
+        request,
+        f.BusinessUnitForm(initial=initial, **_bound(request)),
+        lambda data: save_business_unit(by=request.user, unit=unit, data=data),
+        title=f"Edit {unit.name}",
+        back="administration:units",
+        done="Business unit {} saved.",
+    )
+
+
+# Roles --------------------------------------------------------------------------------
+
+
+@requires(Capability.MANAGE_USERS)
+def role_list(request: HttpRequest) -> HttpResponse:
+    """Roles with their capabilities spelled out, so nobody has to decode the codes."""
+    roles = Role.objects.annotate(holder_count=Count("users"))
+    rows = [
+        {"role": role, "capabilities": [Capability(c).label for c in _known(role.capabilities)]}
+        for role in roles
+    ]
+    return render(request, "core/admin/roles.html", {"rows": rows})
+
+
+def _known(codes: list[str]) -> list[str]:
+    """Capability codes still defined, in the order Capability lists them."""
+    return [c for c in Capability.values if c in set(codes or [])]
+
+
+@requires(Capability.MANAGE_USERS)
+def role_create(request: HttpRequest) -> HttpResponse:
+    form = f.RoleForm(**_bound(request))
+    return _form_page(
+        request,
+        form,
+        lambda _data: save_role(by=request.user, role=None, data=form.changes()),
+        title="New role",
+        back="administration:roles",
+        done="Role {} added.",
+    )
+
+
+@requires(Capability.MANAGE_USERS)
+def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    role = get_object_or_404(Role, pk=pk)
+    initial = {n: getattr(role, n) for n in ("code", "label", "description", "capabilities")}
+    form = f.RoleForm(initial=initial, role=role, **_bound(request))
+    return _form_page(
+        request,
+        form,
+        lambda _data: save_role(by=request.user, role=role, data=form.changes()),
+        title=f"Edit role {role.label}",
+        back="administration:roles",
+        done="Role {} saved.",
+    )
+
+
+# Users --------------------------------------------------------------------------------
+
+
+@requires(Capability.MANAGE_USERS)
+def user_list(request: HttpRequest) -> HttpResponse:
+    """People, searchable and filterable, a page at a time (there can be many)."""
+    filters = f.UserFilterForm(request.GET)
+    users = filters.apply(User.objects.prefetch_related("roles", "business_units"))
+    page = Paginator(users.order_by("username"), settings.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filters": filters, "page": page, "query": query.urlencode()}
+    return render(request, "core/admin/users.html", context)
+
+
+@requires(Capability.MANAGE_USERS)
+def user_create(request: HttpRequest) -> HttpResponse:
+    def save(data: dict[str, Any]) -> User:
+        profile = {k: v for k, v in data.items() if k != "password"}
+        return create_user(by=request.user, data=profile, password=data["password"])
+
+    return _form_page(
+        request,
+        f.UserCreateForm(**_bound(request)),
+        save,
+        title="New user",
+        back="administration:users",
+        done="User {} added.",
+    )
+
+
+@requires(Capability.MANAGE_USERS)
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    form = f.UserEditForm(initial=f.UserEditForm.initial_for(person), **_bound(request))
+
+    @transaction.atomic
+    def save(data: dict[str, Any]) -> User:
+        """Profile and access together: a refused access change undoes the profile edit."""
+        update_user(by=request.user, user=person, data=form.profile())
+        roles, units = list(data["roles"]), list(data["business_units"])
+        return set_user_access(by=request.user, user=person, roles=roles, units=units)
+
+    return _form_page(
+        request,
+        form,
+        save,
+        title=f"Edit user {person.username}",
+        back="administration:users",
+        done="User {} saved.",
+    )
+
+
+# Teams --------------------------------------------------------------------------------
+
+
+@requires(Capability.MANAGE_USERS)
+def team_list(request: HttpRequest) -> HttpResponse:
+    teams = Team.objects.select_related("business_unit").prefetch_related("members")
+    return render(request, "core/admin/teams.html", {"teams": teams})
+
+
+@requires(Capability.MANAGE_USERS)
+def team_create(request: HttpRequest) -> HttpResponse:
+    return _form_page(
+        request,
+        f.TeamForm(**_bound(request)),
+        lambda data: save_team(by=request.user, team=None, data=data),
+        title="New team",
+        back="administration:teams",
+        done="Team {} added.",
+    )
+
+
+@requires(Capability.MANAGE_USERS)
+def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_object_or_404(Team, pk=pk)
+    initial = {
+        "name": team.name,
+        "business_unit": team.business_unit,
+        "members": team.members.all(),
+    }
+    return _form_page(
+        request,
+        f.TeamForm(initial=initial, team=team, **_bound(request)),
+        lambda data: save_team(by=request.user, team=team, data=data),
+        title=f"Edit team {team.name}",
+        back="administration:teams",
+        done="Team {} saved.",
+    )

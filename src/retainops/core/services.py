@@ -8,6 +8,7 @@ from django.db import transaction
 
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
+from retainops.core.choices import RoleCode
 from retainops.core.errors import invalid
 from retainops.core.models import ApiToken, BusinessUnit, Role, Team, User
 
@@ -35,6 +36,13 @@ def save_role(*, by: Any, role: Role | None, data: dict[str, Any]) -> Role:
     role = role or Role()
     if role.pk and role.is_builtin and data.get("code", role.code) != role.code:
         raise invalid("code", "The code of a built-in role cannot change; processes refer to it.")
+    if role.code == RoleCode.ADMINISTRATOR and Capability.MANAGE_USERS not in data.get(
+        "capabilities", role.capabilities
+    ):
+        raise invalid(
+            "capabilities",
+            "The administrator role keeps the right to manage users, or no one could.",
+        )
     unknown = sorted(set(data.get("capabilities", [])) - set(Capability.values))
     if unknown:
         raise invalid("capabilities", f"Unknown capabilities: {', '.join(unknown)}.")
