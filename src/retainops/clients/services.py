@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django_fsm import FSMField, TransitionNotAllowed, can_proceed
+from django_fsm import ConcurrentTransition, FSMField, TransitionNotAllowed, can_proceed
 
 from retainops.clients.models import (
     CLIENT_TRANSITIONS,
@@ -114,8 +114,22 @@ def change_client_status(*, client: Client, by: Any, transition_name: str) -> Cl
         method()
     except TransitionNotAllowed as error:
         raise invalid("transition", str(error)) from None
-    _save_audited(client, by, f"status: {transition_name}")
+    _save_transition(client, by, transition_name)
     return client
+
+
+def _save_transition(instance: Any, by: Any, transition_name: str) -> None:
+    """Save a status move; refuse it if someone else moved the row first.
+
+    ConcurrentTransitionMixin writes with `WHERE status = <the status we read>`,
+    so of two people acting on the same row at once only one succeeds.
+    """
+    try:
+        _save_audited(instance, by, f"status: {transition_name}")
+    except ConcurrentTransition:
+        raise invalid(
+            "transition", "Someone else changed this status a moment ago; reload and try again."
+        ) from None
 
 
 @transaction.atomic
@@ -266,7 +280,7 @@ def change_contract_status(*, contract: Contract, by: Any, transition_name: str)
             f"{CONTRACT_TRANSITIONS[transition_name].lower()}.",
         )
     method()
-    _save_audited(contract, by, f"status: {transition_name}")
+    _save_transition(contract, by, transition_name)
     return contract
 
 
