@@ -79,7 +79,11 @@ def client_list(request: HttpRequest) -> HttpResponse:
         "counts": queries.status_counts(request.user),
         "has_units": sees_all_units(request.user) or bool(request.user.unit_ids()),  # type: ignore[union-attr]
     }
-    template = "clients/_client_table.html" if getattr(request, "htmx", False) else "clients/client_list.html"
+    template = (
+        "clients/_client_table.html"
+        if getattr(request, "htmx", False)
+        else "clients/client_list.html"
+    )
     return render(request, template, context)
 
 
