@@ -1,0 +1,102 @@
+"""Run every benchmark, print the figures, and keep them in bench/RESULTS.md.
+
+The client list is measured at 20,000 clients against a baseline of 1,000
+clients measured in the same run on the same machine, each in a fresh SQLite
+database (and on PostgreSQL too when BENCH_POSTGRES_URL is set).
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+SIZES = [("baseline", 1_000), ("target", 20_000)]
+
+
+def _run(count: int, database_url: str) -> dict:
+    command = [
+        sys.executable,
+        "-m",
+        "bench.client_list",
+        "--clients",
+        str(count),
+        "--database-url",
+        database_url,
+    ]
+    output = subprocess.run(
+        command, cwd=HERE.parent, check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _sqlite_url(count: int) -> str:
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"clients-{count}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _postgres_url(count: int) -> str | None:
+    base = os.environ.get("BENCH_POSTGRES_URL")
+    if not base:
+        return None
+    name = f"retainops_bench_{count}"
+    admin = base.rsplit("/", 1)[0] + "/postgres"
+    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+        subprocess.run(["psql", admin, "-qc", sql], check=True, capture_output=True)
+    return base.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _table(engine: str, baseline: dict, target: dict) -> list[str]:
+    lines = [
+        f"### Client list on {engine}: {target['clients']:,} clients vs baseline "
+        f"{baseline['clients']:,}",
+        "",
+        "| case | page median ms (baseline) | page p95 ms | API median ms (baseline) "
+        "| API p95 ms | queries page/API |",
+        "|---|---|---|---|---|---|",
+    ]
+    for case, figures in target["cases"].items():
+        base = baseline["cases"][case]
+        page, api = figures["page"], figures["api"]
+        lines.append(
+            f"| {case} | {page['median_ms']} ({base['page']['median_ms']}) | {page['p95_ms']} "
+            f"| {api['median_ms']} ({base['api']['median_ms']}) | {api['p95_ms']} "
+            f"| {page['queries']}/{api['queries']} |"
+        )
+    return lines
+
+
+def main() -> None:
+    report = [
+        "# Benchmark results",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; "
+        "in-process requests (Django test client, no network), 20 repeats after a warm-up, "
+        "signed in as an account manager who sees one of two business units (half the clients).",
+        "",
+    ]
+    engines = [("SQLite", _sqlite_url), ("PostgreSQL", _postgres_url)]
+    for engine, url_for in engines:
+        runs = {}
+        for label, count in SIZES:
+            url = url_for(count)
+            if url is None:
+                break
+            runs[label] = _run(count, url)
+        if len(runs) == len(SIZES):
+            report += _table(engine, runs["baseline"], runs["target"]) + [""]
+    text = "\n".join(report)
+    print(text)
+    (HERE / "RESULTS.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
