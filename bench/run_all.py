@@ -92,7 +92,7 @@ def main() -> None:
                 break
             runs[label] = _run(count, url)
         if len(runs) == len(SIZES):
-            report += _table(engine, runs["baseline"], runs["target"]) + [""]
+            report += [*_table(engine, runs["baseline"], runs["target"]), ""]
     text = "\n".join(report)
     print(text)
     (HERE / "RESULTS.md").write_text(text + "\n")
