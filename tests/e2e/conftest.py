@@ -1,10 +1,12 @@
 """Browser tests: Playwright driving Debian's chromium against a live server."""
 
+import importlib
 import os
 import re
 from collections.abc import Iterator
 
 import pytest
+from django.apps import apps as django_apps
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -13,6 +15,19 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 # Playwright's sync API runs an event loop in this thread; the test code's own
 # database calls are synchronous and safe, so let Django allow them.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db: None) -> None:
+    """Browser tests run in real transactions, and the database is flushed between
+    them, which also removes what data migrations wrote: write it again."""
+    for module in (
+        "retainops.core.migrations.0002_builtin_roles",
+        "retainops.clients.migrations.0003_default_catalogue",
+    ):
+        migration = importlib.import_module(module)
+        writer = getattr(migration, "create_roles", None) or migration.create_catalogue
+        writer(django_apps, None)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from retainops.core.models import DemoMarker
 from retainops.core.testing import BusinessUnitFactory, ClientFactory, UserFactory
 from tests.e2e.conftest import sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
