@@ -1,0 +1,41 @@
+"""`retainops seed_demo`: load the demo data set (idempotent; see retainops.core.demo)."""
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from retainops.core import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo business units, one login per role (password 'demo') and clients with "
+        "two years of history. Re-running adds only missing clients."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--clients",
+            type=int,
+            default=demo.DEFAULT_CLIENTS,
+            help=f"How many demo clients there should be (default {demo.DEFAULT_CLIENTS}).",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=demo.DEFAULT_SEED,
+            help="Random seed; the default makes every run produce the same data set.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["clients"] < 0:
+            raise CommandError("--clients must be zero or more.")
+        try:
+            result = demo.seed(
+                clients=options["clients"], seed=options["seed"], progress=self.stdout.write
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        for line in result.lines():
+            self.stdout.write(line)
