@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "simple_history",
     "retainops.core",
     "retainops.clients",
+    "retainops.messaging",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +133,33 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 # Pagination of list pages and API lists.
 PAGE_SIZE = env_int("PAGE_SIZE", 50, minimum=1)
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30, minimum=1)
+
+# Messages: SMTP with Django's names. With no EMAIL_HOST, e-mails are written as
+# files under var/sent-mail so a newcomer sees them without a mail server.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true.")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "RetainOps <retainops@localhost>")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "sent-mail")
+MESSAGE_ID_DOMAIN = env_str("MESSAGE_ID_DOMAIN", "retainops.local")
+MESSAGE_MAX_ATTEMPTS = env_int("MESSAGE_MAX_ATTEMPTS", 8, minimum=1)
+MESSAGE_RETRY_BASE_SECONDS = env_int("MESSAGE_RETRY_BASE_SECONDS", 30, minimum=1)
+MESSAGE_CLAIM_LEASE_SECONDS = env_int("MESSAGE_CLAIM_LEASE_SECONDS", 300, minimum=5)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WORKER_POLL_SECONDS = env_int("WORKER_POLL_SECONDS", 2, minimum=1)
+WORKER_BATCH_SIZE = env_int("WORKER_BATCH_SIZE", 20, minimum=1)
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+AGENCY_NAME = env_str("AGENCY_NAME", "Your agency")
 
 LOGGING = {
     "version": 1,

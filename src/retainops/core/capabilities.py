@@ -21,6 +21,7 @@ class Capability(models.TextChoices):
     MANAGE_CATALOGUE = "catalogue.manage", "Manage the service and tool catalogues"
     MANAGE_USERS = "users.manage", "Manage users, roles and teams"
     MANAGE_UNITS = "units.manage", "Manage business units"
+    MANAGE_MESSAGES = "messages.manage", "Manage the outbox, templates, lists and webhooks"
 
 
 _ALL = [c.value for c in Capability]

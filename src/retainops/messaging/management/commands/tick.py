@@ -1,0 +1,26 @@
+"""`retainops tick --at <ISO time>`: do everything due up to that instant once, then exit."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from retainops.messaging.worker import run_once
+
+
+class Command(BaseCommand):
+    help = "Process everything due up to the given instant (default: now) once, then exit."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--at", help="ISO 8601 instant, e.g. 2026-11-24T09:00:00+00:00")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        at = timezone.now()
+        if options["at"]:
+            parsed = parse_datetime(options["at"])
+            if parsed is None:
+                raise CommandError(f"--at {options['at']!r} is not an ISO 8601 date and time.")
+            at = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+        summary = run_once(now=at)
+        self.stdout.write(summary)

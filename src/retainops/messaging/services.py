@@ -1,0 +1,342 @@
+"""Operations that put messages in the outbox, and administer what feeds it.
+
+`queue_message` writes the message in the caller's transaction: if that
+transaction rolls back, the message never existed. Delivery is the worker's
+job (delivery.py).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from retainops.clients.models import Client
+from retainops.core.access import require_capability, require_unit_access
+from retainops.core.capabilities import Capability
+from retainops.core.errors import invalid
+from retainops.messaging.choices import Channel, MeetingState, MessageState
+from retainops.messaging.invitations import build_invitation
+from retainops.messaging.models import (
+    DistributionList,
+    DistributionListMember,
+    Meeting,
+    Message,
+    MessageAttachment,
+    MessageRecipient,
+    MessageTemplate,
+    WebhookEndpoint,
+)
+from retainops.messaging.recipients import resolve_recipients
+from retainops.messaging.templating import (
+    render_text,
+    template_context,
+    validate_template_text,
+)
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass
+class Outgoing:
+    """What a process wants to say; queue_message turns it into a message row."""
+
+    subject: str
+    body_text: str
+    to: list[str] = field(default_factory=list)
+    body_html: str = ""
+    channel: str = Channel.EMAIL
+    webhook: WebhookEndpoint | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def queue_message(
+    *, outgoing: Outgoing, client: Client | None, cause: str, by: Any = None
+) -> Message:
+    """Write a message to the outbox inside the current transaction."""
+    if not outgoing.body_text.strip():
+        raise invalid("body", "The message has no text.")
+    with transaction.atomic():
+        message = Message.objects.create(
+            channel=outgoing.channel,
+            client=client,
+            cause=cause[:120],
+            created_by=by if getattr(by, "pk", None) else None,
+            subject=outgoing.subject[:300],
+            body_text=outgoing.body_text,
+            body_html=outgoing.body_html,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            webhook=outgoing.webhook,
+            max_attempts=settings.MESSAGE_MAX_ATTEMPTS,
+            next_attempt_at=timezone.now(),
+        )
+        if outgoing.channel == Channel.EMAIL:
+            _add_recipients(message, outgoing.to, client)
+        elif outgoing.webhook is None or not outgoing.webhook.is_active:
+            raise invalid("webhook", "A chat message needs an active webhook.")
+        for attachment in outgoing.attachments:
+            MessageAttachment.objects.create(
+                message=message,
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                content=attachment.content,
+            )
+    return message
+
+
+def _add_recipients(message: Message, specs: list[str], client: Client | None) -> None:
+    MessageRecipient.objects.bulk_create(
+        MessageRecipient(message=message, address=r.address, name=r.name, source=r.source)
+        for r in resolve_recipients(specs, client)
+    )
+
+
+def queue_from_template(
+    *,
+    template_code: str,
+    to: list[str],
+    client: Client | None,
+    cause: str,
+    by: Any = None,
+    extra: dict[str, Any] | None = None,
+    attachments: list[Attachment] | None = None,
+) -> Message:
+    """Render a stored template with the client's (and process's) variables and queue it."""
+    template = MessageTemplate.objects.filter(code=template_code).first()
+    if template is None:
+        raise invalid("template", f"No message template has the code {template_code!r}.")
+    context = template_context(client=client, sender=by, extra=extra)
+    webhook = None
+    if template.channel == Channel.CHAT:
+        webhook = WebhookEndpoint.objects.filter(is_active=True).order_by("id").first()
+    outgoing = Outgoing(
+        subject=render_text(template.subject, context).strip(),
+        body_text=render_text(template.body_text, context),
+        body_html=render_text(template.body_html, context, html=True) if template.body_html else "",
+        to=to,
+        channel=template.channel,
+        webhook=webhook,
+        attachments=attachments or [],
+    )
+    return queue_message(outgoing=outgoing, client=client, cause=cause, by=by)
+
+
+@transaction.atomic
+def write_to_client(*, client: Client, by: Any, to: list[str], subject: str, body: str) -> Message:
+    """A member of staff writes an e-mail to a client's contacts or any recipients."""
+    require_capability(by, Capability.EDIT_CLIENT)
+    require_unit_access(by, client.business_unit_id)
+    problems: dict[str, list[str]] = {}
+    if not subject.strip():
+        problems["subject"] = ["Give the e-mail a subject."]
+    if not body.strip():
+        problems["body"] = ["Write something."]
+    if problems:
+        raise ValidationError(problems)
+    outgoing = Outgoing(subject=subject.strip(), body_text=body, to=to)
+    return queue_message(outgoing=outgoing, client=client, cause="written by staff", by=by)
+
+
+@transaction.atomic
+def retry_message(*, message: Message, by: Any) -> Message:
+    """Put a failed message back in the queue, with a fresh set of attempts."""
+    require_capability(by, Capability.MANAGE_MESSAGES)
+    updated = Message.objects.filter(pk=message.pk, state=MessageState.FAILED).update(
+        state=MessageState.QUEUED,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        last_error=f"retried by {by.username}; earlier error: {message.last_error}"[:2000],
+    )
+    if not updated:
+        raise invalid("state", "Only a failed message can be retried.")
+    message.refresh_from_db()
+    return message
+
+
+# Meetings -------------------------------------------------------------------------------
+
+
+def _invite(meeting: Meeting, *, method: str, by: Any, subject: str) -> Message:
+    attendees = resolve_recipients(list(meeting.attendees), meeting.client)
+    ics = build_invitation(meeting, attendees, method=method)
+    when = timezone.localtime(meeting.starts_at).strftime("%A %d %B %Y, %H:%M")
+    body = f"{meeting.title}\n{when}\n{meeting.location}\n\n{meeting.description}".strip()
+    outgoing = Outgoing(
+        subject=subject,
+        body_text=body,
+        to=list(meeting.attendees),
+        attachments=[
+            Attachment("invite.ics", f"text/calendar; method={method}; charset=utf-8", ics)
+        ],
+    )
+    return queue_message(
+        outgoing=outgoing, client=meeting.client, cause=f"meeting {meeting.uid}", by=by
+    )
+
+
+def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise invalid("ends_at", "A meeting must end after it starts.")
+
+
+@transaction.atomic
+def schedule_meeting(
+    *,
+    by: Any,
+    client: Client | None,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    attendees: list[str],
+    location: str = "",
+    description: str = "",
+) -> Meeting:
+    """Create a meeting and queue its invitation (METHOD:REQUEST)."""
+    _check_times(starts_at, ends_at)
+    resolve_recipients(attendees, client)  # refuse unknown attendees before writing
+    meeting = Meeting.objects.create(
+        client=client,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        attendees=attendees,
+        location=location,
+        description=description,
+        organizer=by,
+    )
+    _invite(meeting, method="REQUEST", by=by, subject=f"Invitation: {title}")
+    return meeting
+
+
+@transaction.atomic
+def move_meeting(*, meeting: Meeting, by: Any, starts_at: datetime, ends_at: datetime) -> Meeting:
+    """Move a meeting: same UID, higher SEQUENCE, an updated REQUEST to everyone."""
+    _check_times(starts_at, ends_at)
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.state == MeetingState.CANCELLED:
+        raise invalid("state", "A cancelled meeting cannot be moved.")
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    meeting.sequence += 1
+    meeting.save()
+    _invite(meeting, method="REQUEST", by=by, subject=f"Moved: {meeting.title}")
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(*, meeting: Meeting, by: Any) -> Meeting:
+    """Cancel a meeting: METHOD:CANCEL with the same UID and a higher SEQUENCE."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.state == MeetingState.CANCELLED:
+        raise invalid("state", "The meeting is already cancelled.")
+    meeting.state = MeetingState.CANCELLED
+    meeting.sequence += 1
+    meeting.save()
+    _invite(meeting, method="CANCEL", by=by, subject=f"Cancelled: {meeting.title}")
+    return meeting
+
+
+# Administration -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_template(
+    *, by: Any, template: MessageTemplate | None, data: dict[str, Any]
+) -> MessageTemplate:
+    """Create or change a template; refused (naming it) if it uses an unknown variable."""
+    require_capability(by, Capability.MANAGE_MESSAGES)
+    template = template or MessageTemplate()
+    for name in ("code", "name", "channel", "subject", "body_text", "body_html"):
+        if name in data:
+            setattr(template, name, data[name])
+    problems: dict[str, list[str]] = {}
+    for name, html in (("subject", False), ("body_text", False), ("body_html", True)):
+        try:
+            validate_template_text(name, getattr(template, name), html=html)
+        except ValidationError as error:
+            problems.update(error.message_dict)
+    if problems:
+        raise ValidationError(problems)
+    template.full_clean()
+    template._history_user = by  # type: ignore[attr-defined]
+    template.save()
+    return template
+
+
+def preview_template(
+    *, template: MessageTemplate, client: Client | None, by: Any
+) -> dict[str, str]:
+    """The template rendered with a real client's data (nothing is sent)."""
+    context = template_context(client=client, sender=by, extra={"link": settings.SITE_URL})
+    return {
+        "subject": render_text(template.subject, context).strip(),
+        "body_text": render_text(template.body_text, context),
+        "body_html": render_text(template.body_html, context, html=True),
+    }
+
+
+@transaction.atomic
+def save_distribution_list(
+    *, by: Any, distribution_list: DistributionList | None, data: dict[str, Any]
+) -> DistributionList:
+    require_capability(by, Capability.MANAGE_MESSAGES)
+    distribution_list = distribution_list or DistributionList()
+    for name in ("code", "name", "description"):
+        if name in data:
+            setattr(distribution_list, name, data[name])
+    distribution_list.full_clean()
+    distribution_list._history_user = by  # type: ignore[attr-defined]
+    distribution_list.save()
+    return distribution_list
+
+
+@transaction.atomic
+def add_list_member(
+    *, by: Any, distribution_list: DistributionList, kind: str, target: Any
+) -> DistributionListMember:
+    """Add a user, contact, role or address (given as `target`) to a list."""
+    require_capability(by, Capability.MANAGE_MESSAGES)
+    member = DistributionListMember(distribution_list=distribution_list, kind=kind)
+    if kind == "address":
+        member.address = str(target)
+    elif kind in ("user", "contact", "role"):
+        setattr(member, kind, target)
+    else:
+        raise invalid("kind", f"Unknown member kind {kind!r}.")
+    member.full_clean()
+    if kind != "address" and target is None:
+        raise invalid(kind, f"Choose a {kind}.")
+    member._history_user = by  # type: ignore[attr-defined]
+    member.save()
+    return member
+
+
+@transaction.atomic
+def remove_list_member(*, by: Any, member: DistributionListMember) -> None:
+    require_capability(by, Capability.MANAGE_MESSAGES)
+    member._history_user = by  # type: ignore[attr-defined]
+    member.delete()
+
+
+@transaction.atomic
+def save_webhook(
+    *, by: Any, webhook: WebhookEndpoint | None, data: dict[str, Any]
+) -> WebhookEndpoint:
+    require_capability(by, Capability.MANAGE_MESSAGES)
+    webhook = webhook or WebhookEndpoint()
+    for name in ("code", "name", "url", "secret", "is_active"):
+        if name in data:
+            setattr(webhook, name, data[name])
+    if not webhook.secret.startswith("whsec_"):
+        raise invalid("secret", "Use a Standard Webhooks secret: whsec_ followed by base64.")
+    webhook.full_clean()
+    webhook._history_user = by  # type: ignore[attr-defined]
+    webhook.save()
+    return webhook
