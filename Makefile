@@ -14,6 +14,9 @@ run: install
 	$(UV) run retainops seed_demo
 	$(UV) run retainops collectstatic --noinput --verbosity 0
 	@echo "RetainOps on http://127.0.0.1:$(PORT)/ (demo logins are listed on the login page)"
+	@# The worker delivers messages beside the web server; Ctrl-C stops both.
+	trap 'kill 0' INT TERM EXIT; \
+	$(UV) run retainops worker & \
 	$(UV) run gunicorn retainops.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
 lint:
