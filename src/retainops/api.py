@@ -47,9 +47,7 @@ def on_schema_error(request: HttpRequest, exc: SchemaValidationError) -> HttpRes
     errors: dict[str, list[str]] = {}
     for item in exc.errors:
         errors.setdefault(_field_name(list(item.get("loc", []))), []).append(str(item["msg"]))
-    return api.create_response(
-        request, {"detail": "Invalid input.", "errors": errors}, status=422
-    )
+    return api.create_response(request, {"detail": "Invalid input.", "errors": errors}, status=422)
 
 
 @api.exception_handler(ValidationError)
@@ -83,10 +81,12 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 def _register_routers() -> None:
     from retainops.clients.api import router as clients_router
+    from retainops.clients.api_transfer import router as transfer_router
     from retainops.core.api import router as core_router
 
     api.add_router("", core_router)
     api.add_router("", clients_router)
+    api.add_router("", transfer_router)
 
 
 _register_routers()

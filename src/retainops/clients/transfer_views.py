@@ -1,11 +1,147 @@
-"""Import and export pages (placeholder until written)."""
+"""Import and export pages. Thin: the rules live in clients/transfer.py.
 
-from django.http import HttpRequest, HttpResponse
+The import page checks an upload (a dry run that lists every bad cell) or
+imports it (written only when every row is good). After a clean check the
+file is kept in the session, so "Import these rows" needs no second upload.
+"""
+
+import base64
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from retainops.clients import transfer
+from retainops.core.access import require_capability
+from retainops.core.capabilities import Capability
+from retainops.core.errors import errors_by_field
+
+CHECKED_KEY = "transfer_checked_upload"
+# Larger checked files are not kept in the session; they are chosen again to import.
+MAX_KEPT_BYTES = 2 * 1024 * 1024
 
 
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("clients", "Clients"), ("contracts", "Contracts")],
+        initial="clients",
+        widget=forms.RadioSelect,
+        label="What the file holds",
+    )
+    file = forms.FileField(
+        label="File",
+        help_text="A .csv or .xlsx file whose first row holds the column names.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+
+@login_required
 def import_view(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("import")
+    """Upload a file, then check it ("Check") or write it ("Import")."""
+    require_capability(request.user, Capability.IMPORT_DATA)
+    if request.method == "POST" and request.POST.get("action") == "import_checked":
+        return _import_checked(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method != "POST" or not form.is_valid():
+        return _page(request, form, status=400 if form.errors else 200)
+    upload = form.cleaned_data["file"]
+    kind, content, filename = form.cleaned_data["kind"], upload.read(), upload.name or ""
+    dry_run = request.POST.get("action") != "import"
+    report = _run(request, form, kind, content, filename, dry_run)
+    request.session.pop(CHECKED_KEY, None)
+    if report is not None and report.written:
+        return _imported(request, report)
+    if report is not None and report.ok:
+        _keep_checked(request, kind, content, filename)
+    failed = report is None or (not report.ok and not dry_run)
+    return _page(request, form, report, status=400 if failed else 200)
 
 
+def _run(
+    request: HttpRequest,
+    form: ImportForm,
+    kind: str,
+    content: bytes,
+    filename: str,
+    dry_run: bool,
+) -> transfer.ImportReport | None:
+    """The report, or None with the refusal on the form (e.g. no right to edit contracts)."""
+    try:
+        return transfer.run_import(
+            kind=kind, content=content, filename=filename, by=request.user, dry_run=dry_run
+        )
+    except PermissionDenied as refusal:
+        form.add_error(None, str(refusal))
+    except ValidationError as error:
+        for messages_ in errors_by_field(error).values():
+            for message in messages_:
+                form.add_error(None, message)
+    return None
+
+
+def _keep_checked(request: HttpRequest, kind: str, content: bytes, filename: str) -> None:
+    if len(content) > MAX_KEPT_BYTES:
+        return
+    request.session[CHECKED_KEY] = {
+        "kind": kind,
+        "filename": filename,
+        "content": base64.b64encode(content).decode("ascii"),
+    }
+
+
+def _import_checked(request: HttpRequest) -> HttpResponse:
+    """Import the file that the last clean check kept in the session."""
+    kept = request.session.pop(CHECKED_KEY, None)
+    form = ImportForm(initial={"kind": kept["kind"]} if kept else None)
+    if kept is None:
+        messages.error(request, "Nothing checked is waiting to be imported; choose the file.")
+        return _page(request, form, status=400)
+    content = base64.b64decode(kept["content"])
+    report = _run(request, form, kept["kind"], content, kept["filename"], dry_run=False)
+    if report is not None and report.written:
+        return _imported(request, report)
+    return _page(request, form, report, status=400)
+
+
+def _imported(request: HttpRequest, report: transfer.ImportReport) -> HttpResponse:
+    messages.success(
+        request,
+        f"Imported {report.rows} rows of {report.kind}: {report.created} created, "
+        f"{report.updated} updated, {report.unchanged} unchanged.",
+    )
+    return redirect("clients:list")
+
+
+def _page(
+    request: HttpRequest,
+    form: ImportForm,
+    report: transfer.ImportReport | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "form": form,
+        "report": report,
+        "guides": [
+            ("Clients", transfer.column_guide("clients")),
+            ("Contracts", transfer.column_guide("contracts")),
+        ],
+        "exports": [(kind, fmt) for kind in transfer.KINDS for fmt in transfer.FORMATS],
+        "max_shown": 500,
+        "kept": CHECKED_KEY in request.session,
+    }
+    return render(request, "clients/import.html", context, status=status)
+
+
+@login_required
 def export_view(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
-    return HttpResponse("export")
+    """Download the clients or contracts the person can see, as CSV or XLSX."""
+    if kind not in transfer.KINDS or fmt not in transfer.FORMATS:
+        raise Http404("No such export.")
+    exported = transfer.export_data(kind=kind, user=request.user, fmt=fmt)
+    response = HttpResponse(exported.content, content_type=exported.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+    return response
