@@ -79,7 +79,9 @@ def _schema_of(path: str, scope: dict[str, Schema]) -> Schema:
 
 def _variables_in(expression: FilterExpression) -> list[str]:
     found: list[str] = []
-    candidates: list[Any] = [expression.var] + [arg for _f, args in expression.filters for _l, arg in args]
+    candidates: list[Any] = [expression.var] + [
+        arg for _f, args in expression.filters for _l, arg in args
+    ]
     for candidate in candidates:
         if isinstance(candidate, Variable) and candidate.lookups is not None:
             found.append(str(candidate.var))
