@@ -15,6 +15,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="clients:list", permanent=False)),
     path("", include("retainops.core.urls")),
     path("clients/", include("retainops.clients.urls")),
+    path("messages/", include("retainops.messaging.urls")),
     path("administration/", include("retainops.core.admin_urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),

@@ -36,6 +36,7 @@ from retainops.core.choices import CLIENT_TEAM_ROLES
 from retainops.core.errors import errors_by_field
 from retainops.core.forms import attempt
 from retainops.core.models import Role
+from retainops.messaging import queries as messaging_queries
 
 
 def _visible_client(request: HttpRequest, pk: int) -> Client:
@@ -115,6 +116,9 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tool_form": ClientToolForm(),
         "line_form": ContractLineForm(),
         "team_roles": Role.objects.filter(code__in=CLIENT_TEAM_ROLES),
+        # Not "messages": that name is the page's flash messages (base.html).
+        "client_messages": messaging_queries.messages_for_client(client)[:20],
+        "can_write": messaging_queries.can_write_to(user, client),
     }
     return render(request, "clients/client_detail.html", context)
 

@@ -18,4 +18,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ),
         "can_import": user.has_capability(Capability.IMPORT_DATA),
         "can_create_client": user.has_capability(Capability.CREATE_CLIENT),
+        "can_manage_messages": user.has_capability(Capability.MANAGE_MESSAGES),
     }

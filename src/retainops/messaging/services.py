@@ -340,3 +340,25 @@ def save_webhook(
     webhook._history_user = by  # type: ignore[attr-defined]
     webhook.save()
     return webhook
+
+
+TEMPLATE_TEXTS = (("subject", False), ("body_text", False), ("body_html", True))
+
+
+def preview_draft(*, by: Any, data: dict[str, Any], client: Client | None) -> dict[str, str]:
+    """Render template text that is not saved yet, so an editor sees it before keeping it.
+
+    The text is checked as save_template checks it: an unknown variable is
+    refused naming it rather than rendered as an empty string.
+    """
+    require_capability(by, Capability.MANAGE_MESSAGES)
+    draft = MessageTemplate(**{name: data.get(name) or "" for name, _html in TEMPLATE_TEXTS})
+    problems: dict[str, list[str]] = {}
+    for name, html in TEMPLATE_TEXTS:
+        try:
+            validate_template_text(name, getattr(draft, name), html=html)
+        except ValidationError as error:
+            problems.update(error.message_dict)
+    if problems:
+        raise ValidationError(problems)
+    return preview_template(template=draft, client=client, by=by)
