@@ -37,6 +37,7 @@ from retainops.core.services import (
     set_user_access,
     update_user,
 )
+from retainops.messaging.models import DistributionList, MessageTemplate, WebhookEndpoint
 
 View = Callable[..., HttpResponse]
 Save = Callable[[dict[str, Any]], object]
@@ -89,12 +90,35 @@ def _bound(request: HttpRequest) -> dict[str, Any]:
 # Home ---------------------------------------------------------------------------------
 
 SECTIONS: list[tuple[Capability, str, str, Callable[[], int]]] = [
-    (Capability.MANAGE_CATALOGUE, "Service catalogue", "services", ServiceLine.objects.count),
-    (Capability.MANAGE_CATALOGUE, "Tools and boards", "tools", Tool.objects.count),
-    (Capability.MANAGE_UNITS, "Business units", "units", BusinessUnit.objects.count),
-    (Capability.MANAGE_USERS, "Users", "users", User.objects.count),
-    (Capability.MANAGE_USERS, "Roles", "roles", Role.objects.count),
-    (Capability.MANAGE_USERS, "Teams", "teams", Team.objects.count),
+    (
+        Capability.MANAGE_CATALOGUE,
+        "Service catalogue",
+        "administration:services",
+        ServiceLine.objects.count,
+    ),
+    (Capability.MANAGE_CATALOGUE, "Tools and boards", "administration:tools", Tool.objects.count),
+    (Capability.MANAGE_UNITS, "Business units", "administration:units", BusinessUnit.objects.count),
+    (Capability.MANAGE_USERS, "Users", "administration:users", User.objects.count),
+    (Capability.MANAGE_USERS, "Roles", "administration:roles", Role.objects.count),
+    (Capability.MANAGE_USERS, "Teams", "administration:teams", Team.objects.count),
+    (
+        Capability.MANAGE_MESSAGES,
+        "Message templates",
+        "messaging:templates",
+        MessageTemplate.objects.count,
+    ),
+    (
+        Capability.MANAGE_MESSAGES,
+        "Distribution lists",
+        "messaging:lists",
+        DistributionList.objects.count,
+    ),
+    (
+        Capability.MANAGE_MESSAGES,
+        "Chat webhooks",
+        "messaging:webhooks",
+        WebhookEndpoint.objects.count,
+    ),
 ]
 
 
@@ -103,7 +127,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The sections this person may use; refused when there are none."""
     user: Any = request.user
     sections = [
-        {"title": title, "url": reverse(f"administration:{name}"), "count": count()}
+        {"title": title, "url": reverse(name), "count": count()}
         for capability, title, name, count in SECTIONS
         if user.has_capability(capability)
     ]

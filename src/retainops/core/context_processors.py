@@ -14,7 +14,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "can_administer": any(
             user.has_capability(c)
-            for c in (Capability.MANAGE_CATALOGUE, Capability.MANAGE_USERS, Capability.MANAGE_UNITS)
+            for c in (
+                Capability.MANAGE_CATALOGUE,
+                Capability.MANAGE_USERS,
+                Capability.MANAGE_UNITS,
+                Capability.MANAGE_MESSAGES,
+            )
         ),
         "can_import": user.has_capability(Capability.IMPORT_DATA),
         "can_create_client": user.has_capability(Capability.CREATE_CLIENT),

@@ -220,9 +220,11 @@ def test_home_shows_every_section_to_an_administrator(admin_client: HttpClient) 
     home = admin_client.get(reverse("administration:home"))
 
     assert home.status_code == 200
-    assert len(home.context["sections"]) == 6
+    assert len(home.context["sections"]) == 9
     for name in ("services", "tools", "units", "users", "roles", "teams"):
         assert reverse(f"administration:{name}") in home.content.decode()
+    for name in ("templates", "lists", "webhooks"):
+        assert reverse(f"messaging:{name}") in home.content.decode()
 
 
 # Users --------------------------------------------------------------------------------
