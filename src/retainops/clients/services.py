@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django_fsm import ConcurrentTransition, FSMField, TransitionNotAllowed, can_proceed
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from retainops.clients.models import (
     CLIENT_TRANSITIONS,
@@ -27,6 +27,7 @@ from retainops.clients.models import (
     Tool,
 )
 from retainops.core.access import require_capability, require_unit_access
+from retainops.core.audit import delete_audited, save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.core.models import BusinessUnit, Role, User
@@ -34,20 +35,6 @@ from retainops.core.models import BusinessUnit, Role, User
 CLIENT_FIELDS = ("name", "business_unit", "external_id", "website", "industry", "notes", "sold_on")
 CONTACT_FIELDS = ("name", "email", "phone", "title", "is_primary")
 CONTRACT_FIELDS = ("reference", "currency", "start_date", "term_months", "renewal_date", "notes")
-
-
-def _save_audited(instance: Any, by: Any, reason: str = "") -> None:
-    """Validate and save, with the acting person on the history row.
-
-    State-machine fields are left out of validation: only transitions set them,
-    and django-fsm refuses the assignment that field cleaning would make.
-    """
-    state_fields = [f.name for f in instance._meta.fields if isinstance(f, FSMField)]
-    instance.full_clean(exclude=state_fields)
-    instance._history_user = by
-    if reason:
-        instance._change_reason = reason
-    instance.save()
 
 
 def _apply(instance: Any, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -72,7 +59,7 @@ def create_client(*, by: Any, data: dict[str, Any]) -> Client:
     require_unit_access(by, unit.pk)
     client = Client()
     _apply(client, data, CLIENT_FIELDS)
-    _save_audited(client, by, "created")
+    save_audited(client, by, "created")
     return client
 
 
@@ -83,7 +70,7 @@ def update_client(*, client: Client, by: Any, changes: dict[str, Any]) -> Client
     if new_unit is not None and new_unit.pk != client.business_unit_id:
         require_unit_access(by, new_unit.pk)
     _apply(client, changes, CLIENT_FIELDS)
-    _save_audited(client, by)
+    save_audited(client, by)
     return client
 
 
@@ -92,8 +79,7 @@ def delete_client(*, client: Client, by: Any) -> None:
     """Remove a client entered by mistake; its history rows stay."""
     require_capability(by, Capability.DELETE_CLIENT)
     require_unit_access(by, client.business_unit_id)
-    client._history_user = by  # type: ignore[attr-defined]
-    client.delete()
+    delete_audited(client, by)
 
 
 @transaction.atomic
@@ -125,7 +111,7 @@ def _save_transition(instance: Any, by: Any, transition_name: str) -> None:
     so of two people acting on the same row at once only one succeeds.
     """
     try:
-        _save_audited(instance, by, f"status: {transition_name}")
+        save_audited(instance, by, f"status: {transition_name}")
     except ConcurrentTransition:
         raise invalid(
             "transition", "Someone else changed this status a moment ago; reload and try again."
@@ -139,8 +125,7 @@ def assign_team_member(*, client: Client, by: Any, role: Role, user: User | None
     current = ClientTeamMember.objects.filter(client=client, role=role).first()
     if user is None:
         if current is not None:
-            current._history_user = by  # type: ignore[attr-defined]
-            current.delete()
+            delete_audited(current, by)
         return
     if not user.is_active:
         raise invalid("user", f"{user.username} is not an active user.")
@@ -150,7 +135,7 @@ def assign_team_member(*, client: Client, by: Any, role: Role, user: User | None
         raise invalid("user", f"{user.username} does not work in {client.business_unit}.")
     member = current or ClientTeamMember(client=client, role=role)
     member.user = user
-    _save_audited(member, by)
+    save_audited(member, by)
 
 
 @transaction.atomic
@@ -158,7 +143,7 @@ def add_contact(*, client: Client, by: Any, data: dict[str, Any]) -> Contact:
     _check_client_editor(client, by)
     contact = Contact(client=client)
     _apply(contact, data, CONTACT_FIELDS)
-    _save_audited(contact, by)
+    save_audited(contact, by)
     return contact
 
 
@@ -166,15 +151,14 @@ def add_contact(*, client: Client, by: Any, data: dict[str, Any]) -> Contact:
 def update_contact(*, contact: Contact, by: Any, changes: dict[str, Any]) -> Contact:
     _check_client_editor(contact.client, by)
     _apply(contact, changes, CONTACT_FIELDS)
-    _save_audited(contact, by)
+    save_audited(contact, by)
     return contact
 
 
 @transaction.atomic
 def remove_contact(*, contact: Contact, by: Any) -> None:
     _check_client_editor(contact.client, by)
-    contact._history_user = by  # type: ignore[attr-defined]
-    contact.delete()
+    delete_audited(contact, by)
 
 
 @transaction.atomic
@@ -183,15 +167,14 @@ def add_client_tool(*, client: Client, by: Any, tool: Tool, reference: str = "")
     if ClientTool.objects.filter(client=client, tool=tool).exists():
         raise invalid("tool", f"The client is already set up in {tool}.")
     entry = ClientTool(client=client, tool=tool, reference=reference)
-    _save_audited(entry, by)
+    save_audited(entry, by)
     return entry
 
 
 @transaction.atomic
 def remove_client_tool(*, entry: ClientTool, by: Any) -> None:
     _check_client_editor(entry.client, by)
-    entry._history_user = by  # type: ignore[attr-defined]
-    entry.delete()
+    delete_audited(entry, by)
 
 
 def _check_contract_editor(client: Client, by: Any) -> None:
@@ -226,9 +209,9 @@ def create_contract(
     _apply(contract, data, CONTRACT_FIELDS)
     if activate:
         contract.activate()
-    _save_audited(contract, by, "created")
+    save_audited(contract, by, "created")
     for line in lines:
-        _save_audited(
+        save_audited(
             ContractLine(
                 contract=contract, service=line["service"], monthly_budget=line["monthly_budget"]
             ),
@@ -241,7 +224,7 @@ def create_contract(
 def update_contract(*, contract: Contract, by: Any, changes: dict[str, Any]) -> Contract:
     _check_contract_editor(contract.client, by)
     _apply(contract, changes, CONTRACT_FIELDS)
-    _save_audited(contract, by)
+    save_audited(contract, by)
     return contract
 
 
@@ -256,15 +239,14 @@ def set_contract_line(
         _validate_line_items([{"service": service, "monthly_budget": monthly_budget}])
         line = ContractLine(contract=contract, service=service)
     line.monthly_budget = monthly_budget
-    _save_audited(line, by, "budget change")
+    save_audited(line, by, "budget change")
     return line
 
 
 @transaction.atomic
 def remove_contract_line(*, line: ContractLine, by: Any) -> None:
     _check_contract_editor(line.contract.client, by)
-    line._history_user = by  # type: ignore[attr-defined]
-    line.delete()
+    delete_audited(line, by)
 
 
 @transaction.atomic
@@ -299,7 +281,7 @@ def save_service_line(*, by: Any, service: ServiceLine | None, data: dict[str, A
     require_capability(by, Capability.MANAGE_CATALOGUE)
     service = service or ServiceLine()
     _apply(service, data, ("code", "name", "description", "is_active"))
-    _save_audited(service, by)
+    save_audited(service, by)
     return service
 
 
@@ -308,7 +290,7 @@ def save_tool(*, by: Any, tool: Tool | None, data: dict[str, Any]) -> Tool:
     require_capability(by, Capability.MANAGE_CATALOGUE)
     tool = tool or Tool()
     _apply(tool, data, ("code", "name", "kind", "platform_exit_only", "is_active"))
-    _save_audited(tool, by)
+    save_audited(tool, by)
     return tool
 
 

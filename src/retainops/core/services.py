@@ -7,16 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from retainops.core.access import require_capability
+from retainops.core.audit import save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.choices import RoleCode
 from retainops.core.errors import invalid
 from retainops.core.models import ApiToken, BusinessUnit, Role, Team, User
-
-
-def _audited_save(instance: Any, by: Any) -> None:
-    instance.full_clean()
-    instance._history_user = by
-    instance.save()
 
 
 @transaction.atomic
@@ -26,7 +21,7 @@ def save_business_unit(*, by: Any, unit: BusinessUnit | None, data: dict[str, An
     for name in ("code", "name", "is_active"):
         if name in data:
             setattr(unit, name, data[name])
-    _audited_save(unit, by)
+    save_audited(unit, by)
     return unit
 
 
@@ -49,7 +44,7 @@ def save_role(*, by: Any, role: Role | None, data: dict[str, Any]) -> Role:
     for name in ("code", "label", "description", "capabilities"):
         if name in data:
             setattr(role, name, data[name])
-    _audited_save(role, by)
+    save_audited(role, by)
     return role
 
 
@@ -117,7 +112,7 @@ def save_team(*, by: Any, team: Team | None, data: dict[str, Any]) -> Team:
     for name in ("name", "business_unit"):
         if name in data:
             setattr(team, name, data[name])
-    _audited_save(team, by)
+    save_audited(team, by)
     if "members" in data:
         team.members.set(data["members"])
     return team
