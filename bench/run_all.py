@@ -2,7 +2,10 @@
 
 The client list is measured at 20,000 clients against a baseline of 1,000
 clients measured in the same run on the same machine, each in a fresh SQLite
-database (and on PostgreSQL too when BENCH_POSTGRES_URL is set).
+database (and on PostgreSQL too when BENCH_POSTGRES_URL is set). Messaging
+(bench/messaging.py) is measured the same way: delivery throughput with one
+and two worker processes, and the claim query among 1,000,000 delivered
+messages against a baseline of 1,000.
 """
 
 import json
@@ -13,40 +16,38 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.messaging import messaging_section
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 SIZES = [("baseline", 1_000), ("target", 20_000)]
 
 
-def _run(count: int, database_url: str) -> dict:
-    command = [
-        sys.executable,
-        "-m",
-        "bench.client_list",
-        "--clients",
-        str(count),
-        "--database-url",
-        database_url,
-    ]
+def _json_of(module: str, *args: str) -> dict:
+    command = [sys.executable, "-m", module, *args]
     output = subprocess.run(
         command, cwd=HERE.parent, check=True, capture_output=True, text=True
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
-def _sqlite_url(count: int) -> str:
+def _run(count: int, database_url: str) -> dict:
+    return _json_of("bench.client_list", "--clients", str(count), "--database-url", database_url)
+
+
+def _sqlite_url(count: int | str, prefix: str = "clients") -> str:
     DATA.mkdir(exist_ok=True)
-    path = DATA / f"clients-{count}.sqlite3"
+    path = DATA / f"{prefix}-{count}.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{path}"
 
 
-def _postgres_url(count: int) -> str | None:
+def _postgres_url(count: int | str, prefix: str = "retainops_bench") -> str | None:
     base = os.environ.get("BENCH_POSTGRES_URL")
     if not base:
         return None
-    name = f"retainops_bench_{count}"
+    name = f"{prefix}_{count}"
     admin = base.rsplit("/", 1)[0] + "/postgres"
     for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
         subprocess.run(["psql", admin, "-qc", sql], check=True, capture_output=True)
@@ -84,6 +85,20 @@ def main() -> None:
         "",
     ]
     engines = [("SQLite", _sqlite_url), ("PostgreSQL", _postgres_url)]
+    report += _client_list(engines)
+    messaging_engines = [
+        ("SQLite", lambda label: _sqlite_url(label, prefix="messaging")),
+        ("PostgreSQL", lambda label: _postgres_url(label, prefix="retainops_bench_msg")),
+    ]
+    run_messaging = lambda *args: _json_of("bench.messaging", *args)  # noqa: E731
+    report += messaging_section(messaging_engines, run_messaging)
+    text = "\n".join(report)
+    print(text)
+    (HERE / "RESULTS.md").write_text(text + "\n")
+
+
+def _client_list(engines: list) -> list[str]:
+    report: list[str] = []
     for engine, url_for in engines:
         runs = {}
         for label, count in SIZES:
@@ -93,9 +108,7 @@ def main() -> None:
             runs[label] = _run(count, url)
         if len(runs) == len(SIZES):
             report += [*_table(engine, runs["baseline"], runs["target"]), ""]
-    text = "\n".join(report)
-    print(text)
-    (HERE / "RESULTS.md").write_text(text + "\n")
+    return report
 
 
 if __name__ == "__main__":

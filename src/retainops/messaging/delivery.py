@@ -20,12 +20,16 @@ import logging
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from typing import Any
 
 import httpx
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from standardwebhooks import Webhook
 
 from retainops.messaging.choices import MESSAGE_TRANSITIONS, Channel, MessageState
@@ -34,6 +38,8 @@ from retainops.messaging.models import Message
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=6)
 RETRYABLE_HTTP = {408, 429}
+# message_due_idx's condition, written as the migration wrote it.
+_PENDING_LITERALLY = "\"messaging_message\".\"state\" IN ('queued', 'sending')"
 
 
 class PermanentFailure(Exception):
@@ -67,14 +73,28 @@ def _transition(name: str, ids: list[int], worker: str | None, **fields: Any) ->
     return rows.update(state=target, **fields)
 
 
+def due_for_claim(now: datetime) -> QuerySet[Message]:
+    """Due messages, oldest timer first, as claim_due reads them (locked where possible).
+
+    SQLite uses a partial index only when the query states the index's condition
+    with the same literals, and Django binds `state IN (...)` as parameters: the
+    literal copy lets it read message_due_idx instead of scanning every message
+    ever sent (with the write lock held) when a backlog makes `state` unselective.
+    """
+    due = Message.objects.due(now)
+    if connection.vendor == "sqlite":
+        due = due.filter(RawSQL(_PENDING_LITERALLY, [], output_field=BooleanField()))
+    due = due.order_by("next_attempt_at", "id")
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True)
+    return due
+
+
 def claim_due(*, now: datetime, worker: str, limit: int) -> list[int]:
     """Take up to `limit` due messages for this worker; no other worker gets them."""
     lease_until = now + timedelta(seconds=settings.MESSAGE_CLAIM_LEASE_SECONDS)
     with transaction.atomic():
-        due = Message.objects.due(now).order_by("next_attempt_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("id", flat=True)[:limit])
+        ids = list(due_for_claim(now).values_list("id", flat=True)[:limit])
         if ids:
             _transition("claim", ids, None, claimed_by=worker, next_attempt_at=lease_until)
     return ids
@@ -85,7 +105,9 @@ def _email(message: Message) -> EmailMultiAlternatives:
         subject=message.subject,
         body=message.body_text,
         from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
-        to=[str(r) for r in message.recipients.all()],
+        # Address() quotes a display name when it must ("Doe, Jane"); formatting
+        # "name <address>" by hand would read as two addresses.
+        to=[str(Address(r.name, addr_spec=r.address)) for r in message.recipients.all()],
         headers={"Message-ID": message.message_id, "X-RetainOps-Message": str(message.uid)},
     )
     if message.body_html:
@@ -97,6 +119,9 @@ def _email(message: Message) -> EmailMultiAlternatives:
 
 def _send_email(message: Message, mail_connection: Any) -> None:
     try:
+        # Opened here, not by send_messages (which would close it again after each
+        # message), so one SMTP session carries the whole batch.
+        mail_connection.open()
         mail_connection.send_messages([_email(message)])
     except Exception:
         # Start the next message on a fresh connection, not a broken one.
@@ -134,16 +159,19 @@ def chat_payload(message: Message) -> str:
     return json.dumps({"text": text, "username": "RetainOps"})
 
 
-def _send_chat(message: Message, now: datetime) -> None:
+def _send_chat(message: Message) -> None:
     webhook = message.webhook
     if webhook is None:
         raise PermanentFailure("the chat message has no webhook")
     body = chat_payload(message)
-    signature = Webhook(webhook.secret).sign(message.delivery_id, now, body)
+    # The receiver checks the timestamp against its own clock, so it is the moment
+    # of sending, not the instant the pass runs for (`tick --at`, a long batch).
+    signed_at = timezone.now()
+    signature = Webhook(webhook.secret).sign(message.delivery_id, signed_at, body)
     headers = {
         "content-type": "application/json",
         "webhook-id": message.delivery_id,
-        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-timestamp": str(int(signed_at.timestamp())),
         "webhook-signature": signature,
     }
     response = httpx.post(
@@ -179,12 +207,17 @@ def deliver(message: Message, *, worker: str, now: datetime, mail_connection: An
     """Send one claimed message and record what happened: 'sent', 'retried' or 'failed'."""
     try:
         if message.channel == Channel.CHAT:
-            _send_chat(message, now)
+            _send_chat(message)
         else:
             _classify_smtp(message, mail_connection)
     except PermanentFailure as error:
         return _record_failure(message, worker, now, str(error), final=True)
     except (TimeoutError, smtplib.SMTPException, OSError, httpx.HTTPError) as error:
+        return _record_failure(message, worker, now, f"{type(error).__name__}: {error}", False)
+    except Exception as error:
+        # A message that breaks the sender (bad stored data, a library error) must
+        # not stop the worker and the rest of its batch: count it as an attempt.
+        log.exception("delivering message %s failed unexpectedly", message.pk)
         return _record_failure(message, worker, now, f"{type(error).__name__}: {error}", False)
     _transition(
         "mark_sent", [message.pk], worker, attempts=message.attempts + 1, sent_at=now, last_error=""

@@ -1,6 +1,6 @@
 """The worker loop: every pass handles what is due now (messages today; timers later).
 
-Stopping (SIGTERM, SIGINT) finishes the message in hand and exits; a SIGKILL
+Stopping (SIGTERM, SIGINT) finishes the batch in hand and exits; a SIGKILL
 loses nothing either, since claimed messages become due again when their
 lease runs out.
 """

@@ -1,5 +1,6 @@
 """`retainops tick --at <ISO time>`: do everything due up to that instant once, then exit."""
 
+from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -7,6 +8,17 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from retainops.messaging.worker import run_once
+
+
+def _instant(text: str) -> datetime:
+    """An aware datetime from ISO 8601 text; a clear error for anything else."""
+    try:
+        parsed = parse_datetime(text)
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        parsed = None
+    if parsed is None:
+        raise CommandError(f"--at {text!r} is not an ISO 8601 date and time.")
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
 class Command(BaseCommand):
@@ -17,10 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         at = timezone.now()
-        if options["at"]:
-            parsed = parse_datetime(options["at"])
-            if parsed is None:
-                raise CommandError(f"--at {options['at']!r} is not an ISO 8601 date and time.")
-            at = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+        if options["at"] is not None:
+            at = _instant(options["at"])
         summary = run_once(now=at)
         self.stdout.write(summary)
