@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import connection, transaction
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
@@ -232,7 +232,7 @@ def process_due(*, now: datetime, worker: str, limit: int | None = None) -> Deli
     if not ids:
         return report
     messages = Message.objects.filter(pk__in=ids, claimed_by=worker, state=MessageState.SENDING)
-    mail_connection = get_connection(fail_silently=False)
+    mail_connection = mailers.default
     try:
         for message in messages.select_related("webhook").prefetch_related(
             "recipients", "attachments"

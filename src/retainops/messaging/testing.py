@@ -166,10 +166,12 @@ class SmtpPeer:
     def email_settings(self) -> dict[str, Any]:
         """Django settings that point the SMTP backend at this server."""
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": self.host,
-            "EMAIL_PORT": self.port,
-            "EMAIL_TIMEOUT": 5,
+            "MAILERS": {
+                "default": {
+                    "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                    "OPTIONS": {"host": self.host, "port": self.port, "timeout": 5},
+                }
+            }
         }
 
 

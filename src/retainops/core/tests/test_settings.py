@@ -67,3 +67,42 @@ def test_database_connection_is_tuned_for_its_engine():
     else:
         assert connection.vendor == "postgresql"
         assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+
+
+def test_tls_and_ssl_together_are_refused():
+    result = _start_with(
+        {"EMAIL_HOST": "smtp.example.org", "EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "1"}
+    )
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true" in result.stderr
+
+
+def test_email_host_selects_smtp_with_django_variable_names():
+    env = {
+        "DJANGO_SETTINGS_MODULE": "retainops.settings",
+        **{k: v for k, v in os.environ.items() if not k.startswith("EMAIL_")},
+        "EMAIL_HOST": "smtp.example.org",
+        "EMAIL_PORT": "587",
+        "EMAIL_USE_TLS": "true",
+        "EMAIL_HOST_USER": "mailer",
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "m = settings.MAILERS['default']; o = m['OPTIONS']; "
+        "print(m['BACKEND'], o['host'], o['port'], o['use_tls'], o['username'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.org",
+        "587",
+        "True",
+        "mailer",
+    ]
