@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
@@ -29,6 +30,7 @@ from retainops.messaging.choices import Channel, MemberKind, MessageState
 from retainops.messaging.models import (
     DistributionList,
     DistributionListMember,
+    Meeting,
     Message,
     MessageTemplate,
     WebhookEndpoint,
@@ -442,3 +444,88 @@ def update_webhook(request: HttpRequest, webhook_id: int, payload: WebhookPatch)
     webhook = get_object_or_404(WebhookEndpoint, pk=webhook_id)
     changes = payload.dict(exclude_unset=True)
     return services.save_webhook(by=request.user, webhook=webhook, data=changes)
+
+
+# Meetings -------------------------------------------------------------------------------
+
+
+class MeetingIn(Schema):
+    client: int | None = None
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: datetime
+    ends_at: datetime
+    attendees: list[str] = Field(min_length=1, description="Recipient specs, as for messages")
+    location: str = ""
+    description: str = ""
+
+
+class MeetingMoveIn(Schema):
+    starts_at: datetime
+    ends_at: datetime
+
+
+class MeetingOut(Schema):
+    id: int
+    uid: str
+    client: int | None = Field(None, alias="client_id")
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    attendees: list[str]
+    sequence: int
+    state: str
+
+    @staticmethod
+    def resolve_uid(obj: Meeting) -> str:
+        return str(obj.uid)
+
+
+def _meeting(request: HttpRequest, meeting_id: int) -> Meeting:
+    visible = visible_clients(request.user)
+    meetings = Meeting.objects.filter(Q(client__in=visible) | Q(client__isnull=True))
+    return get_object_or_404(meetings, pk=meeting_id)
+
+
+@router.post("/meetings", response={201: MeetingOut}, tags=["meetings"])
+def schedule_meeting(request: HttpRequest, payload: MeetingIn) -> Any:
+    """Schedule a meeting; its invitation (METHOD:REQUEST) goes to every attendee."""
+    meeting = services.schedule_meeting(
+        by=request.user,
+        client=_client(request, payload.client),
+        title=payload.title,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        attendees=payload.attendees,
+        location=payload.location,
+        description=payload.description,
+    )
+    return Status(201, meeting)
+
+
+@router.get("/meetings/{meeting_id}", response=MeetingOut, tags=["meetings"])
+def get_meeting(request: HttpRequest, meeting_id: int) -> Any:
+    return _meeting(request, meeting_id)
+
+
+@router.post("/meetings/{meeting_id}/move", response=MeetingOut, tags=["meetings"])
+def move_meeting(request: HttpRequest, meeting_id: int, payload: MeetingMoveIn) -> Any:
+    """Move a meeting: the same UID with a higher SEQUENCE goes to every attendee."""
+    return services.move_meeting(
+        meeting=_meeting(request, meeting_id),
+        by=request.user,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+    )
+
+
+@router.post("/meetings/{meeting_id}/cancel", response=MeetingOut, tags=["meetings"])
+def cancel_meeting(request: HttpRequest, meeting_id: int) -> Any:
+    """Cancel a meeting: METHOD:CANCEL goes to every attendee."""
+    return services.cancel_meeting(meeting=_meeting(request, meeting_id), by=request.user)
+
+
+@router.get("/clients/{client_id}/meetings", response=list[MeetingOut], tags=["meetings"])
+def client_meetings(request: HttpRequest, client_id: int) -> Any:
+    client = get_object_or_404(visible_clients(request.user), pk=client_id)
+    return client.meetings.all()

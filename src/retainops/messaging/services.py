@@ -182,6 +182,16 @@ def _invite(meeting: Meeting, *, method: str, by: Any, subject: str) -> Message:
     )
 
 
+def _check_meeting_rights(by: Any, client: Client | None) -> None:
+    """Whoever may edit a client may meet with it; meetings without a client need
+    the outbox right, since they speak for the agency as a whole."""
+    if client is None:
+        require_capability(by, Capability.MANAGE_MESSAGES)
+        return
+    require_capability(by, Capability.EDIT_CLIENT)
+    require_unit_access(by, client.business_unit_id)
+
+
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
         raise invalid("ends_at", "A meeting must end after it starts.")
@@ -200,6 +210,9 @@ def schedule_meeting(
     description: str = "",
 ) -> Meeting:
     """Create a meeting and queue its invitation (METHOD:REQUEST)."""
+    _check_meeting_rights(by, client)
+    if not title.strip():
+        raise invalid("title", "Give the meeting a title.")
     _check_times(starts_at, ends_at)
     resolve_recipients(attendees, client)  # refuse unknown attendees before writing
     meeting = Meeting.objects.create(
@@ -219,6 +232,7 @@ def schedule_meeting(
 @transaction.atomic
 def move_meeting(*, meeting: Meeting, by: Any, starts_at: datetime, ends_at: datetime) -> Meeting:
     """Move a meeting: same UID, higher SEQUENCE, an updated REQUEST to everyone."""
+    _check_meeting_rights(by, meeting.client)
     _check_times(starts_at, ends_at)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.state == MeetingState.CANCELLED:
@@ -233,6 +247,7 @@ def move_meeting(*, meeting: Meeting, by: Any, starts_at: datetime, ends_at: dat
 @transaction.atomic
 def cancel_meeting(*, meeting: Meeting, by: Any) -> Meeting:
     """Cancel a meeting: METHOD:CANCEL with the same UID and a higher SEQUENCE."""
+    _check_meeting_rights(by, meeting.client)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.state == MeetingState.CANCELLED:
         raise invalid("state", "The meeting is already cancelled.")
