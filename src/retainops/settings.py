@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "retainops.core",
     "retainops.clients",
     "retainops.messaging",
+    "retainops.playbooks",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("retainops.core.urls")),
     path("clients/", include("retainops.clients.urls")),
     path("messages/", include("retainops.messaging.urls")),
+    path("", include("retainops.playbooks.urls")),
     path("administration/", include("retainops.core.admin_urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from retainops.clients.models import (
@@ -30,6 +31,7 @@ from retainops.core.access import require_capability, require_unit_access
 from retainops.core.audit import delete_audited, save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
+from retainops.core.events import emit
 from retainops.core.models import BusinessUnit, Role, User
 
 CLIENT_FIELDS = ("name", "business_unit", "external_id", "website", "industry", "notes", "sold_on")
@@ -50,8 +52,21 @@ def _check_client_editor(client: Client, by: Any) -> None:
     require_unit_access(by, client.business_unit_id)
 
 
+def _announce_sale(client: Client, by: Any) -> None:
+    """A client sold (or won back) now: playbooks triggered by the sale start."""
+    emit(
+        "client.sold",
+        subject_type="client",
+        subject=client,
+        by=by,
+        anchors={"sold": timezone.now()},
+    )
+
+
 @transaction.atomic
-def create_client(*, by: Any, data: dict[str, Any]) -> Client:
+def create_client(*, by: Any, data: dict[str, Any], announce: bool = True) -> Client:
+    """Record a new client. `announce=False` (imports of clients the agency already has)
+    records it without starting the processes a sale starts."""
     require_capability(by, Capability.CREATE_CLIENT)
     unit = data.get("business_unit")
     if not isinstance(unit, BusinessUnit):
@@ -60,6 +75,8 @@ def create_client(*, by: Any, data: dict[str, Any]) -> Client:
     client = Client()
     _apply(client, data, CLIENT_FIELDS)
     save_audited(client, by, "created")
+    if announce:
+        _announce_sale(client, by)
     return client
 
 
@@ -101,6 +118,8 @@ def change_client_status(*, client: Client, by: Any, transition_name: str) -> Cl
     except TransitionNotAllowed as error:
         raise invalid("transition", str(error)) from None
     _save_transition(client, by, transition_name)
+    if transition_name == "win_back":
+        _announce_sale(client, by)
     return client
 
 

@@ -1093,7 +1093,9 @@ def _apply_client(plan: _ClientPlan, by: Any) -> None:
     client = plan.client
     if client is None:
         data = {"business_unit": plan.unit, **plan.data}
-        client = _attempt(lambda: services.create_client(by=by, data=data), _at(plan.row))
+        client = _attempt(
+            lambda: services.create_client(by=by, data=data, announce=False), _at(plan.row)
+        )
     elif plan.data:
         update = partial(services.update_client, client=client, by=by, changes=plan.data)
         _attempt(update, _at(plan.row))

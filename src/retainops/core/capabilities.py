@@ -22,10 +22,18 @@ class Capability(models.TextChoices):
     MANAGE_USERS = "users.manage", "Manage users, roles and teams"
     MANAGE_UNITS = "units.manage", "Manage business units"
     MANAGE_MESSAGES = "messages.manage", "Manage the outbox, templates, lists and webhooks"
+    MANAGE_PLAYBOOKS = "playbooks.manage", "Publish and retire playbooks"
+    RUN_PLAYBOOKS = "runs.manage", "Start and cancel playbook runs, move their dates"
+    SUPERVISE_TASKS = "tasks.supervise", "Reassign anyone's tasks and skip steps"
 
 
 _ALL = [c.value for c in Capability]
-_EDITORS = [Capability.EDIT_CLIENT.value, Capability.CREATE_CLIENT.value]
+_EDITORS = [
+    Capability.EDIT_CLIENT.value,
+    Capability.CREATE_CLIENT.value,
+    Capability.RUN_PLAYBOOKS.value,
+]
+_SUPERVISOR = Capability.SUPERVISE_TASKS.value
 
 DEFAULT_ROLE_CAPABILITIES: dict[str, list[str]] = {
     RoleCode.ADMINISTRATOR: _ALL,
@@ -36,17 +44,26 @@ DEFAULT_ROLE_CAPABILITIES: dict[str, list[str]] = {
         Capability.CHANGE_CLIENT_STATUS,
         Capability.EDIT_CONTRACT,
     ],
-    RoleCode.TEAM_LEAD: [*_EDITORS, Capability.CHANGE_CLIENT_STATUS, Capability.EDIT_CONTRACT],
+    RoleCode.TEAM_LEAD: [
+        *_EDITORS,
+        Capability.CHANGE_CLIENT_STATUS,
+        Capability.EDIT_CONTRACT,
+        _SUPERVISOR,
+    ],
     RoleCode.DEPARTMENT_MANAGER: [
         *_EDITORS,
         Capability.CHANGE_CLIENT_STATUS,
         Capability.EDIT_CONTRACT,
         Capability.IMPORT_DATA,
+        _SUPERVISOR,
     ],
     RoleCode.OPERATIONS_LEAD: [
         *_EDITORS,
         Capability.CHANGE_CLIENT_STATUS,
         Capability.IMPORT_DATA,
+        Capability.MANAGE_MESSAGES,
+        Capability.MANAGE_PLAYBOOKS,
+        _SUPERVISOR,
     ],
     RoleCode.FINANCE: [Capability.EDIT_CONTRACT],
     RoleCode.ACCOUNTING: [Capability.EDIT_CONTRACT],

@@ -211,11 +211,8 @@ def schedule_meeting(
 ) -> Meeting:
     """Create a meeting and queue its invitation (METHOD:REQUEST)."""
     _check_meeting_rights(by, client)
-    if not title.strip():
-        raise invalid("title", "Give the meeting a title.")
-    _check_times(starts_at, ends_at)
-    resolve_recipients(attendees, client)  # refuse unknown attendees before writing
-    meeting = Meeting.objects.create(
+    return book_meeting(
+        organizer=by,
         client=client,
         title=title,
         starts_at=starts_at,
@@ -223,9 +220,38 @@ def schedule_meeting(
         attendees=attendees,
         location=location,
         description=description,
-        organizer=by,
     )
-    _invite(meeting, method="REQUEST", by=by, subject=f"Invitation: {title}")
+
+
+def book_meeting(
+    *,
+    organizer: Any,
+    client: Client | None,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    attendees: list[str],
+    location: str = "",
+    description: str = "",
+) -> Meeting:
+    """Create a meeting and queue its invitation, for a caller that has checked the rights
+    (a person through schedule_meeting, or a playbook step booking its meeting)."""
+    if not title.strip():
+        raise invalid("title", "Give the meeting a title.")
+    _check_times(starts_at, ends_at)
+    resolve_recipients(attendees, client)  # refuse unknown attendees before writing
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            client=client,
+            title=title,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            attendees=attendees,
+            location=location,
+            description=description,
+            organizer=organizer,
+        )
+        _invite(meeting, method="REQUEST", by=organizer, subject=f"Invitation: {title}")
     return meeting
 
 
@@ -233,14 +259,22 @@ def schedule_meeting(
 def move_meeting(*, meeting: Meeting, by: Any, starts_at: datetime, ends_at: datetime) -> Meeting:
     """Move a meeting: same UID, higher SEQUENCE, an updated REQUEST to everyone."""
     _check_meeting_rights(by, meeting.client)
+    return reschedule_meeting(meeting=meeting, by=by, starts_at=starts_at, ends_at=ends_at)
+
+
+def reschedule_meeting(
+    *, meeting: Meeting, by: Any, starts_at: datetime, ends_at: datetime
+) -> Meeting:
+    """move_meeting without the rights check, for callers that made it (playbook steps)."""
     _check_times(starts_at, ends_at)
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if meeting.state == MeetingState.CANCELLED:
-        raise invalid("state", "A cancelled meeting cannot be moved.")
-    meeting.starts_at, meeting.ends_at = starts_at, ends_at
-    meeting.sequence += 1
-    meeting.save()
-    _invite(meeting, method="REQUEST", by=by, subject=f"Moved: {meeting.title}")
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.state == MeetingState.CANCELLED:
+            raise invalid("state", "A cancelled meeting cannot be moved.")
+        meeting.starts_at, meeting.ends_at = starts_at, ends_at
+        meeting.sequence += 1
+        meeting.save()
+        _invite(meeting, method="REQUEST", by=by, subject=f"Moved: {meeting.title}")
     return meeting
 
 
@@ -248,13 +282,19 @@ def move_meeting(*, meeting: Meeting, by: Any, starts_at: datetime, ends_at: dat
 def cancel_meeting(*, meeting: Meeting, by: Any) -> Meeting:
     """Cancel a meeting: METHOD:CANCEL with the same UID and a higher SEQUENCE."""
     _check_meeting_rights(by, meeting.client)
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if meeting.state == MeetingState.CANCELLED:
-        raise invalid("state", "The meeting is already cancelled.")
-    meeting.state = MeetingState.CANCELLED
-    meeting.sequence += 1
-    meeting.save()
-    _invite(meeting, method="CANCEL", by=by, subject=f"Cancelled: {meeting.title}")
+    return call_off_meeting(meeting=meeting, by=by)
+
+
+def call_off_meeting(*, meeting: Meeting, by: Any) -> Meeting:
+    """cancel_meeting without the rights check, for callers that made it (cancelled runs)."""
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.state == MeetingState.CANCELLED:
+            raise invalid("state", "The meeting is already cancelled.")
+        meeting.state = MeetingState.CANCELLED
+        meeting.sequence += 1
+        meeting.save()
+        _invite(meeting, method="CANCEL", by=by, subject=f"Cancelled: {meeting.title}")
     return meeting
 
 

@@ -1,0 +1,91 @@
+"""States of runs, tasks and timers, step kinds, and the colours of their badges."""
+
+from django.db import models
+
+
+class StepKind(models.TextChoices):
+    TASK = "task", "Task"
+    APPROVAL = "approval", "Approval"
+    MESSAGE = "message", "Message"
+    MEETING = "meeting", "Meeting"
+    WAIT = "wait", "Wait"
+
+
+class RunState(models.TextChoices):
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    REJECTED = "rejected", "Ended by a rejection"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+RUN_STATE_COLOURS: dict[str, str] = {
+    RunState.RUNNING: "blue",
+    RunState.COMPLETED: "green",
+    RunState.REJECTED: "red",
+    RunState.CANCELLED: "grey",
+}
+
+
+class TaskState(models.TextChoices):
+    WAITING = "waiting", "Waiting for earlier steps"
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+TASK_STATE_COLOURS: dict[str, str] = {
+    TaskState.WAITING: "grey",
+    TaskState.OPEN: "blue",
+    TaskState.DONE: "green",
+    TaskState.SKIPPED: "amber",
+    TaskState.CANCELLED: "grey",
+}
+
+CLOSED_TASK_STATES = (TaskState.DONE, TaskState.SKIPPED, TaskState.CANCELLED)
+
+# The task state machine: each transition's sources and target. Services apply
+# them with conditional UPDATEs, so of two people acting on one task at the
+# same moment only one matches the row.
+TASK_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "open": ((TaskState.WAITING,), TaskState.OPEN),
+    "complete": ((TaskState.OPEN,), TaskState.DONE),
+    "skip": ((TaskState.WAITING, TaskState.OPEN), TaskState.SKIPPED),
+    "cancel": ((TaskState.WAITING, TaskState.OPEN), TaskState.CANCELLED),
+}
+
+RUN_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "complete": ((RunState.RUNNING,), RunState.COMPLETED),
+    "end_rejected": ((RunState.RUNNING,), RunState.REJECTED),
+    "cancel": ((RunState.RUNNING,), RunState.CANCELLED),
+}
+
+
+class Decision(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class TimerKind(models.TextChoices):
+    REMIND = "remind", "Reminder"
+    ESCALATE = "escalate", "Escalation"
+    WAIT = "wait", "End of a wait"
+
+
+class EventKind(models.TextChoices):
+    """What the timeline records of a process (messages and record changes have their own rows)."""
+
+    RUN_STARTED = "run_started", "Process started"
+    RUN_COMPLETED = "run_completed", "Process completed"
+    RUN_REJECTED = "run_rejected", "Process ended by a rejection"
+    RUN_CANCELLED = "run_cancelled", "Process cancelled"
+    TASK_OPENED = "task_opened", "Task opened"
+    TASK_DONE = "task_done", "Task done"
+    TASK_SKIPPED = "task_skipped", "Step skipped"
+    TASK_MISSED = "task_missed", "Task missed its due time"
+    TASK_REASSIGNED = "task_reassigned", "Task reassigned"
+    TASK_COMMENTED = "task_commented", "Comment"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    ANCHOR_MOVED = "anchor_moved", "Date moved"
+    MEETING_SCHEDULED = "meeting_scheduled", "Meeting scheduled"

@@ -1,0 +1,204 @@
+"""Reads of the process engine, always scoped to the person asking.
+
+- `visible_tasks` / `visible_runs`: what a person may see (their business units).
+- `my_work`: the inbox, in buckets (overdue, due today, upcoming, queues,
+  waiting on others), each read from an index that starts with the person's
+  own column (assignee, queue, requester).
+- `work_counts`: the two numbers the navigation shows.
+- `client_timeline`: process events, messages and record changes of one
+  client, merged newest first.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from retainops.clients.models import Client
+from retainops.clients.queries import client_history
+from retainops.core.access import sees_all_units
+from retainops.messaging.queries import messages_for_client
+from retainops.playbooks.choices import RunState, TaskState
+from retainops.playbooks.models import Playbook, Run, Task, TimelineEvent
+
+TASK_RELATED = ("client", "assignee", "queue_team", "run__version__playbook")
+
+
+def visible_tasks(user: Any) -> QuerySet[Task]:
+    tasks = Task.objects.all()
+    if not sees_all_units(user):
+        tasks = tasks.filter(business_unit_id__in=user.unit_ids())
+    return tasks
+
+
+def visible_runs(user: Any) -> QuerySet[Run]:
+    runs = Run.objects.all()
+    if not sees_all_units(user):
+        runs = runs.filter(business_unit_id__in=user.unit_ids())
+    return runs
+
+
+def end_of_today(now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def queue_filter(user: Any) -> Q:
+    """Unassigned open tasks the person may take: their teams', their roles' in their units."""
+    team_ids = list(user.teams.values_list("id", flat=True))
+    roles = sorted(user.role_codes())
+    by_role = Q(queue_role__in=roles) if roles else Q(pk__in=[])
+    if not sees_all_units(user):
+        by_role &= Q(business_unit_id__in=user.unit_ids())
+    return Q(assignee__isnull=True) & (Q(queue_team_id__in=team_ids) | by_role)
+
+
+def _open() -> QuerySet[Task]:
+    return Task.objects.filter(state=TaskState.OPEN).select_related(*TASK_RELATED)
+
+
+def mine(user: Any) -> QuerySet[Task]:
+    return _open().filter(assignee=user)
+
+
+def in_my_queues(user: Any) -> QuerySet[Task]:
+    return _open().filter(queue_filter(user))
+
+
+def waiting_on_others(user: Any) -> QuerySet[Task]:
+    """Open tasks of runs this person asked for, in someone else's hands."""
+    return (
+        _open().filter(run__requested_by=user, run__state=RunState.RUNNING).exclude(assignee=user)
+    )
+
+
+@dataclass
+class Inbox:
+    overdue: list[Task]
+    today: list[Task]
+    upcoming: list[Task]
+    queue: list[Task]
+    waiting: list[Task]
+    queue_count: int
+    upcoming_count: int
+    waiting_count: int
+
+
+def my_work(user: Any, *, now: datetime | None = None, limit: int = 50) -> Inbox:
+    """The person's inbox; each list holds at most `limit` tasks, soonest due first."""
+    now = now or timezone.now()
+    tonight = end_of_today(now)
+    own = mine(user).order_by("due_at", "id")
+    upcoming = own.filter(Q(due_at__gte=tonight) | Q(due_at__isnull=True))
+    queue = in_my_queues(user).order_by("due_at", "id")
+    waiting = waiting_on_others(user).order_by("due_at", "id")
+    return Inbox(
+        overdue=list(own.filter(due_at__lt=now)[:limit]),
+        today=list(own.filter(due_at__gte=now, due_at__lt=tonight)[:limit]),
+        upcoming=list(upcoming[:limit]),
+        queue=list(queue[:limit]),
+        waiting=list(waiting[:limit]),
+        queue_count=queue.count(),
+        upcoming_count=upcoming.count(),
+        waiting_count=waiting.count(),
+    )
+
+
+def work_counts(user: Any, *, now: datetime | None = None) -> dict[str, int]:
+    """For the navigation: my tasks due by tonight (overdue included), and my queues' tasks."""
+    now = now or timezone.now()
+    due = Task.objects.filter(
+        assignee=user, state=TaskState.OPEN, due_at__lt=end_of_today(now)
+    ).count()
+    queued = Task.objects.filter(state=TaskState.OPEN).filter(queue_filter(user)).count()
+    return {"due": due, "queue": queued}
+
+
+@dataclass
+class TaskFilters:
+    scope: str = "mine"  # mine | queue | waiting | all
+    due: str = ""  # overdue | today | upcoming
+    state: str = TaskState.OPEN
+    client: int | None = None
+    team: int | None = None
+
+
+def filter_tasks(user: Any, filters: TaskFilters, *, now: datetime | None = None) -> QuerySet[Task]:
+    now = now or timezone.now()
+    tasks = visible_tasks(user).select_related(*TASK_RELATED)
+    if filters.scope == "mine":
+        tasks = tasks.filter(assignee=user)
+    elif filters.scope == "queue":
+        tasks = tasks.filter(queue_filter(user))
+    elif filters.scope == "waiting":
+        tasks = tasks.filter(run__requested_by=user).exclude(assignee=user)
+    if filters.team is not None:
+        tasks = tasks.filter(queue_team_id=filters.team)
+    if filters.state:
+        tasks = tasks.filter(state=filters.state)
+    if filters.client is not None:
+        tasks = tasks.filter(client_id=filters.client)
+    tonight = end_of_today(now)
+    if filters.due == "overdue":
+        tasks = tasks.filter(due_at__lt=now)
+    elif filters.due == "today":
+        tasks = tasks.filter(due_at__gte=now, due_at__lt=tonight)
+    elif filters.due == "upcoming":
+        tasks = tasks.filter(Q(due_at__gte=tonight) | Q(due_at__isnull=True))
+    return tasks.order_by("due_at", "id")
+
+
+def runs_for_client(client: Client) -> QuerySet[Run]:
+    return client.runs.select_related("version__playbook", "started_by").order_by("-started_at")
+
+
+def startable_playbooks(subject: str = "client") -> QuerySet[Playbook]:
+    return Playbook.objects.filter(subject=subject, is_active=True, current__isnull=False)
+
+
+def client_timeline(client: Client, *, limit: int = 100) -> list[dict[str, Any]]:
+    """Everything that happened to a client, newest first: process events (runs, tasks
+    done and missed, approvals), messages, and record changes."""
+    entries: list[dict[str, Any]] = []
+    events = TimelineEvent.objects.filter(client=client).select_related("actor", "run", "task")
+    for event in events[:limit]:
+        entries.append(
+            {
+                "when": event.at,
+                "source": "process",
+                "kind": event.kind,
+                "label": event.get_kind_display(),
+                "summary": event.summary,
+                "who": str(event.actor) if event.actor else None,
+                "run": event.run_id,
+                "task": event.task_id,
+            }
+        )
+    for message in messages_for_client(client)[:limit]:
+        entries.append(
+            {
+                "when": message.created_at,
+                "source": "message",
+                "kind": f"message_{message.state}",
+                "label": f"Message {message.get_state_display().lower()}",
+                "summary": message.subject or message.body_text[:120],
+                "who": str(message.created_by) if message.created_by else None,
+                "message": message.pk,
+            }
+        )
+    for change in client_history(client, limit=limit):
+        described = ", ".join(f"{c['field']}: {c['old']} -> {c['new']}" for c in change["changes"])
+        entries.append(
+            {
+                "when": change["when"],
+                "source": "record",
+                "kind": f"record_{change['kind']}",
+                "label": f"{change['what']} {change['kind']}",
+                "summary": f"{change['object']}" + (f" ({described})" if described else ""),
+                "who": str(change["who"]) if change["who"] else None,
+            }
+        )
+    entries.sort(key=lambda entry: entry["when"], reverse=True)
+    return entries[:limit]

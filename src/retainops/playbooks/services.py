@@ -1,0 +1,422 @@
+"""Operations on playbooks, runs and tasks: one transaction each, permission checked inside.
+
+Pages and the API call these and nothing else. A refused call raises
+PermissionDenied, a bad one ValidationError (or DefinitionInvalid for a
+playbook's text), and in both cases nothing is written.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from retainops.core.access import require_capability, require_unit_access, sees_all_units
+from retainops.core.capabilities import Capability
+from retainops.core.errors import invalid
+from retainops.core.models import User
+from retainops.messaging import services as messaging
+from retainops.messaging.choices import MeetingState
+from retainops.playbooks import engine
+from retainops.playbooks.choices import (
+    CLOSED_TASK_STATES,
+    Decision,
+    EventKind,
+    RunState,
+    StepKind,
+    TaskState,
+)
+from retainops.playbooks.definition import (
+    Definition,
+    DefinitionInvalid,
+    Problem,
+    parse_definition,
+)
+from retainops.playbooks.models import (
+    Playbook,
+    PlaybookVersion,
+    Run,
+    Task,
+    TaskAttachment,
+    TaskComment,
+)
+from retainops.playbooks.subjects import SUBJECT_TYPES
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+@dataclass
+class Upload:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+# Playbooks ------------------------------------------------------------------------------
+
+
+def validate_playbook(*, source: str) -> Definition:
+    """The checked definition of a YAML text (DefinitionInvalid names every problem)."""
+    return parse_definition(source)
+
+
+@transaction.atomic
+def publish_playbook(*, by: Any, source: str) -> PlaybookVersion:
+    """Check a definition and store it as the playbook's next version, now the current one.
+
+    Runs already under way keep the version they started with.
+    """
+    require_capability(by, Capability.MANAGE_PLAYBOOKS)
+    definition = parse_definition(source)
+    playbook, _created = Playbook.objects.select_for_update().get_or_create(
+        key=definition.key, defaults={"name": definition.name}
+    )
+    if playbook.subject != definition.subject and playbook.versions.exists():
+        raise DefinitionInvalid(
+            [
+                _problem(
+                    f"this playbook runs on {playbook.subject}; a new version cannot "
+                    f"change its subject to {definition.subject}"
+                )
+            ]
+        )
+    number = (playbook.versions.order_by("-number").values_list("number", flat=True).first()) or 0
+    version = PlaybookVersion.objects.create(
+        playbook=playbook,
+        number=number + 1,
+        source=source,
+        definition_json=definition.model_dump_json(),
+        published_by=by,
+    )
+    playbook.name = definition.name
+    playbook.subject = definition.subject
+    playbook.trigger = definition.trigger
+    playbook.current = version
+    playbook._history_user = by  # type: ignore[attr-defined]
+    playbook._change_reason = f"published version {version.number}"  # type: ignore[attr-defined]
+    playbook.save()
+    return version
+
+
+def _problem(message: str) -> Problem:
+    return Problem(None, message)
+
+
+@transaction.atomic
+def set_playbook_active(*, by: Any, playbook: Playbook, active: bool) -> Playbook:
+    """Retire a playbook (no new runs; runs under way go on) or bring it back."""
+    require_capability(by, Capability.MANAGE_PLAYBOOKS)
+    playbook.is_active = active
+    playbook._history_user = by  # type: ignore[attr-defined]
+    playbook.save(update_fields=["is_active"])
+    return playbook
+
+
+# Runs -----------------------------------------------------------------------------------
+
+
+def _startable(playbook: Playbook) -> PlaybookVersion:
+    if not playbook.is_active:
+        raise invalid("playbook", f"{playbook.name} is retired; it starts no new runs.")
+    if playbook.current is None:
+        raise invalid("playbook", f"{playbook.name} has no published version.")
+    return playbook.current
+
+
+def _check_anchors(definition: Definition, anchors: dict[str, datetime]) -> None:
+    problems = []
+    for name, at in anchors.items():
+        if name not in definition.anchors:
+            declared = ", ".join(definition.anchors) or "none"
+            problems.append(f"{name!r} is not an anchor of this playbook (declared: {declared})")
+        elif timezone.is_naive(at):
+            problems.append(f"{name!r} needs a time zone")
+    if problems:
+        raise ValidationError({"anchors": problems})
+
+
+@transaction.atomic
+def start_run(
+    *,
+    by: Any,
+    playbook: Playbook,
+    subject_id: int,
+    anchors: dict[str, datetime] | None = None,
+) -> Run:
+    """Start a playbook by hand on a subject the person can see, pinned to its current version."""
+    require_capability(by, Capability.RUN_PLAYBOOKS)
+    version = _startable(playbook)
+    kind = SUBJECT_TYPES[playbook.subject]
+    subject = kind.load(subject_id)  # a missing subject raises DoesNotExist (404)
+    require_unit_access(by, kind.client_of(subject).business_unit_id)
+    given = dict(anchors or {})
+    _check_anchors(version.definition, given)
+    merged = {**kind.anchor_values(subject), **given}
+    return engine.create_run(
+        version=version,
+        subject_code=playbook.subject,
+        subject=subject,
+        anchors=merged,
+        by=by,
+        trigger="manual",
+    )
+
+
+def start_runs_for_event(
+    *, event: str, subject_code: str, subject: Any, by: Any, anchors: dict[str, datetime]
+) -> list[Run]:
+    """Start every active playbook whose trigger is this event (the caller's change checked
+    the rights; the run is part of its transaction)."""
+    runs = []
+    for playbook in Playbook.objects.filter(
+        trigger=event, subject=subject_code, is_active=True, current__isnull=False
+    ).select_related("current"):
+        assert playbook.current is not None
+        declared = set(playbook.current.definition.anchors)
+        kind = SUBJECT_TYPES[subject_code]
+        merged = {**kind.anchor_values(subject), **anchors}
+        runs.append(
+            engine.create_run(
+                version=playbook.current,
+                subject_code=subject_code,
+                subject=subject,
+                anchors={k: v for k, v in merged.items() if k in declared},
+                by=by,
+                trigger=event,
+            )
+        )
+    return runs
+
+
+def _require_run_manager(by: Any, run: Run) -> None:
+    require_capability(by, Capability.RUN_PLAYBOOKS)
+    require_unit_access(by, run.business_unit_id)
+
+
+@transaction.atomic
+def cancel_run(*, by: Any, run: Run, reason: str) -> Run:
+    """Stop a run: its open and waiting steps are cancelled, their timers dropped,
+    meetings it booked that have not happened are called off."""
+    _require_run_manager(by, run)
+    if not reason.strip():
+        raise invalid("reason", "Say why the run is cancelled.")
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    if not engine.apply_run_transition(
+        run, "cancel", ended_at=timezone.now(), end_reason=reason.strip()
+    ):
+        raise invalid(
+            "state", f"This run is {run.get_state_display().lower()}; it cannot be cancelled."
+        )
+    for task in run.tasks.filter(state__in=[TaskState.WAITING, TaskState.OPEN]).select_related(
+        "meeting"
+    ):
+        engine.close(task, "cancel", by=by)
+        _call_off_future_meeting(task, by)
+    engine.record(
+        run.client_id,
+        EventKind.RUN_CANCELLED,
+        f"{run.definition.name} cancelled: {reason.strip()}",
+        actor=by,
+        run=run,
+    )
+    return run
+
+
+def _call_off_future_meeting(task: Task, by: Any) -> None:
+    meeting = task.meeting
+    if (
+        meeting is not None
+        and meeting.state != MeetingState.CANCELLED
+        and (meeting.starts_at > timezone.now())
+    ):
+        messaging.call_off_meeting(meeting=meeting, by=by)
+
+
+@transaction.atomic
+def move_anchor(*, by: Any, run: Run, name: str, at: datetime) -> Run:
+    """Set or move an anchor date (a launch slips): open steps hanging on it, their
+    reminders, escalations and meetings move with it."""
+    _require_run_manager(by, run)
+    run = Run.objects.select_for_update().select_related("version").get(pk=run.pk)
+    if run.state != RunState.RUNNING:
+        raise invalid("state", f"This run is {run.get_state_display().lower()}.")
+    _check_anchors(run.definition, {name: at})
+    before = engine.anchor_time(run, name)
+    run.anchors = {**run.anchors, name: at.isoformat()}
+    run.save(update_fields=["anchors"])
+    tasks = {t.step_key: t for t in run.tasks.select_related("meeting", "client", "run")}
+    for task in tasks.values():
+        step = run.definition.step(task.step_key)
+        rule = step.due_rule
+        if task.state in CLOSED_TASK_STATES or rule is None or rule.ref != name:
+            continue
+        task.due_at = engine.due_time(run, step, tasks)
+        Task.objects.filter(pk=task.pk).update(due_at=task.due_at)
+        if task.state == TaskState.OPEN:
+            engine.follow_due_time(task, step, by)
+    was = timezone.localtime(before).strftime("%Y-%m-%d %H:%M") if before else "not set"
+    now_at = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+    engine.record(
+        run.client_id, EventKind.ANCHOR_MOVED, f"{name}: {was} -> {now_at}", actor=by, run=run
+    )
+    return run
+
+
+# Tasks ----------------------------------------------------------------------------------
+
+
+def in_queue(user: Any, task: Task) -> bool:
+    if task.queue_team_id:
+        return user.teams.filter(pk=task.queue_team_id).exists()
+    if task.queue_role:
+        in_unit = sees_all_units(user) or task.business_unit_id in user.unit_ids()
+        return in_unit and task.queue_role in user.role_codes()
+    return False
+
+
+def is_owner(user: Any, task: Task) -> bool:
+    if task.assignee_id:
+        return bool(task.assignee_id == user.pk)
+    return in_queue(user, task)
+
+
+def _lock_open(task: Task) -> Task:
+    task = (
+        Task.objects.select_for_update()
+        .select_related("run__version", "client", "assignee", "meeting")
+        .get(pk=task.pk)
+    )
+    if task.state != TaskState.OPEN:
+        raise invalid("state", f"This task is {task.get_state_display().lower()}, not open.")
+    return task
+
+
+def _require_actor(by: Any, task: Task) -> None:
+    """The owner (or a member of its queue) acts on a task; a supervisor may act for them."""
+    require_unit_access(by, task.business_unit_id)
+    if is_owner(by, task) or by.has_capability(Capability.SUPERVISE_TASKS):
+        return
+    raise PermissionDenied("This task is not yours; ask its owner or a supervisor.")
+
+
+@transaction.atomic
+def complete_task(
+    *, by: Any, task: Task, note: str = "", attachments: list[Upload] | None = None
+) -> Task:
+    """Mark a task done (with a note and files), and open the steps that waited for it."""
+    task = _lock_open(task)
+    _require_actor(by, task)
+    if task.kind == StepKind.APPROVAL:
+        raise invalid("decision", "An approval is decided (approve or reject), not completed.")
+    for upload in attachments or []:
+        _attach(task, upload, by)
+    engine.close(task, "complete", by=by, note=note.strip())
+    engine.advance(task.run, by=by)
+    return task
+
+
+def _attach(task: Task, upload: Upload, by: Any) -> None:
+    if not upload.filename.strip():
+        raise invalid("attachments", "A file needs a name.")
+    if len(upload.content) > MAX_ATTACHMENT_BYTES:
+        limit = MAX_ATTACHMENT_BYTES // (1024 * 1024)
+        raise invalid("attachments", f"{upload.filename} is larger than {limit} MB.")
+    TaskAttachment.objects.create(
+        task=task,
+        filename=upload.filename.strip()[:200],
+        content_type=upload.content_type or "application/octet-stream",
+        content=upload.content,
+        size=len(upload.content),
+        uploaded_by=by,
+    )
+
+
+@transaction.atomic
+def decide_approval(*, by: Any, task: Task, decision: str, comment: str = "") -> Task:
+    """Approve or reject an approval step: its owner decides, once; never the requester."""
+    task = _lock_open(task)
+    require_unit_access(by, task.business_unit_id)
+    if task.kind != StepKind.APPROVAL:
+        raise invalid("decision", "Only an approval step takes a decision.")
+    if decision not in Decision.values:
+        raise invalid("decision", "Decide 'approved' or 'rejected'.")
+    requester = task.run.requested_by_id
+    if requester is not None and requester == by.pk:
+        raise PermissionDenied("You asked for this; someone else must approve it.")
+    if not is_owner(by, task):
+        raise PermissionDenied("This approval is not yours to decide.")
+    if decision == Decision.REJECTED and not comment.strip():
+        raise invalid("comment", "Say why it is rejected.")
+    engine.close(task, "complete", by=by, note=comment.strip(), decision=decision)
+    engine.advance(task.run, by=by)
+    return task
+
+
+@transaction.atomic
+def reassign_task(*, by: Any, task: Task, to: User) -> Task:
+    """Give an open task to someone else who works in the client's business unit."""
+    task = _lock_open(task)
+    _require_actor(by, task)
+    if not to.is_active:
+        raise invalid("to", f"{to} is not an active user.")
+    if not (sees_all_units(to) or task.business_unit_id in to.unit_ids()):
+        raise invalid("to", f"{to} does not work in {task.client.business_unit}.")
+    if task.kind == StepKind.APPROVAL and to.pk == task.run.requested_by_id:
+        raise invalid("to", "The person who asked cannot approve their own request.")
+    before = task.owner_label
+    Task.objects.filter(pk=task.pk).update(assignee=to, queue_team=None, queue_role="")
+    task.assignee, task.queue_team, task.queue_role = to, None, ""
+    engine.record(
+        task.client_id,
+        EventKind.TASK_REASSIGNED,
+        f"{task.title}: {before} -> {to}",
+        actor=by,
+        run=task.run,
+        task=task,
+    )
+    return task
+
+
+def may_skip(user: Any, task: Task) -> bool:
+    """A step's `skippable_by` roles may skip it; without that list, supervisors may."""
+    allowed = task.step.skippable_by
+    if allowed:
+        return bool(set(allowed) & user.role_codes()) or user.is_superuser
+    return bool(user.has_capability(Capability.SUPERVISE_TASKS))
+
+
+@transaction.atomic
+def skip_task(*, by: Any, task: Task, reason: str) -> Task:
+    """Skip a step that is not needed here, with the reason; the steps after it go on."""
+    task = Task.objects.select_for_update().select_related("run__version", "client").get(pk=task.pk)
+    require_unit_access(by, task.business_unit_id)
+    if not may_skip(by, task):
+        raise PermissionDenied("Your roles may not skip this step.")
+    if not reason.strip():
+        raise invalid("reason", "Say why the step is skipped.")
+    if not engine.skip(task, reason=reason.strip(), by=by):
+        raise invalid(
+            "state", f"This task is {task.get_state_display().lower()}; it cannot be skipped."
+        )
+    engine.advance(task.run, by=by)
+    return task
+
+
+@transaction.atomic
+def comment_on_task(*, by: Any, task: Task, body: str) -> TaskComment:
+    """Anyone who can see the client may comment on its tasks."""
+    require_unit_access(by, task.business_unit_id)
+    if not body.strip():
+        raise invalid("body", "Write something.")
+    comment = TaskComment.objects.create(task=task, author=by, body=body.strip())
+    engine.record(
+        task.client_id,
+        EventKind.TASK_COMMENTED,
+        f"{task.title}: {body.strip()[:200]}",
+        actor=by,
+        run=task.run,
+        task=task,
+    )
+    return comment

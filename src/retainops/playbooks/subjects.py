@@ -1,0 +1,99 @@
+"""What a playbook can run on: its subject types, their events, anchors and fields.
+
+A subject type says how to load a subject by id, which client it belongs to
+(runs show on that client's timeline and are visible to that client's
+business unit), which dates it can supply as anchors, which fields a step's
+condition may read, and which events start playbooks on it. The onboarding
+and change-request features register their own subject types here.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from retainops.clients.choices import ContractStatus
+from retainops.clients.models import Client, ContractLine
+
+
+@dataclass(frozen=True)
+class SubjectType:
+    code: str
+    label: str
+    load: Callable[[int], Any]
+    client_of: Callable[[Any], Client]
+    values: Callable[[Any], dict[str, Any]]
+    anchor_values: Callable[[Any], dict[str, datetime]]
+    fields: dict[str, str] = field(default_factory=dict)
+    anchors: dict[str, str] = field(default_factory=dict)
+    events: dict[str, str] = field(default_factory=dict)
+    requester: Callable[[Any], Any] = lambda _subject: None
+
+
+SUBJECT_TYPES: dict[str, SubjectType] = {}
+
+
+def register_subject(subject_type: SubjectType) -> None:
+    SUBJECT_TYPES[subject_type.code] = subject_type
+
+
+def subject_type(code: str) -> SubjectType:
+    return SUBJECT_TYPES[code]
+
+
+def _start_of_day(day: Any) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _client_values(client: Client) -> dict[str, Any]:
+    active_lines = ContractLine.objects.filter(
+        contract__client=client, contract__status=ContractStatus.ACTIVE
+    )
+    mrr = active_lines.aggregate(total=Sum("monthly_budget"))["total"] or 0
+    return {
+        "name": client.name,
+        "status": client.status,
+        "industry": client.industry,
+        "business_unit": client.business_unit.code,
+        "mrr": float(mrr),
+        "services": sorted(set(active_lines.values_list("service__code", flat=True))),
+        "contacts": client.contacts.count(),
+        "has_website": bool(client.website),
+    }
+
+
+def _client_anchors(client: Client) -> dict[str, datetime]:
+    return {"sold": _start_of_day(client.sold_on)} if client.sold_on else {}
+
+
+register_subject(
+    SubjectType(
+        code="client",
+        label="Client",
+        load=lambda pk: Client.objects.select_related("business_unit").get(pk=pk),
+        client_of=lambda client: client,
+        values=_client_values,
+        anchor_values=_client_anchors,
+        fields={
+            "name": "the client's name",
+            "status": "onboarding, active, paused, cancelling or cancelled",
+            "industry": "the client's industry",
+            "business_unit": "the code of the client's business unit",
+            "mrr": "monthly recurring revenue of the active contracts",
+            "services": "codes of the services on active contracts, e.g. 'seo' in services",
+            "contacts": "how many contacts the client has",
+            "has_website": "true when the client's website is recorded",
+        },
+        anchors={"sold": "when the sale was recorded (the start of the sale day if given later)"},
+        events={"client.sold": "a client is created by hand or through the API, or won back"},
+    )
+)
+
+# Variables message templates may use about the task a reminder or escalation concerns.
+TASK_VARIABLES: dict[str, Any] = {
+    "task": {"title": None, "due_at": None, "url": None, "owner": None, "step": None},
+    "run": {"playbook": None, "url": None},
+}
