@@ -5,6 +5,7 @@ must be chosen for production (SECRET_KEY, ALLOWED_HOSTS) are required and a
 missing or malformed one stops start-up naming the variable.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -90,7 +91,9 @@ def _database_from_url() -> dict:
             "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20, minimum=1),
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
-        config["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+        # One test database per test process, so two test runs on one checkout
+        # cannot write into each other's file.
+        config["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config["CONN_HEALTH_CHECKS"] = True
     else:

@@ -147,6 +147,8 @@ def start_run(
 ) -> Run:
     """Start a playbook by hand on a subject the person can see, pinned to its current version."""
     require_capability(by, Capability.RUN_PLAYBOOKS)
+    # Read afresh: the caller's copy may predate a newer published version.
+    playbook = Playbook.objects.select_related("current").get(pk=playbook.pk)
     version = _startable(playbook)
     kind = SUBJECT_TYPES[playbook.subject]
     subject = kind.load(subject_id)  # a missing subject raises DoesNotExist (404)

@@ -39,3 +39,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         for line in result.lines():
             self.stdout.write(line)
+        # Imported here: the process engine builds on the record this command seeds.
+        from retainops.playbooks.demo import seed_processes
+
+        for line in seed_processes():
+            self.stdout.write(line)
