@@ -23,7 +23,7 @@ def seed_processes() -> list[str]:
     """Publish the shipped playbooks; start hand-offs for recent sales (once)."""
     admin = User.objects.get(username=ADMIN_USERNAME)
     lines = []
-    for name, source in shipped_sources().items():
+    for source in shipped_sources().values():
         version, published = load_source(by=admin, source=source)
         lines.append(f"Playbook {version}: {'published' if published else 'already current'}.")
     playbook = Playbook.objects.select_related("current").get(key=HANDOFF)

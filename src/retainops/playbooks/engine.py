@@ -220,7 +220,11 @@ def user_specs(people: list[User]) -> list[str]:
 
 def advance(run: Run, *, by: Any) -> None:
     """Open what can open, settle engine steps, end the run when all is settled."""
-    run = Run.objects.select_for_update().select_related("version", "client").get(pk=run.pk)
+    run = (
+        Run.objects.select_for_update(of=("self",))
+        .select_related("version", "client")
+        .get(pk=run.pk)
+    )
     if run.state != RunState.RUNNING:
         return
     values: dict[str, Any] | None = None

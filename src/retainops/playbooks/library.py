@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
+from retainops.playbooks.definition import parse_definition
 from retainops.playbooks.models import Playbook, PlaybookVersion
 from retainops.playbooks.services import publish_playbook
 
@@ -23,11 +24,9 @@ def load_source(*, by: Any, source: str) -> tuple[PlaybookVersion, bool]:
     Returns the current version and whether it was published now, so loading
     the same file twice adds no version.
     """
-    from retainops.playbooks.definition import parse_definition
-
     key = parse_definition(source).key
     playbook = Playbook.objects.filter(key=key).select_related("current").first()
-    if playbook is not None and playbook.current is not None:
-        if playbook.current.source.strip() == source.strip():
-            return playbook.current, False
+    current = playbook.current if playbook is not None else None
+    if current is not None and current.source.strip() == source.strip():
+        return current, False
     return publish_playbook(by=by, source=source), True

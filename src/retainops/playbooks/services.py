@@ -204,7 +204,7 @@ def cancel_run(*, by: Any, run: Run, reason: str) -> Run:
     _require_run_manager(by, run)
     if not reason.strip():
         raise invalid("reason", "Say why the run is cancelled.")
-    run = Run.objects.select_for_update().get(pk=run.pk)
+    run = Run.objects.select_for_update(of=("self",)).get(pk=run.pk)
     if not engine.apply_run_transition(
         run, "cancel", ended_at=timezone.now(), end_reason=reason.strip()
     ):
@@ -241,7 +241,7 @@ def move_anchor(*, by: Any, run: Run, name: str, at: datetime) -> Run:
     """Set or move an anchor date (a launch slips): open steps hanging on it, their
     reminders, escalations and meetings move with it."""
     _require_run_manager(by, run)
-    run = Run.objects.select_for_update().select_related("version").get(pk=run.pk)
+    run = Run.objects.select_for_update(of=("self",)).select_related("version").get(pk=run.pk)
     if run.state != RunState.RUNNING:
         raise invalid("state", f"This run is {run.get_state_display().lower()}.")
     _check_anchors(run.definition, {name: at})
@@ -286,7 +286,7 @@ def is_owner(user: Any, task: Task) -> bool:
 
 def _lock_open(task: Task) -> Task:
     task = (
-        Task.objects.select_for_update()
+        Task.objects.select_for_update(of=("self",))
         .select_related("run__version", "client", "assignee", "meeting")
         .get(pk=task.pk)
     )
@@ -392,7 +392,11 @@ def may_skip(user: Any, task: Task) -> bool:
 @transaction.atomic
 def skip_task(*, by: Any, task: Task, reason: str) -> Task:
     """Skip a step that is not needed here, with the reason; the steps after it go on."""
-    task = Task.objects.select_for_update().select_related("run__version", "client").get(pk=task.pk)
+    task = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("run__version", "client")
+        .get(pk=task.pk)
+    )
     require_unit_access(by, task.business_unit_id)
     if not may_skip(by, task):
         raise PermissionDenied("Your roles may not skip this step.")

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from retainops.clients.models import Client
@@ -69,6 +70,11 @@ def task(run: Run, key: str) -> Task:
     return Task.objects.select_related("run", "assignee").get(run=run, step_key=key)
 
 
+def task_meeting(step_task: Task) -> Q:
+    assert step_task.meeting_id is not None, "the meeting step booked no meeting"
+    return Q(pk=step_task.meeting_id)
+
+
 def states(run: Run) -> dict[str, str]:
     return dict(run.tasks.values_list("step_key", "state"))
 
@@ -79,7 +85,9 @@ def states(run: Run) -> dict[str, str]:
 def test_a_sale_recorded_by_hand_starts_the_handoff_with_first_contact_due_in_24_hours(
     handoff: PlaybookVersion, account_manager: User, north: BusinessUnit, clock
 ):
-    client = create_client(by=account_manager, data={"name": "Seaside Dental", "business_unit": north})
+    client = create_client(
+        by=account_manager, data={"name": "Seaside Dental", "business_unit": north}
+    )
 
     run = Run.objects.get(client=client)
     assert (run.version, run.trigger, run.requested_by) == (handoff, "client.sold", account_manager)
@@ -127,7 +135,10 @@ def test_owners_are_the_role_holders_on_the_clients_team(
 
 
 def test_a_role_no_one_holds_on_the_team_becomes_a_queue_of_that_role_in_the_unit(
-    handoff: PlaybookVersion, north: BusinessUnit, account_manager: User, south_account_manager: User
+    handoff: PlaybookVersion,
+    north: BusinessUnit,
+    account_manager: User,
+    south_account_manager: User,
 ):
     client = ClientFactory.create(name="No Team Yet", business_unit=north)
     run = services.start_run(by=account_manager, playbook=handoff.playbook, subject_id=client.pk)
@@ -165,7 +176,9 @@ def test_starting_is_refused_outside_ones_unit_without_the_right_or_for_a_retire
     account_manager: User,
 ):
     with pytest.raises(PermissionDenied):
-        services.start_run(by=south_account_manager, playbook=handoff.playbook, subject_id=harbor.pk)
+        services.start_run(
+            by=south_account_manager, playbook=handoff.playbook, subject_id=harbor.pk
+        )
     with pytest.raises(PermissionDenied):
         services.start_run(by=service_agent, playbook=handoff.playbook, subject_id=harbor.pk)
 
@@ -435,7 +448,11 @@ def test_a_rejection_skips_what_needed_it_and_ends_the_run_as_rejected(
 
 
 def test_only_the_roles_a_step_names_may_skip_it_and_they_say_why(
-    handoff: PlaybookVersion, harbor: Client, account_manager: User, sales_rep: User, team_lead: User
+    handoff: PlaybookVersion,
+    harbor: Client,
+    account_manager: User,
+    sales_rep: User,
+    team_lead: User,
 ):
     run = services.start_run(by=account_manager, playbook=handoff.playbook, subject_id=harbor.pk)
     notes = task(run, "handoff_notes")
@@ -496,11 +513,15 @@ def test_publishing_a_new_version_leaves_runs_under_way_on_their_version(
 ):
     from .conftest import LIBRARY
 
-    old_run = services.start_run(by=account_manager, playbook=handoff.playbook, subject_id=harbor.pk)
+    old_run = services.start_run(
+        by=account_manager, playbook=handoff.playbook, subject_id=harbor.pk
+    )
     source = (LIBRARY / "sales-handoff.yaml").read_text()
     new = publish(source.replace("24 hours after sold", "8 hours after sold"))
 
-    new_run = services.start_run(by=account_manager, playbook=handoff.playbook, subject_id=harbor.pk)
+    new_run = services.start_run(
+        by=account_manager, playbook=handoff.playbook, subject_id=harbor.pk
+    )
 
     assert (handoff.number, new.number) == (1, 2)
     old_run.refresh_from_db()
@@ -521,10 +542,13 @@ def test_a_slipped_go_live_moves_open_steps_their_reminders_and_the_meeting(
     version = publish(LAUNCH)
     go_live = START + timedelta(days=3)
     run = services.start_run(
-        by=account_manager, playbook=version.playbook, subject_id=harbor.pk, anchors={"go_live": go_live}
+        by=account_manager,
+        playbook=version.playbook,
+        subject_id=harbor.pk,
+        anchors={"go_live": go_live},
     )
     meeting_step = task(run, "onboarding_meeting")
-    meeting = Meeting.objects.get(pk=meeting_step.meeting_id)
+    meeting = Meeting.objects.get(task_meeting(meeting_step))
     assert (meeting.starts_at, meeting.sequence) == (go_live + timedelta(days=7), 0)
     assert meeting.ends_at - meeting.starts_at == timedelta(minutes=45)
     assert meeting.organizer == csm
@@ -553,6 +577,7 @@ def test_cancelling_a_run_closes_its_steps_drops_timers_and_calls_off_its_meetin
         anchors={"go_live": timezone.now() + timedelta(days=2)},
     )
     meeting_id = task(run, "onboarding_meeting").meeting_id
+    assert meeting_id is not None
 
     with pytest.raises(PermissionDenied):
         services.cancel_run(by=service_agent, run=run, reason="No")
