@@ -314,9 +314,15 @@ def complete_task(
         raise invalid("decision", "An approval is decided (approve or reject), not completed.")
     for upload in attachments or []:
         _attach(task, upload, by)
-    engine.close(task, "complete", by=by, note=note.strip())
+    _close_or_refuse(task, by, note=note.strip())
     engine.advance(task.run, by=by)
     return task
+
+
+def _close_or_refuse(task: Task, by: Any, **fields: Any) -> None:
+    """Close under the row lock; the compare-and-set still refuses if someone got there first."""
+    if not engine.close(task, "complete", by=by, **fields):
+        raise invalid("state", "Someone else closed this task a moment ago; reload it.")
 
 
 def _attach(task: Task, upload: Upload, by: Any) -> None:
@@ -351,7 +357,7 @@ def decide_approval(*, by: Any, task: Task, decision: str, comment: str = "") ->
         raise PermissionDenied("This approval is not yours to decide.")
     if decision == Decision.REJECTED and not comment.strip():
         raise invalid("comment", "Say why it is rejected.")
-    engine.close(task, "complete", by=by, note=comment.strip(), decision=decision)
+    _close_or_refuse(task, by, note=comment.strip(), decision=decision)
     engine.advance(task.run, by=by)
     return task
 

@@ -2,14 +2,12 @@
 timers fire loses none and fires none twice; two workers over one set of timers fire
 each once. The processes use the real clock; the timers are made due before they start."""
 
-import importlib
 import signal
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -44,18 +42,7 @@ steps:
         to: role:team_lead
 """
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def reference_data() -> None:
-    """Transactional tests flush the database, data migrations' rows included: rewrite them."""
-    for module, writer in (
-        ("retainops.core.migrations.0002_builtin_roles", "create_roles"),
-        ("retainops.messaging.migrations.0003_default_templates", "create_templates"),
-        ("retainops.playbooks.migrations.0002_capabilities_and_templates", "write_reference_data"),
-    ):
-        getattr(importlib.import_module(module), writer)(django_apps, None)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
 def _missed_runs(count: int) -> list[int]:
