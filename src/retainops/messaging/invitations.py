@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 
 from retainops.messaging.models import Meeting
 from retainops.messaging.recipients import Recipient
@@ -39,6 +39,8 @@ def build_invitation(
     event.add("dtstamp", stamp or timezone.now())
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.ends_at)
+    if meeting.recurrence:
+        event.add("rrule", vRecur.from_ical(meeting.recurrence))
     event.add("summary", meeting.title)
     if meeting.description:
         event.add("description", meeting.description)

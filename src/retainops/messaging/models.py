@@ -226,6 +226,9 @@ class Meeting(models.Model):
     )
     attendees = models.JSONField(default=list, help_text="Recipient specs of the attendees.")
     sequence = models.PositiveIntegerField(default=0)
+    recurrence = models.CharField(
+        max_length=200, blank=True, help_text="RFC 5545 RRULE of a meeting series, if it repeats."
+    )
     state = models.CharField(
         max_length=10, choices=MeetingState.choices, default=MeetingState.SCHEDULED
     )

@@ -233,6 +233,7 @@ def book_meeting(
     attendees: list[str],
     location: str = "",
     description: str = "",
+    recurrence: str = "",
 ) -> Meeting:
     """Create a meeting and queue its invitation, for a caller that has checked the rights
     (a person through schedule_meeting, or a playbook step booking its meeting)."""
@@ -250,6 +251,7 @@ def book_meeting(
             location=location,
             description=description,
             organizer=organizer,
+            recurrence=recurrence,
         )
         _invite(meeting, method="REQUEST", by=organizer, subject=f"Invitation: {title}")
     return meeting
@@ -263,7 +265,12 @@ def move_meeting(*, meeting: Meeting, by: Any, starts_at: datetime, ends_at: dat
 
 
 def reschedule_meeting(
-    *, meeting: Meeting, by: Any, starts_at: datetime, ends_at: datetime
+    *,
+    meeting: Meeting,
+    by: Any,
+    starts_at: datetime,
+    ends_at: datetime,
+    recurrence: str | None = None,
 ) -> Meeting:
     """move_meeting without the rights check, for callers that made it (playbook steps)."""
     _check_times(starts_at, ends_at)
@@ -272,6 +279,8 @@ def reschedule_meeting(
         if meeting.state == MeetingState.CANCELLED:
             raise invalid("state", "A cancelled meeting cannot be moved.")
         meeting.starts_at, meeting.ends_at = starts_at, ends_at
+        if recurrence is not None:
+            meeting.recurrence = recurrence
         meeting.sequence += 1
         meeting.save()
         _invite(meeting, method="REQUEST", by=by, subject=f"Moved: {meeting.title}")

@@ -82,6 +82,7 @@ class EventKind(models.TextChoices):
     TASK_OPENED = "task_opened", "Task opened"
     TASK_DONE = "task_done", "Task done"
     TASK_SKIPPED = "task_skipped", "Step skipped"
+    TASK_OVERRIDDEN = "task_overridden", "Completed with items missing"
     TASK_MISSED = "task_missed", "Task missed its due time"
     TASK_REASSIGNED = "task_reassigned", "Task reassigned"
     TASK_COMMENTED = "task_commented", "Comment"

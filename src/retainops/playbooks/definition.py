@@ -106,6 +106,13 @@ class Escalation(_Strict):
     reassign: bool = False
 
 
+class Repeat(_Strict):
+    """A meeting held again every `every` until the anchor `until` (a calendar series)."""
+
+    every: str
+    until: str
+
+
 class Step(_Strict):
     key: str = Field(pattern=KEY_PATTERN)
     title: str = Field(min_length=1, max_length=200)
@@ -123,6 +130,10 @@ class Step(_Strict):
     attendees: list[str] = []
     duration: str = "1 hour"
     location: str = ""
+    requires: list[str] = []
+    override_by: list[str] = []
+    on_done: str | None = None
+    repeat: Repeat | None = None
 
     @field_validator("remind", mode="before")
     @classmethod
@@ -277,9 +288,39 @@ class DefinitionChecker:
         self._check_owner(step)
         self._check_condition(step)
         self._check_kind(step)
-        for role in step.skippable_by:
-            if not _role_exists(role):
-                self._add(step.key, f"unknown role {role!r}", "skippable_by")
+        for field_name in ("skippable_by", "override_by"):
+            for role in getattr(step, field_name):
+                if not _role_exists(role):
+                    self._add(step.key, f"unknown role {role!r}", field_name)
+        self._check_subject_hooks(step)
+        self._check_repeat(step)
+
+    def _check_subject_hooks(self, step: Step) -> None:
+        subject = SUBJECT_TYPES.get(self.definition.subject)
+        checks = subject.checks if subject else {}
+        actions = subject.actions if subject else {}
+        for name in step.requires:
+            if name not in checks:
+                known = ", ".join(sorted(checks)) or "none"
+                self._add(step.key, f"unknown check {name!r} (known: {known})", "requires")
+        if step.on_done is not None and step.on_done not in actions:
+            known = ", ".join(sorted(actions)) or "none"
+            self._add(step.key, f"unknown action {step.on_done!r} (known: {known})", "on_done")
+
+    def _check_repeat(self, step: Step) -> None:
+        if step.repeat is None:
+            return
+        if step.kind != StepKind.MEETING:
+            self._add(step.key, "only a meeting step repeats", "repeat")
+        try:
+            every = parse_duration(step.repeat.every)
+        except ValueError as error:
+            self._add(step.key, str(error), "repeat")
+        else:
+            if every.total_seconds() % 86400:
+                self._add(step.key, "a meeting repeats every whole number of days", "repeat")
+        if step.repeat.until not in self.definition.anchor_names:
+            self._add(step.key, f"unknown anchor {step.repeat.until!r}", "repeat")
 
     def _check_due(self, step: Step) -> None:
         for label, text in [("remind", r.before) for r in step.remind] + [

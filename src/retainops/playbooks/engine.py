@@ -15,7 +15,7 @@ transaction (services.py and timers.py do). Moving a run forward:
      approval was refused.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -181,6 +181,11 @@ def resolve_owner(spec: str | None, client: Client) -> dict[str, Any]:
     return fields
 
 
+def _role_of(spec: str | None) -> str:
+    kind, _, value = (spec or "").partition(":")
+    return value if kind == "role" else ""
+
+
 def queue_members(task: Task) -> list[User]:
     """The people who may take an unassigned task: its team, or its role in its unit."""
     if task.queue_team_id:
@@ -273,6 +278,10 @@ def open_task(run: Run, task: Task, step: Step, by: Any) -> None:
     now = timezone.now()
     tasks = {t.step_key: t for t in run.tasks.all()}
     owner = resolve_owner(step.owner, run.client)
+    asker = run.requested_by
+    if step.kind == StepKind.APPROVAL and asker is not None and owner["assignee"] == asker:
+        # Whoever asked never approves: the decision goes to the others in the role.
+        owner = {**owner, "assignee": None, "queue_role": _role_of(step.owner)}
     due = due_time(run, step, tasks)
     if not apply_task_transition(task, "open", opened_at=now, due_at=due, **owner):
         return
@@ -368,6 +377,31 @@ def _record_closing(task: Task, transition: str, by: Any) -> None:
     record(task.client_id, kind, summary, actor=by, run=task.run, task=task)
 
 
+def unmet_requirements(task: Task) -> list[str]:
+    """What the subject still lacks for the step's `requires` checks ('' when all are met)."""
+    step = task.step
+    if not step.requires:
+        return []
+    run = task.run
+    kind = subject_type(run.subject_type)
+    subject = kind.load(run.subject_id)
+    missing: list[str] = []
+    for name in step.requires:
+        check = kind.checks[name]
+        missing.extend(f"{check.label}: {item}" for item in check.missing(subject))
+    return missing
+
+
+def act_on_done(task: Task, *, by: Any) -> None:
+    """Run the step's `on_done` action on its subject (e.g. mark a program live)."""
+    action_name = task.step.on_done
+    if action_name is None:
+        return
+    run = task.run
+    kind = subject_type(run.subject_type)
+    kind.actions[action_name](kind.load(run.subject_id), by=by)
+
+
 def skip(task: Task, *, reason: str, by: Any) -> bool:
     return close(task, "skip", by=by, skip_reason=reason)
 
@@ -461,6 +495,7 @@ def book_meeting(task: Task, step: Step, by: Any) -> None:
         attendees=attendees,
         location=step.location,
         description=step.description,
+        recurrence=recurrence(task.run, step),
     )
     Task.objects.filter(pk=task.pk).update(meeting=meeting)
     task.meeting = meeting
@@ -490,12 +525,26 @@ def follow_due_time(task: Task, step: Step, by: Any) -> None:
     sync_timers(task, step)
     if step.kind != StepKind.MEETING or task.state != TaskState.OPEN or task.due_at is None:
         return
+    rule = recurrence(task.run, step)
     if task.meeting is None:
         book_meeting(task, step, by)
-    elif task.meeting.starts_at != task.due_at:
+    elif (task.meeting.starts_at, task.meeting.recurrence) != (task.due_at, rule):
         messaging.reschedule_meeting(
             meeting=task.meeting,
             starts_at=task.due_at,
             ends_at=task.due_at + parse_duration(step.duration),
+            recurrence=rule,
             by=by,
         )
+
+
+def recurrence(run: Run, step: Step) -> str:
+    """The RRULE of a repeating meeting step: every N days until its anchor ('' if none)."""
+    if step.repeat is None:
+        return ""
+    until = anchor_time(run, step.repeat.until)
+    if until is None:
+        return ""
+    days = parse_duration(step.repeat.every).days
+    stamp = until.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"FREQ=DAILY;INTERVAL={days};UNTIL={stamp}"

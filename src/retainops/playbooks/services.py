@@ -155,7 +155,8 @@ def start_run(
     require_unit_access(by, kind.client_of(subject).business_unit_id)
     given = dict(anchors or {})
     _check_anchors(version.definition, given)
-    merged = {**kind.anchor_values(subject), **given}
+    declared = set(version.definition.anchors)
+    merged = {k: v for k, v in {**kind.anchor_values(subject), **given}.items() if k in declared}
     return engine.create_run(
         version=version,
         subject_code=playbook.subject,
@@ -251,8 +252,7 @@ def move_anchor(*, by: Any, run: Run, name: str, at: datetime) -> Run:
     tasks = {t.step_key: t for t in run.tasks.select_related("meeting", "client", "run")}
     for task in tasks.values():
         step = run.definition.step(task.step_key)
-        rule = step.due_rule
-        if task.state in CLOSED_TASK_STATES or rule is None or rule.ref != name:
+        if task.state in CLOSED_TASK_STATES or not _hangs_on(step, name):
             continue
         task.due_at = engine.due_time(run, step, tasks)
         Task.objects.filter(pk=task.pk).update(due_at=task.due_at)
@@ -264,6 +264,13 @@ def move_anchor(*, by: Any, run: Run, name: str, at: datetime) -> Run:
         run.client_id, EventKind.ANCHOR_MOVED, f"{name}: {was} -> {now_at}", actor=by, run=run
     )
     return run
+
+
+def _hangs_on(step: Any, anchor: str) -> bool:
+    """The step's due time, or the end of its meeting series, is reckoned from the anchor."""
+    rule = step.due_rule
+    ends_on_it = step.repeat is not None and step.repeat.until == anchor
+    return (rule is not None and rule.ref == anchor) or ends_on_it
 
 
 # Tasks ----------------------------------------------------------------------------------
@@ -305,18 +312,58 @@ def _require_actor(by: Any, task: Task) -> None:
 
 @transaction.atomic
 def complete_task(
-    *, by: Any, task: Task, note: str = "", attachments: list[Upload] | None = None
+    *,
+    by: Any,
+    task: Task,
+    note: str = "",
+    attachments: list[Upload] | None = None,
+    override_reason: str = "",
 ) -> Task:
-    """Mark a task done (with a note and files), and open the steps that waited for it."""
+    """Mark a task done (with a note and files), and open the steps that waited for it.
+
+    A step that `requires` checks of its subject (e.g. every purchase-order detail
+    in) is refused while any is unmet, unless a role allowed to override gives a reason.
+    """
     task = _lock_open(task)
     _require_actor(by, task)
     if task.kind == StepKind.APPROVAL:
         raise invalid("decision", "An approval is decided (approve or reject), not completed.")
+    note = note.strip()
+    missing = engine.unmet_requirements(task)
+    if missing:
+        note = _override(by, task, missing, override_reason.strip(), note)
     for upload in attachments or []:
         _attach(task, upload, by)
-    _close_or_refuse(task, by, note=note.strip())
+    _close_or_refuse(task, by, note=note)
+    engine.act_on_done(task, by=by)
     engine.advance(task.run, by=by)
     return task
+
+
+def may_override(user: Any, task: Task) -> bool:
+    """A step's `override_by` roles may complete it with checks unmet; without that list,
+    supervisors may."""
+    allowed = task.step.override_by
+    if allowed:
+        return bool(set(allowed) & user.role_codes()) or user.is_superuser
+    return bool(user.has_capability(Capability.SUPERVISE_TASKS))
+
+
+def _override(by: Any, task: Task, missing: list[str], reason: str, note: str) -> str:
+    if not reason:
+        raise ValidationError({"requires": [f"Still missing: {m}" for m in missing]})
+    if not may_override(by, task):
+        raise PermissionDenied("Your roles may not complete this step while items are missing.")
+    overridden = f"Completed with items missing ({'; '.join(missing)}): {reason}"
+    engine.record(
+        task.client_id,
+        EventKind.TASK_OVERRIDDEN,
+        f"{task.title}: {overridden}",
+        actor=by,
+        run=task.run,
+        task=task,
+    )
+    return f"{note}\n\n{overridden}".strip()
 
 
 def _close_or_refuse(task: Task, by: Any, **fields: Any) -> None:
@@ -404,6 +451,9 @@ def skip_task(*, by: Any, task: Task, reason: str) -> Task:
         .get(pk=task.pk)
     )
     require_unit_access(by, task.business_unit_id)
+    if task.kind == StepKind.APPROVAL:
+        # Skipping would let the steps after it open as if it were approved.
+        raise invalid("state", "An approval is approved or rejected, never skipped.")
     if not may_skip(by, task):
         raise PermissionDenied("Your roles may not skip this step.")
     if not reason.strip():

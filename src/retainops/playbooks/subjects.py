@@ -20,6 +20,15 @@ from retainops.clients.models import Client, ContractLine
 
 
 @dataclass(frozen=True)
+class Check:
+    """A condition a step may require before it completes (`requires:`), e.g. that every
+    detail the purchase order needs is in. `missing` lists what is not there yet."""
+
+    label: str
+    missing: Callable[[Any], list[str]]
+
+
+@dataclass(frozen=True)
 class SubjectType:
     code: str
     label: str
@@ -31,6 +40,9 @@ class SubjectType:
     anchors: dict[str, str] = field(default_factory=dict)
     events: dict[str, str] = field(default_factory=dict)
     requester: Callable[[Any], Any] = lambda _subject: None
+    checks: dict[str, Check] = field(default_factory=dict)
+    # What a step may do to its subject when it is done (`on_done:`): action(subject, by=...).
+    actions: dict[str, Callable[..., None]] = field(default_factory=dict)
 
 
 SUBJECT_TYPES: dict[str, SubjectType] = {}

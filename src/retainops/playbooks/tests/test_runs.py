@@ -376,12 +376,18 @@ def test_the_requester_never_approves_their_own_request(
     version = publish(APPROVAL)
     run = services.start_run(by=team_lead, playbook=version.playbook, subject_id=harbor.pk)
     approval = task(run, "manager_approval")
-    assert approval.assignee == team_lead  # the team lead of the client, and the requester
+    # Tess is the client's team lead, but she asked: the other team leads decide.
+    assert (approval.assignee, approval.queue_role) == (None, "team_lead")
 
     with pytest.raises(PermissionDenied, match="someone else must approve"):
         services.decide_approval(by=team_lead, task=approval, decision="approved")
+    with pytest.raises(ValidationError, match="never skipped"):
+        services.skip_task(by=team_lead, task=approval, reason="I approve anyway")
     approval.refresh_from_db()
     assert approval.state == TaskState.OPEN
+    other_lead = UserFactory.create(roles=["team_lead"], units=[harbor.business_unit])
+    services.decide_approval(by=other_lead, task=approval, decision="approved")
+    assert task(run, "process").state == TaskState.OPEN
 
 
 def test_an_approver_decides_once_and_only_their_own_step(
