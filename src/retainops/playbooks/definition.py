@@ -131,6 +131,7 @@ class Step(_Strict):
     duration: str = "1 hour"
     location: str = ""
     requires: list[str] = []
+    auto_complete: bool = False
     override_by: list[str] = []
     on_done: str | None = None
     repeat: Repeat | None = None
@@ -303,6 +304,8 @@ class DefinitionChecker:
             if name not in checks:
                 known = ", ".join(sorted(checks)) or "none"
                 self._add(step.key, f"unknown check {name!r} (known: {known})", "requires")
+        if step.auto_complete and not step.requires:
+            self._add(step.key, "auto_complete needs checks to wait for ('requires')", "requires")
         if step.on_done is not None and step.on_done not in actions:
             known = ", ".join(sorted(actions)) or "none"
             self._add(step.key, f"unknown action {step.on_done!r} (known: {known})", "on_done")

@@ -159,6 +159,35 @@ def due_time(run: Run, step: Step, tasks_by_key: dict[str, Task]) -> datetime | 
     return base + rule.offset if base is not None else None
 
 
+def set_anchor(run: Run, name: str, at: datetime, *, by: Any) -> None:
+    """Set or move an anchor of a running run (locked by the caller): the open steps whose
+    due time (or meeting series) hangs on it move, with their timers and invitations."""
+    before = anchor_time(run, name)
+    if before == at:
+        return
+    run.anchors = {**run.anchors, name: at.isoformat()}
+    Run.objects.filter(pk=run.pk).update(anchors=run.anchors)
+    tasks = {t.step_key: t for t in run.tasks.select_related("meeting", "client", "run")}
+    for task in tasks.values():
+        step = run.definition.step(task.step_key)
+        if task.state in CLOSED_TASK_STATES or not _hangs_on(step, name):
+            continue
+        task.due_at = due_time(run, step, tasks)
+        Task.objects.filter(pk=task.pk).update(due_at=task.due_at)
+        if task.state == TaskState.OPEN:
+            follow_due_time(task, step, by)
+    was = timezone.localtime(before).strftime("%Y-%m-%d %H:%M") if before else "not set"
+    now_at = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+    record(run.client_id, EventKind.ANCHOR_MOVED, f"{name}: {was} -> {now_at}", actor=by, run=run)
+
+
+def _hangs_on(step: Step, anchor: str) -> bool:
+    """The step's due time, or the end of its meeting series, is reckoned from the anchor."""
+    rule = step.due_rule
+    ends_on_it = step.repeat is not None and step.repeat.until == anchor
+    return (rule is not None and rule.ref == anchor) or ends_on_it
+
+
 # Owners ---------------------------------------------------------------------------------
 
 
@@ -290,7 +319,35 @@ def open_task(run: Run, task: Task, step: Step, by: Any) -> None:
         return
     if step.kind == StepKind.MEETING:
         book_meeting(task, step, by)
+    if step.auto_complete and not unmet_requirements(task):
+        _complete_met(task, by)
+        return
     sync_timers(task, step)
+
+
+def _complete_met(task: Task, by: Any) -> bool:
+    if not close(task, "complete", by=None, note="everything it waited for is in"):
+        return False
+    act_on_done(task, by=by)
+    return True
+
+
+def complete_met_steps(subject_code: str, subject_id: int, *, by: Any) -> int:
+    """Complete the open `auto_complete` steps of a subject's runs whose checks all pass now
+    (called when the subject changes, e.g. the client supplies the last missing detail)."""
+    completed = 0
+    open_tasks = Task.objects.filter(
+        run__subject_type=subject_code,
+        run__subject_id=subject_id,
+        run__state=RunState.RUNNING,
+        state=TaskState.OPEN,
+    ).select_related("run__version", "client")
+    for task in open_tasks:
+        step = task.step
+        if step.auto_complete and not unmet_requirements(task) and _complete_met(task, by):
+            advance(task.run, by=by)
+            completed += 1
+    return completed
 
 
 def _send_message_step(run: Run, task: Task, step: Step, by: Any) -> None:

@@ -21,7 +21,6 @@ from retainops.messaging import services as messaging
 from retainops.messaging.choices import MeetingState
 from retainops.playbooks import engine
 from retainops.playbooks.choices import (
-    CLOSED_TASK_STATES,
     Decision,
     EventKind,
     RunState,
@@ -246,31 +245,8 @@ def move_anchor(*, by: Any, run: Run, name: str, at: datetime) -> Run:
     if run.state != RunState.RUNNING:
         raise invalid("state", f"This run is {run.get_state_display().lower()}.")
     _check_anchors(run.definition, {name: at})
-    before = engine.anchor_time(run, name)
-    run.anchors = {**run.anchors, name: at.isoformat()}
-    run.save(update_fields=["anchors"])
-    tasks = {t.step_key: t for t in run.tasks.select_related("meeting", "client", "run")}
-    for task in tasks.values():
-        step = run.definition.step(task.step_key)
-        if task.state in CLOSED_TASK_STATES or not _hangs_on(step, name):
-            continue
-        task.due_at = engine.due_time(run, step, tasks)
-        Task.objects.filter(pk=task.pk).update(due_at=task.due_at)
-        if task.state == TaskState.OPEN:
-            engine.follow_due_time(task, step, by)
-    was = timezone.localtime(before).strftime("%Y-%m-%d %H:%M") if before else "not set"
-    now_at = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
-    engine.record(
-        run.client_id, EventKind.ANCHOR_MOVED, f"{name}: {was} -> {now_at}", actor=by, run=run
-    )
+    engine.set_anchor(run, name, at, by=by)
     return run
-
-
-def _hangs_on(step: Any, anchor: str) -> bool:
-    """The step's due time, or the end of its meeting series, is reckoned from the anchor."""
-    rule = step.due_rule
-    ends_on_it = step.repeat is not None and step.repeat.until == anchor
-    return (rule is not None and rule.ref == anchor) or ends_on_it
 
 
 # Tasks ----------------------------------------------------------------------------------
