@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "retainops.clients",
     "retainops.messaging",
     "retainops.playbooks",
+    "retainops.onboarding",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,10 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 WORKER_POLL_SECONDS = env_int("WORKER_POLL_SECONDS", 2, minimum=1)
 WORKER_BATCH_SIZE = env_int("WORKER_BATCH_SIZE", 20, minimum=1)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# How long a client portal link works before the agency must send a new one.
+PORTAL_LINK_DAYS = env_int("PORTAL_LINK_DAYS", 60, minimum=1)
+# An onboarding program with no step done for this many days is marked stuck.
+ONBOARDING_STUCK_DAYS = env_int("ONBOARDING_STUCK_DAYS", 5, minimum=1)
 AGENCY_NAME = env_str("AGENCY_NAME", "Your agency")
 
 LOGGING = {

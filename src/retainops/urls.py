@@ -17,6 +17,8 @@ urlpatterns = [
     path("clients/", include("retainops.clients.urls")),
     path("messages/", include("retainops.messaging.urls")),
     path("", include("retainops.playbooks.urls")),
+    path("", include("retainops.onboarding.urls")),
+    path("", include("retainops.onboarding.portal_urls")),
     path("administration/", include("retainops.core.admin_urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),

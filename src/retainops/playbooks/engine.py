@@ -400,7 +400,13 @@ def task_variables(task: Task) -> dict[str, Any]:
         },
         "run": {"playbook": run.version.playbook.name, "url": run_url},
         "link": task_url(task),
+        **subject_variables(run),
     }
+
+
+def subject_variables(run: Run) -> dict[str, Any]:
+    kind = subject_type(run.subject_type)
+    return kind.variables(kind.load(run.subject_id))
 
 
 def close(task: Task, transition: str, *, by: Any, note: str = "", **fields: Any) -> bool:

@@ -43,6 +43,8 @@ class SubjectType:
     checks: dict[str, Check] = field(default_factory=dict)
     # What a step may do to its subject when it is done (`on_done:`): action(subject, by=...).
     actions: dict[str, Callable[..., None]] = field(default_factory=dict)
+    # Message template variables the subject adds (e.g. `program` with its missing details).
+    variables: Callable[[Any], dict[str, Any]] = lambda _subject: {}
 
 
 SUBJECT_TYPES: dict[str, SubjectType] = {}

@@ -1,0 +1,38 @@
+"""Client portal links: a signed token per link, resolved to one program or to nothing.
+
+The token is the link row's uid signed with SECRET_KEY (salted for this use),
+so it cannot be guessed or forged, nothing secret is stored, and the link can
+be shown again. A wrong, revoked or expired token resolves to nothing at all.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from retainops.onboarding.models import PortalLink
+
+_SIGNER = signing.Signer(salt="retainops.onboarding.portal")
+
+
+def token_for(link: PortalLink) -> str:
+    return _SIGNER.sign(link.uid.hex)
+
+
+def url_for(link: PortalLink) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("portal:home", args=[token_for(link)])
+
+
+def resolve(token: str) -> PortalLink:
+    """The usable link a token names; Http404 for anything else (and the same answer
+    whatever is wrong, so a probe learns nothing)."""
+    try:
+        uid = _SIGNER.unsign(token)
+    except signing.BadSignature:
+        raise Http404("No such link.") from None
+    link = PortalLink.objects.select_related("program__client").filter(uid=uid).first()
+    if link is None or not link.is_usable:
+        raise Http404("No such link.")
+    PortalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+    return link

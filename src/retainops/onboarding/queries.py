@@ -1,0 +1,172 @@
+"""Reads of onboarding, scoped to the person asking: programs, the board, the timings.
+
+The board places each sold program in the column of the earliest open step of
+its onboarding run (in the playbook's order), marks it late when an open step
+is past due and stuck when no step was done for ONBOARDING_STUCK_DAYS.
+"""
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from retainops.clients.queries import visible_clients
+from retainops.onboarding.choices import ProgramStatus
+from retainops.onboarding.models import Program
+from retainops.playbooks.choices import CLOSED_TASK_STATES, TaskState
+from retainops.playbooks.models import Playbook, Run, Task
+
+ONBOARDING = "onboarding"
+LIVE_COLUMN = "Live"
+
+
+def visible_programs(user: Any) -> QuerySet[Program]:
+    return Program.objects.filter(client__in=visible_clients(user)).select_related(
+        "client__business_unit"
+    )
+
+
+def onboarding_run(program: Program) -> Run | None:
+    return (
+        Run.objects.filter(
+            subject_type="program", subject_id=program.pk, version__playbook__key=ONBOARDING
+        )
+        .select_related("version__playbook")
+        .order_by("-started_at")
+        .first()
+    )
+
+
+@dataclass
+class Card:
+    program: Program
+    stage: str
+    owner: str
+    age_days: int
+    late: bool
+    stuck: bool
+    open_titles: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Board:
+    columns: list[str]
+    cards: dict[str, list[Card]]
+    timings: "Timings"
+
+
+def _step_order() -> list[str]:
+    playbook = Playbook.objects.filter(key=ONBOARDING).select_related("current").first()
+    if playbook is None or playbook.current is None:
+        return []
+    return [step.title for step in playbook.current.definition.steps]
+
+
+def _card(program: Program, tasks: list[Task], order: list[str], now: datetime) -> Card:
+    open_tasks = sorted(
+        (t for t in tasks if t.state == TaskState.OPEN),
+        key=lambda t: order.index(t.title) if t.title in order else len(order),
+    )
+    closed_at = [t.closed_at for t in tasks if t.state in CLOSED_TASK_STATES and t.closed_at]
+    last_progress = max([*closed_at, program.sold_at or program.created_at])
+    live = program.status == ProgramStatus.LIVE
+    first = open_tasks[0] if open_tasks else None
+    return Card(
+        program=program,
+        stage=first.title if first else (LIVE_COLUMN if live else "Waiting"),
+        owner=first.owner_label if first else "",
+        age_days=(now - (program.sold_at or program.created_at)).days,
+        late=any(t.due_at is not None and t.due_at < now for t in open_tasks),
+        stuck=not live and now - last_progress > timedelta(days=settings.ONBOARDING_STUCK_DAYS),
+        open_titles=[t.title for t in open_tasks],
+    )
+
+
+def onboarding_board(user: Any, *, now: datetime | None = None) -> Board:
+    now = now or timezone.now()
+    order = _step_order()
+    programs = list(
+        visible_programs(user)
+        .filter(status__in=[ProgramStatus.SOLD, ProgramStatus.LIVE])
+        .order_by("sold_at")
+    )
+    tasks_by_program = _tasks_by_program([p.pk for p in programs])
+    cards: dict[str, list[Card]] = {}
+    for program in programs:
+        card = _card(program, tasks_by_program.get(program.pk, []), order, now)
+        if card.stage == LIVE_COLUMN:
+            continue  # live with every onboarding step done: onboarding is over
+        cards.setdefault(card.stage, []).append(card)
+    columns = [title for title in order if title in cards] + [c for c in cards if c not in order]
+    return Board(columns=columns, cards=cards, timings=timings(programs))
+
+
+def _tasks_by_program(program_ids: list[int]) -> dict[int, list[Task]]:
+    tasks = Task.objects.filter(
+        run__subject_type="program",
+        run__subject_id__in=program_ids,
+        run__version__playbook__key=ONBOARDING,
+    ).select_related("assignee", "queue_team", "run")
+    grouped: dict[int, list[Task]] = {}
+    for task in tasks:
+        grouped.setdefault(int(task.run.subject_id), []).append(task)
+    return grouped
+
+
+# Timings ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Timings:
+    """Days from sale: to go-live, and to each onboarding step's completion (medians)."""
+
+    programs: int
+    median_days_to_live: float | None
+    median_days_to_step: dict[str, float] = field(default_factory=dict)
+
+
+def days_between(start: datetime, end: datetime) -> float:
+    return round((end - start).total_seconds() / 86400, 1)
+
+
+def program_timings(program: Program) -> dict[str, float]:
+    """For one program: days from its sale to each step done, and to go-live."""
+    if program.sold_at is None:
+        return {}
+    result: dict[str, float] = {}
+    run = onboarding_run(program)
+    if run is not None:
+        for task in run.tasks.filter(state=TaskState.DONE).order_by("closed_at"):
+            if task.closed_at:
+                result[task.title] = days_between(program.sold_at, task.closed_at)
+    if program.went_live_at:
+        result[LIVE_COLUMN] = days_between(program.sold_at, program.went_live_at)
+    return result
+
+
+def timings(programs: list[Program]) -> Timings:
+    sold = [p for p in programs if p.sold_at]
+    to_live = [
+        days_between(p.sold_at, p.went_live_at) for p in sold if p.sold_at and p.went_live_at
+    ]
+    per_step: dict[str, list[float]] = {}
+    tasks = Task.objects.filter(
+        run__subject_type="program",
+        run__subject_id__in=[p.pk for p in sold],
+        run__version__playbook__key=ONBOARDING,
+        state=TaskState.DONE,
+    ).select_related("run")
+    sold_at = {p.pk: p.sold_at for p in sold}
+    for task in tasks:
+        start = sold_at.get(int(task.run.subject_id))
+        if start and task.closed_at:
+            per_step.setdefault(task.title, []).append(days_between(start, task.closed_at))
+    return Timings(
+        programs=len(sold),
+        median_days_to_live=statistics.median(to_live) if to_live else None,
+        median_days_to_step={k: statistics.median(v) for k, v in per_step.items()},
+    )

@@ -1,0 +1,367 @@
+"""Operations on programs, their purchase orders, portal links and proofs.
+
+Staff operations check capabilities and the client's business unit; portal
+operations take a resolved portal link instead of a person and can touch that
+link's program only. Each runs in one transaction; after a change that may
+satisfy a step (a detail supplied, a proof approved), the steps waiting for it
+complete by themselves.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from retainops.clients.models import Client, ServiceLine
+from retainops.core.access import require_capability, require_unit_access
+from retainops.core.audit import save_audited
+from retainops.core.capabilities import Capability
+from retainops.core.errors import invalid
+from retainops.core.events import emit
+from retainops.messaging.services import Outgoing, queue_from_template, queue_message
+from retainops.onboarding import portal
+from retainops.onboarding.choices import ProofDecision, ProofKind
+from retainops.onboarding.models import (
+    PortalLink,
+    Program,
+    ProgramService,
+    Proof,
+    ProofVersion,
+)
+from retainops.onboarding.requirements import cleaned_details
+from retainops.playbooks import engine
+from retainops.playbooks.choices import RunState
+from retainops.playbooks.models import Run
+
+MAX_PROOF_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Line:
+    service: ServiceLine
+    monthly_budget: Decimal
+
+
+@dataclass
+class ProofUpload:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def _require_editor(by: Any, program: Program | Client) -> None:
+    client = program if isinstance(program, Client) else program.client
+    require_capability(by, Capability.EDIT_CLIENT)
+    require_unit_access(by, client.business_unit_id)
+
+
+def _check_flight(start: date | None, end: date | None) -> None:
+    if start is None or end is None:
+        raise ValidationError({"start_date": ["Give the flight's first and last day."]})
+    if end < start:
+        raise invalid("end_date", "The flight ends before it starts.")
+
+
+def _set_lines(program: Program, lines: list[Line]) -> None:
+    if not lines:
+        raise invalid("lines", "A program has at least one service.")
+    codes = [line.service.code for line in lines]
+    if len(set(codes)) != len(codes):
+        raise invalid("lines", "Each service appears once.")
+    for line in lines:
+        if line.monthly_budget < 0:
+            raise invalid("lines", f"{line.service}: a budget cannot be negative.")
+    program.lines.all().delete()
+    ProgramService.objects.bulk_create(
+        ProgramService(program=program, service=line.service, monthly_budget=line.monthly_budget)
+        for line in lines
+    )
+
+
+@transaction.atomic
+def create_program(
+    *,
+    by: Any,
+    client: Client,
+    name: str,
+    start_date: date,
+    end_date: date,
+    lines: list[Line],
+    details: dict[str, Any] | None = None,
+    go_live_at: datetime | None = None,
+) -> Program:
+    """Record a program being sold (a draft until marked sold), with its order so far."""
+    require_capability(by, Capability.EDIT_CONTRACT)
+    require_unit_access(by, client.business_unit_id)
+    if not name.strip():
+        raise invalid("name", "Give the program a name.")
+    _check_flight(start_date, end_date)
+    program = Program(
+        client=client,
+        name=name.strip(),
+        start_date=start_date,
+        end_date=end_date,
+        go_live_at=go_live_at,
+    )
+    save_audited(program, by, "created")
+    _set_lines(program, lines)
+    if details:
+        program.details = cleaned_details(program, details)
+        save_audited(program, by, "order details")
+    return program
+
+
+@transaction.atomic
+def update_order(*, by: Any, program: Program, details: dict[str, Any]) -> Program:
+    """Change purchase-order details (an empty value clears one); every bad value is named."""
+    _require_editor(by, program)
+    return _apply_details(program, details, by=by, reason="order details")
+
+
+def _apply_details(program: Program, details: dict[str, Any], *, by: Any, reason: str) -> Program:
+    program = Program.objects.select_for_update().select_related("client").get(pk=program.pk)
+    cleaned = cleaned_details(program, details)
+    merged = {**program.details, **cleaned}
+    program.details = {key: value for key, value in merged.items() if value}
+    save_audited(program, by, reason)
+    engine.complete_met_steps("program", program.pk, by=by)
+    return program
+
+
+@transaction.atomic
+def set_program_lines(*, by: Any, program: Program, lines: list[Line]) -> Program:
+    require_capability(by, Capability.EDIT_CONTRACT)
+    require_unit_access(by, program.client.business_unit_id)
+    _set_lines(program, lines)
+    return program
+
+
+@transaction.atomic
+def mark_program_sold(*, by: Any, program: Program) -> Program:
+    """The order is signed: onboarding starts (the playbooks triggered by the sale), and
+    a portal link for the client's contacts is made."""
+    require_capability(by, Capability.EDIT_CONTRACT)
+    require_unit_access(by, program.client.business_unit_id)
+    program = Program.objects.select_for_update().select_related("client").get(pk=program.pk)
+    if not can_proceed(program.mark_sold):
+        raise invalid(
+            "status",
+            f"A program that is {program.get_status_display().lower()} cannot be sold again.",
+        )
+    program.mark_sold()
+    program.sold_at = timezone.now()
+    program.sold_by = by
+    save_audited(program, by, "status: sold")
+    PortalLink.objects.create(program=program, created_by=by)
+    anchors = {"sold": program.sold_at}
+    if program.go_live_at:
+        anchors["go_live"] = program.go_live_at
+    emit("program.sold", subject_type="program", subject=program, by=by, anchors=anchors)
+    return program
+
+
+def _program_runs(program: Program) -> list[Run]:
+    return list(
+        Run.objects.select_for_update(of=("self",))
+        .select_related("version")
+        .filter(subject_type="program", subject_id=program.pk, state=RunState.RUNNING)
+    )
+
+
+def _move_go_live(program: Program, at: datetime, by: Any) -> None:
+    for run in _program_runs(program):
+        if "go_live" in run.definition.anchors:
+            engine.set_anchor(run, "go_live", at, by=by)
+
+
+@transaction.atomic
+def plan_go_live(*, by: Any, program: Program, at: datetime) -> Program:
+    """Set or move the planned go-live: every date hanging on it moves, invitations too."""
+    _require_editor(by, program)
+    if timezone.is_naive(at):
+        raise invalid("go_live_at", "Give the time with its time zone.")
+    program = Program.objects.select_for_update().select_related("client").get(pk=program.pk)
+    if program.went_live_at is not None:
+        raise invalid("go_live_at", "The program is already live.")
+    program.go_live_at = at
+    save_audited(program, by, "go-live planned")
+    _move_go_live(program, at, by)
+    return program
+
+
+def record_go_live(*, program: Program, by: Any) -> Program:
+    """The campaign went live now (the go-live step is done): status, and the dates that
+    follow go-live (QA, the onboarding meeting...) reckoned from the real moment."""
+    program = Program.objects.select_for_update().select_related("client").get(pk=program.pk)
+    if not can_proceed(program.go_live):
+        raise invalid(
+            "status", f"A program that is {program.get_status_display().lower()} cannot go live."
+        )
+    now = timezone.now()
+    program.go_live()
+    program.went_live_at = now
+    program.go_live_at = now
+    save_audited(program, by, "status: live")
+    _move_go_live(program, now, by)
+    return program
+
+
+# Portal links ---------------------------------------------------------------------------
+
+
+def current_portal_url(program: Program) -> str:
+    """The newest usable portal link of the program ('' when there is none)."""
+    link = program.portal_links.filter(
+        revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).first()
+    return portal.url_for(link) if link else ""
+
+
+@transaction.atomic
+def issue_portal_link(*, by: Any, program: Program) -> PortalLink:
+    _require_editor(by, program)
+    return PortalLink.objects.create(program=program, created_by=by)
+
+
+@transaction.atomic
+def revoke_portal_link(*, by: Any, link: PortalLink) -> PortalLink:
+    _require_editor(by, link.program)
+    if link.revoked_at is not None:
+        raise invalid("link", "This link is already revoked.")
+    link.revoked_at = timezone.now()
+    link.revoked_by = by
+    link.save(update_fields=["revoked_at", "revoked_by"])
+    return link
+
+
+@transaction.atomic
+def send_portal_link(*, by: Any, program: Program) -> Any:
+    """E-mail the program's contacts their portal link (a new one if none works)."""
+    _require_editor(by, program)
+    if not current_portal_url(program):
+        PortalLink.objects.create(program=program, created_by=by)
+    return queue_from_template(
+        template_code="onboarding-portal-link",
+        to=["contacts"],
+        client=program.client,
+        cause=f"program {program.pk}: portal link",
+        by=by,
+        extra=_program_extra(program),
+    )
+
+
+def _program_extra(program: Program) -> dict[str, Any]:
+    from retainops.onboarding.subject import program_variables
+
+    return program_variables(program)
+
+
+# Proofs ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def upload_proof(
+    *,
+    by: Any,
+    program: Program,
+    kind: str,
+    title: str,
+    upload: ProofUpload,
+    note: str = "",
+) -> ProofVersion:
+    """Add a version of a creative or targeting proof for the client to approve."""
+    _require_editor(by, program)
+    if kind not in ProofKind.values:
+        raise invalid("kind", "Choose creative or targeting.")
+    if not title.strip():
+        raise invalid("title", "Name what the client approves (e.g. 'Banner set').")
+    if not upload.content:
+        raise invalid("file", "The file is empty.")
+    if len(upload.content) > MAX_PROOF_BYTES:
+        raise invalid("file", f"Files up to {MAX_PROOF_BYTES // (1024 * 1024)} MB.")
+    proof, _ = Proof.objects.get_or_create(program=program, kind=kind, title=title.strip())
+    latest = proof.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    return ProofVersion.objects.create(
+        proof=proof,
+        number=latest + 1,
+        filename=upload.filename[:200] or "proof",
+        content_type=upload.content_type or "application/octet-stream",
+        content=upload.content,
+        note=note.strip(),
+        uploaded_by=by,
+    )
+
+
+# The client, through the portal -----------------------------------------------------------
+
+
+@transaction.atomic
+def supply_details(*, link: PortalLink, details: dict[str, Any], contact: str) -> Program:
+    """A client contact fills in missing details through the portal."""
+    if not link.is_usable:
+        raise invalid("link", "This link no longer works.")
+    submitted = {key: value for key, value in details.items() if str(value or "").strip()}
+    if not submitted:
+        raise invalid("__all__", "Fill in at least one detail.")
+    program = _apply_details(link.program, submitted, by=None, reason=f"client portal: {contact}")
+    _tell_team(program, f"{program.client.name} sent order details", contact, sorted(submitted))
+    return program
+
+
+@transaction.atomic
+def decide_proof(
+    *, link: PortalLink, version: ProofVersion, decision: str, comment: str, contact: str
+) -> ProofVersion:
+    """The client approves the latest version of a proof, or sends it back with comments."""
+    if not link.is_usable:
+        raise invalid("link", "This link no longer works.")
+    version = ProofVersion.objects.select_for_update().select_related("proof").get(pk=version.pk)
+    if version.proof.program_id != link.program_id:
+        raise invalid("version", "This proof is not part of your program.")
+    latest = version.proof.versions.order_by("-number").values_list("number", flat=True).first()
+    if version.number != latest:
+        raise invalid("version", "A newer version is waiting for you; decide on that one.")
+    if version.decision != ProofDecision.PENDING:
+        raise invalid("version", "This version is already decided.")
+    if decision not in (ProofDecision.APPROVED, ProofDecision.CHANGES):
+        raise invalid("decision", "Approve it or send it back.")
+    if decision == ProofDecision.CHANGES and not comment.strip():
+        raise invalid("comment", "Tell us what to change.")
+    version.decision = decision
+    version.comment = comment.strip()
+    version.decided_by = contact[:200]
+    version.decided_at = timezone.now()
+    version.save(update_fields=["decision", "comment", "decided_by", "decided_at"])
+    program = link.program
+    verb = "approved" if decision == ProofDecision.APPROVED else "sent back"
+    _tell_team(program, f"{program.client.name} {verb} {version.proof}", contact, [comment.strip()])
+    engine.complete_met_steps("program", program.pk, by=None)
+    return version
+
+
+def _tell_team(program: Program, subject: str, contact: str, lines: list[str]) -> None:
+    """Let the account manager and client success manager know what the client did."""
+    from retainops.messaging.recipients import resolve_recipients
+
+    team = []
+    for spec in ("role:account_manager", "role:client_success_manager"):
+        try:
+            resolve_recipients([spec], program.client)
+        except ValidationError:
+            continue
+        team.append(spec)
+    if not team:
+        return
+    body = f"{subject} (by {contact}) for {program.name}.\n\n" + "\n".join(
+        f"- {line}" for line in lines if line
+    )
+    queue_message(
+        outgoing=Outgoing(subject=subject, body_text=body, to=team),
+        client=program.client,
+        cause=f"program {program.pk}: client portal",
+    )
