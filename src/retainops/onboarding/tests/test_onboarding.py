@@ -1,0 +1,376 @@
+"""Onboarding a sold program, end to end through the services: the introduction e-mail
+lists exactly what is missing, the client supplies it through the portal, the steps run in
+order through go-live, QA and launch, and the meetings after go-live follow it."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.http import Http404
+
+from retainops.core.models import User
+from retainops.core.testing import UserFactory
+from retainops.messaging.models import Meeting, Message
+from retainops.messaging.testing import SmtpPeer
+from retainops.onboarding import portal, queries, services
+from retainops.onboarding.choices import ProgramStatus
+from retainops.onboarding.models import Program, ProofVersion
+from retainops.onboarding.requirements import missing_details
+from retainops.playbooks import services as playbooks
+from retainops.playbooks.choices import TaskState
+from retainops.playbooks.models import PlaybookVersion, Run, Task
+
+from .conftest import START
+
+NewProgram = Callable[..., Program]
+HALF = {
+    "billing_contact": "bills@harbor.example",
+    "landing_page": "https://harbor.example/spring",
+    "display_geography": "Boston, 25 miles",
+}
+
+
+def run_of(program: Program) -> Run:
+    return Run.objects.get(subject_type="program", subject_id=program.pk)
+
+
+def step(program: Program, key: str) -> Task:
+    return Task.objects.select_related("meeting").get(run=run_of(program), step_key=key)
+
+
+def done(program: Program, key: str, by: User) -> None:
+    playbooks.complete_task(by=by, task=step(program, key))
+
+
+def tick() -> str:
+    output = StringIO()
+    call_command("tick", stdout=output)
+    return output.getvalue()
+
+
+def sold(new_program: NewProgram, by: User, **fields: object) -> Program:
+    program = new_program(HALF, **fields)
+    return services.mark_program_sold(by=by, program=program)
+
+
+def test_missing_details_follow_the_services_of_the_program(new_program: NewProgram):
+    program = new_program(HALF)
+
+    missing = [(m.service, m.label) for m in missing_details(program)]
+
+    assert missing == [
+        ("Every program", "Tracking access"),
+        ("SEM", "Keywords"),
+        ("SEM", "Search geography"),
+        ("Targeted display", "Audience targeting"),
+        ("Targeted display", "Creative specifications"),
+    ]
+
+
+def test_a_bad_detail_is_named_and_nothing_is_saved(new_program: NewProgram, csm: User):
+    program = new_program(HALF)
+
+    with pytest.raises(ValidationError) as refused:
+        services.update_order(
+            by=csm,
+            program=program,
+            details={
+                "billing_contact": "not an address",
+                "sem_keywords": "dentist",
+                "colour": "red",
+            },
+        )
+
+    assert set(refused.value.message_dict) == {"billing_contact", "colour"}
+    program.refresh_from_db()
+    assert program.details == HALF
+
+
+def test_selling_starts_onboarding_and_the_introduction_lists_exactly_what_is_missing(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    sales_rep: User,
+    csm: User,
+    account_manager: User,
+    smtp: SmtpPeer,
+    clock: time_machine.Traveller,
+):
+    program = sold(new_program, sales_rep)
+    run = run_of(program)
+    assert (run.version, run.trigger) == (onboarding, "program.sold")
+    meeting = step(program, "production_meeting").meeting
+    assert meeting is not None and meeting.starts_at == START + timedelta(hours=4)
+    assert step(program, "first_contact").due_at == START + timedelta(hours=24)
+
+    done(program, "production_meeting", sales_rep)
+    tick()
+
+    [intro] = [m for m in smtp.received if m.subject.startswith("Welcome")]
+    assert sorted(intro.envelope_to) == ["dana@harbor.example", "evan@harbor.example"]
+    text = intro.part("text/plain")
+    listed = [line[2:] for line in text.splitlines() if line.startswith("- ")]
+    assert listed == [
+        "Tracking access (Every program)",
+        "Keywords (SEM)",
+        "Search geography (SEM)",
+        "Audience targeting (Targeted display)",
+        "Creative specifications (Targeted display)",
+    ]
+    assert str(account_manager) in text and str(csm) in text
+    assert services.current_portal_url(program) in text
+
+
+def test_the_collect_step_cannot_be_done_while_details_are_missing(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    sales_rep: User,
+    csm: User,
+    team_lead: User,
+):
+    program = sold(new_program, sales_rep)
+    done(program, "production_meeting", sales_rep)
+    collect = step(program, "collect_details")
+    assert collect.state == TaskState.OPEN
+
+    with pytest.raises(ValidationError) as refused:
+        playbooks.complete_task(by=csm, task=collect)
+    assert "Still missing: Order detail: Keywords (SEM)" in refused.value.message_dict["requires"]
+    with pytest.raises(PermissionDenied):
+        playbooks.complete_task(by=csm, task=collect, override_reason="The client is slow")
+
+    playbooks.complete_task(by=team_lead, task=collect, override_reason="Keywords come Monday")
+    assert step(program, "collect_details").state == TaskState.DONE
+    assert step(program, "design_meeting").state == TaskState.OPEN
+
+
+def test_the_client_supplies_what_is_missing_through_the_portal_and_the_step_completes(
+    new_program: NewProgram, onboarding: PlaybookVersion, sales_rep: User
+):
+    program = sold(new_program, sales_rep)
+    done(program, "production_meeting", sales_rep)
+    link = portal.resolve(portal.token_for(program.portal_links.get()))
+
+    services.supply_details(
+        link=link,
+        details={"tracking_access": "GA4 access for ads@agency.example", "sem_keywords": "dentist"},
+        contact="Dana Diaz",
+    )
+    assert step(program, "collect_details").state == TaskState.OPEN
+
+    services.supply_details(
+        link=link,
+        details={
+            "sem_geography": "Massachusetts",
+            "display_targeting": "Families within 25 miles",
+            "display_creative": "300x250, 728x90; logo attached",
+        },
+        contact="Dana Diaz",
+    )
+
+    collect = step(program, "collect_details")
+    assert (collect.state, collect.closed_by) == (TaskState.DONE, None)
+    assert missing_details(Program.objects.get(pk=program.pk)) == []
+    assert Message.objects.filter(subject="Harbor Dental sent order details").count() == 2
+
+
+def test_a_portal_link_shows_one_program_and_stops_when_revoked_or_expired(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    sales_rep: User,
+    csm: User,
+    clock: time_machine.Traveller,
+    settings,
+):
+    program = sold(new_program, sales_rep)
+    other = sold(new_program, sales_rep, name="Autumn campaign")
+    link = program.portal_links.get()
+    token = portal.token_for(link)
+
+    assert portal.resolve(token).program == program
+    with pytest.raises(Http404):
+        portal.resolve(token[:-2] + "xx")
+    with pytest.raises(Http404):
+        portal.resolve(f"{other.portal_links.get().uid.hex}:forged")
+
+    clock.move_to(START + timedelta(days=settings.PORTAL_LINK_DAYS, seconds=1))
+    with pytest.raises(Http404):
+        portal.resolve(token)
+
+    clock.move_to(START)
+    services.revoke_portal_link(by=csm, link=link)
+    with pytest.raises(Http404):
+        portal.resolve(token)
+
+
+def test_a_proof_is_approved_in_its_latest_version_only(
+    new_program: NewProgram, onboarding: PlaybookVersion, sales_rep: User, account_manager: User
+):
+    program = sold(new_program, sales_rep)
+    link = program.portal_links.get()
+    first = services.upload_proof(
+        by=account_manager,
+        program=program,
+        kind="creative",
+        title="Banner set",
+        upload=services.ProofUpload("banners-v1.zip", "application/zip", b"v1"),
+    )
+    services.decide_proof(
+        link=link, version=first, decision="changes", comment="Bigger logo", contact="Dana"
+    )
+    second = services.upload_proof(
+        by=account_manager,
+        program=program,
+        kind="creative",
+        title="Banner set",
+        upload=services.ProofUpload("banners-v2.zip", "application/zip", b"v2"),
+        note="Logo enlarged",
+    )
+
+    with pytest.raises(ValidationError, match="newer version"):
+        services.decide_proof(
+            link=link, version=first, decision="approved", comment="", contact="D"
+        )
+    with pytest.raises(ValidationError, match="what to change"):
+        services.decide_proof(
+            link=link, version=second, decision="changes", comment="", contact="D"
+        )
+    services.decide_proof(
+        link=link, version=second, decision="approved", comment="", contact="Dana"
+    )
+
+    assert second.number == 2
+    assert list(
+        ProofVersion.objects.filter(proof=second.proof).values_list("number", "decision")
+    ) == [
+        (2, "approved"),
+        (1, "changes"),
+    ]
+
+
+def _through_design(program: Program, sales_rep: User, account_manager: User) -> None:
+    done(program, "production_meeting", sales_rep)
+    link = program.portal_links.get()
+    services.supply_details(
+        link=link,
+        details={
+            "tracking_access": "granted",
+            "sem_keywords": "dentist",
+            "sem_geography": "MA",
+            "display_targeting": "Families",
+            "display_creative": "300x250",
+        },
+        contact="Dana",
+    )
+    done(program, "design_meeting", account_manager)
+
+
+def test_the_steps_run_in_order_through_go_live_qa_and_launch(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    sales_rep: User,
+    account_manager: User,
+    csm: User,
+    clock: time_machine.Traveller,
+):
+    program = sold(new_program, sales_rep)
+    _through_design(program, sales_rep, account_manager)
+    link = program.portal_links.get()
+    for kind, title in (("creative", "Banner set"), ("targeting", "Audience plan")):
+        version = services.upload_proof(
+            by=account_manager,
+            program=program,
+            kind=kind,
+            title=title,
+            upload=services.ProofUpload(f"{title}.pdf", "application/pdf", b"%PDF"),
+        )
+        assert step(program, "client_approval").state == TaskState.OPEN
+        services.decide_proof(
+            link=link, version=version, decision="approved", comment="", contact="Dana"
+        )
+    assert step(program, "client_approval").state == TaskState.DONE
+    assert step(program, "set_live").state == TaskState.OPEN
+    assert step(program, "qa_check").state == TaskState.WAITING
+
+    clock.move_to(START + timedelta(days=9))
+    done(program, "set_live", account_manager)
+
+    program.refresh_from_db()
+    assert program.status == ProgramStatus.LIVE
+    assert program.went_live_at == START + timedelta(days=9)
+    assert step(program, "qa_check").due_at == START + timedelta(days=11)
+    done(program, "qa_check", account_manager)
+    launch = Message.objects.get(subject="Spring campaign is live")
+    assert sorted(r.address for r in launch.recipients.all()) == sorted(
+        ["dana@harbor.example", "evan@harbor.example", csm.email, sales_rep.email]
+    )
+    assert queries.program_timings(program)["Live"] == 9.0
+
+
+def test_the_meetings_after_go_live_are_invited_and_move_when_go_live_moves(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    sales_rep: User,
+    csm: User,
+    clock: time_machine.Traveller,
+):
+    program = sold(new_program, sales_rep)
+    assert step(program, "onboarding_meeting").meeting is None  # no go-live planned yet
+
+    planned = START + timedelta(days=14)
+    services.plan_go_live(by=csm, program=program, at=planned)
+
+    week = step(program, "onboarding_meeting").meeting
+    month = step(program, "optimization_meeting").meeting
+    series = step(program, "further_optimization").meeting
+    assert week is not None and month is not None and series is not None
+    assert (week.starts_at, month.starts_at) == (
+        planned + timedelta(days=7),
+        planned + timedelta(days=30),
+    )
+    assert series.starts_at == planned + timedelta(days=60)
+    assert series.recurrence.startswith("FREQ=DAILY;INTERVAL=30;UNTIL=20270601T")
+    assert Message.objects.filter(
+        subject__startswith="Invitation: Reporting and onboarding"
+    ).exists()
+
+    slipped = planned + timedelta(days=5)
+    services.plan_go_live(by=csm, program=program, at=slipped)
+
+    week.refresh_from_db()
+    month.refresh_from_db()
+    assert (week.starts_at, week.sequence) == (slipped + timedelta(days=7), 1)
+    assert (month.starts_at, month.sequence) == (slipped + timedelta(days=30), 1)
+    moved = Message.objects.filter(subject__startswith="Moved: Reporting and onboarding")
+    assert moved.count() == 1
+    assert Meeting.objects.filter(pk=week.pk, state="scheduled").exists()
+
+
+def test_a_short_program_has_no_series_of_optimization_meetings(
+    new_program: NewProgram, onboarding: PlaybookVersion, sales_rep: User
+):
+    from datetime import date
+
+    program = sold(new_program, sales_rep, start_date=date(2026, 12, 1), end_date=date(2027, 1, 15))
+
+    further = step(program, "further_optimization")
+    assert further.state == TaskState.SKIPPED
+    assert "flight_days > 60" in further.skip_reason
+
+
+def test_selling_is_for_those_who_edit_contracts_in_the_unit(
+    new_program: NewProgram, onboarding: PlaybookVersion, csm: User, south, sales_rep: User
+):
+    program = new_program(HALF)
+    outsider_rep = UserFactory.create(roles=["sales_rep"], units=[south])
+
+    with pytest.raises(PermissionDenied):
+        services.mark_program_sold(by=csm, program=program)
+    with pytest.raises(PermissionDenied):
+        services.mark_program_sold(by=outsider_rep, program=program)
+    services.mark_program_sold(by=sales_rep, program=program)
+    with pytest.raises(ValidationError, match="cannot be sold again"):
+        services.mark_program_sold(by=sales_rep, program=program)
