@@ -52,7 +52,7 @@ class DetailRequirement(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["service__name", "position", "label"]
+        ordering = [models.F("service__name").asc(nulls_first=True), "position", "label"]
         constraints = [
             models.UniqueConstraint(fields=["key"], name="one_requirement_per_key"),
         ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from retainops.onboarding.choices import DetailKind
 from retainops.onboarding.models import DetailRequirement, Program
@@ -31,7 +31,8 @@ def requirements_for(program: Program) -> QuerySet[DetailRequirement]:
     return (
         DetailRequirement.objects.filter(Q(service__isnull=True) | Q(service_id__in=service_ids))
         .select_related("service")
-        .order_by("service__name", "position", "label")
+        # "Every program" first on every database (PostgreSQL puts NULL last by default).
+        .order_by(F("service__name").asc(nulls_first=True), "position", "label")
     )
 
 
