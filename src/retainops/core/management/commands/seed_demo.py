@@ -39,8 +39,9 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         for line in result.lines():
             self.stdout.write(line)
-        # Imported here: the process engine builds on the record this command seeds.
+        # Imported here: the processes build on the record this command seeds.
+        from retainops.onboarding.demo import seed_programs
         from retainops.playbooks.demo import seed_processes
 
-        for line in seed_processes():
+        for line in [*seed_processes(), *seed_programs()]:
             self.stdout.write(line)
