@@ -1,8 +1,10 @@
 """Reads of onboarding, scoped to the person asking: programs, the board, the timings.
 
-The board places each sold program in the column of the earliest open step of
-its onboarding run (in the playbook's order), marks it late when an open step
-is past due and stuck when no step was done for ONBOARDING_STUCK_DAYS.
+The board places each sold program in the column of the furthest open step on
+the playbook's main path (the first step, and steps that wait for others; side
+steps such as the first call or the meetings after go-live run beside it),
+marks it late when any open step is past due, and stuck when no step was done
+for ONBOARDING_STUCK_DAYS.
 """
 
 import statistics
@@ -59,26 +61,28 @@ class Board:
     timings: "Timings"
 
 
-def _step_order() -> list[str]:
+def _main_path() -> list[str]:
+    """Titles of the steps that make the stages, in the playbook's order."""
     playbook = Playbook.objects.filter(key=ONBOARDING).select_related("current").first()
     if playbook is None or playbook.current is None:
         return []
-    return [step.title for step in playbook.current.definition.steps]
+    steps = playbook.current.definition.steps
+    return [s.title for index, s in enumerate(steps) if index == 0 or s.needs]
 
 
 def _card(program: Program, tasks: list[Task], order: list[str], now: datetime) -> Card:
-    open_tasks = sorted(
-        (t for t in tasks if t.state == TaskState.OPEN),
-        key=lambda t: order.index(t.title) if t.title in order else len(order),
+    open_tasks = [t for t in tasks if t.state == TaskState.OPEN]
+    on_path = sorted(
+        (t for t in open_tasks if t.title in order), key=lambda t: order.index(t.title)
     )
     closed_at = [t.closed_at for t in tasks if t.state in CLOSED_TASK_STATES and t.closed_at]
     last_progress = max([*closed_at, program.sold_at or program.created_at])
     live = program.status == ProgramStatus.LIVE
-    first = open_tasks[0] if open_tasks else None
+    furthest = on_path[-1] if on_path else None
     return Card(
         program=program,
-        stage=first.title if first else (LIVE_COLUMN if live else "Waiting"),
-        owner=first.owner_label if first else "",
+        stage=furthest.title if furthest else (LIVE_COLUMN if live else "Waiting"),
+        owner=furthest.owner_label if furthest else "",
         age_days=(now - (program.sold_at or program.created_at)).days,
         late=any(t.due_at is not None and t.due_at < now for t in open_tasks),
         stuck=not live and now - last_progress > timedelta(days=settings.ONBOARDING_STUCK_DAYS),
@@ -88,7 +92,7 @@ def _card(program: Program, tasks: list[Task], order: list[str], now: datetime) 
 
 def onboarding_board(user: Any, *, now: datetime | None = None) -> Board:
     now = now or timezone.now()
-    order = _step_order()
+    order = _main_path()
     programs = list(
         visible_programs(user)
         .filter(status__in=[ProgramStatus.SOLD, ProgramStatus.LIVE])
