@@ -374,3 +374,37 @@ def test_selling_is_for_those_who_edit_contracts_in_the_unit(
     services.mark_program_sold(by=sales_rep, program=program)
     with pytest.raises(ValidationError, match="cannot be sold again"):
         services.mark_program_sold(by=sales_rep, program=program)
+
+
+def test_the_board_shows_each_program_at_its_furthest_stage_late_and_stuck(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    sales_rep: User,
+    account_manager: User,
+    csm: User,
+    clock: time_machine.Traveller,
+    settings,
+):
+    fresh = sold(new_program, sales_rep)
+    along = sold(new_program, sales_rep, name="Autumn campaign")
+    _through_design(along, sales_rep, account_manager)
+    new_program(HALF, name="Not sold yet")
+
+    board = queries.onboarding_board(csm)
+    stages = {card.program.name: card for cards in board.cards.values() for card in cards}
+    assert set(stages) == {"Spring campaign", "Autumn campaign"}
+    assert stages["Spring campaign"].stage == "Internal production meeting on the order"
+    assert stages["Autumn campaign"].stage == "Client approves creative and targeting"
+    assert board.columns == [
+        "Internal production meeting on the order",
+        "Client approves creative and targeting",
+    ]
+    assert not stages["Spring campaign"].late
+
+    clock.move_to(START + timedelta(days=settings.ONBOARDING_STUCK_DAYS + 1))
+    later = queries.onboarding_board(csm)
+    cards = {card.program.pk: card for cards in later.cards.values() for card in cards}
+    assert cards[fresh.pk].late and cards[fresh.pk].stuck
+    assert cards[fresh.pk].age_days == settings.ONBOARDING_STUCK_DAYS + 1
+    assert later.timings.programs == 2
+    assert later.timings.median_days_to_step["Collect the missing order details"] == 0.0
