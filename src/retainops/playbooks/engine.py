@@ -326,10 +326,7 @@ def open_task(run: Run, task: Task, step: Step, by: Any) -> None:
 
 
 def _complete_met(task: Task, by: Any) -> bool:
-    if not close(task, "complete", by=None, note="everything it waited for is in"):
-        return False
-    act_on_done(task, by=by)
-    return True
+    return close(task, "complete", by=None, note="everything it waited for is in")
 
 
 def complete_met_steps(subject_code: str, subject_id: int, *, by: Any) -> int:
@@ -422,6 +419,8 @@ def close(task: Task, transition: str, *, by: Any, note: str = "", **fields: Any
         task.note = note
     drop_timers(task)
     _record_closing(task, transition, by)
+    if transition == "complete" and task.decision != Decision.REJECTED:
+        act_on_done(task, by=by)
     return True
 
 
@@ -477,8 +476,17 @@ def _end_if_settled(run: Run, by: Any) -> None:
     if any(decision == Decision.REJECTED for _, decision in tasks):
         if apply_run_transition(run, "end_rejected", ended_at=timezone.now()):
             record(run.client_id, EventKind.RUN_REJECTED, f"{name} ended: rejected", run=run)
+            tell_subject_run_ended(run, by=by)
     elif apply_run_transition(run, "complete", ended_at=timezone.now()):
         record(run.client_id, EventKind.RUN_COMPLETED, f"{name} completed", actor=by, run=run)
+        tell_subject_run_ended(run, by=by)
+
+
+def tell_subject_run_ended(run: Run, *, by: Any) -> None:
+    """Let the subject react to how its run ended (a rejected request goes back to its author)."""
+    kind = subject_type(run.subject_type)
+    if kind.on_run_end is not None:
+        kind.on_run_end(kind.load(run.subject_id), run=run, by=by)
 
 
 # Timers ---------------------------------------------------------------------------------

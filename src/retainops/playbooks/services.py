@@ -223,6 +223,7 @@ def cancel_run(*, by: Any, run: Run, reason: str) -> Run:
         actor=by,
         run=run,
     )
+    engine.tell_subject_run_ended(run, by=by)
     return run
 
 
@@ -311,7 +312,6 @@ def complete_task(
     for upload in attachments or []:
         _attach(task, upload, by)
     _close_or_refuse(task, by, note=note)
-    engine.act_on_done(task, by=by)
     engine.advance(task.run, by=by)
     return task
 

@@ -43,6 +43,8 @@ class SubjectType:
     checks: dict[str, Check] = field(default_factory=dict)
     # What a step may do to its subject when it is done (`on_done:`): action(subject, by=...).
     actions: dict[str, Callable[..., None]] = field(default_factory=dict)
+    # Called when one of its runs ends: on_run_end(subject, run=..., by=...).
+    on_run_end: Callable[..., None] | None = None
     # Message template variables the subject adds (e.g. `program` with its missing details).
     variables: Callable[[Any], dict[str, Any]] = lambda _subject: {}
 

@@ -145,6 +145,5 @@ def _escalate(task: Task, timer: Timer) -> str:
 
 def _end_wait(task: Task) -> str:
     engine.close(task, "complete", by=None, note="the wait ended")
-    engine.act_on_done(task, by=None)
     engine.advance(task.run, by=None)
     return "wait ended"
