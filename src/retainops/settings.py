@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "retainops.messaging",
     "retainops.playbooks",
     "retainops.onboarding",
+    "retainops.changes",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ class Capability(models.TextChoices):
     MANAGE_PLAYBOOKS = "playbooks.manage", "Publish and retire playbooks"
     RUN_PLAYBOOKS = "runs.manage", "Start and cancel playbook runs, move their dates"
     SUPERVISE_TASKS = "tasks.supervise", "Reassign anyone's tasks and skip steps"
+    RAISE_CHANGES = "changes.raise", "Raise, update, submit and withdraw change requests"
 
 
 _ALL = [c.value for c in Capability]
@@ -35,20 +36,24 @@ _EDITORS = [
 ]
 _SUPERVISOR = Capability.SUPERVISE_TASKS.value
 
+_RAISE = Capability.RAISE_CHANGES.value
+
 DEFAULT_ROLE_CAPABILITIES: dict[str, list[str]] = {
     RoleCode.ADMINISTRATOR: _ALL,
     RoleCode.SALES_REP: [*_EDITORS, Capability.EDIT_CONTRACT],
-    RoleCode.CLIENT_SUCCESS_MANAGER: [*_EDITORS, Capability.CHANGE_CLIENT_STATUS],
+    RoleCode.CLIENT_SUCCESS_MANAGER: [*_EDITORS, Capability.CHANGE_CLIENT_STATUS, _RAISE],
     RoleCode.ACCOUNT_MANAGER: [
         *_EDITORS,
         Capability.CHANGE_CLIENT_STATUS,
         Capability.EDIT_CONTRACT,
+        _RAISE,
     ],
     RoleCode.TEAM_LEAD: [
         *_EDITORS,
         Capability.CHANGE_CLIENT_STATUS,
         Capability.EDIT_CONTRACT,
         _SUPERVISOR,
+        _RAISE,
     ],
     RoleCode.DEPARTMENT_MANAGER: [
         *_EDITORS,
@@ -56,6 +61,7 @@ DEFAULT_ROLE_CAPABILITIES: dict[str, list[str]] = {
         Capability.EDIT_CONTRACT,
         Capability.IMPORT_DATA,
         _SUPERVISOR,
+        _RAISE,
     ],
     RoleCode.OPERATIONS_LEAD: [
         *_EDITORS,
@@ -64,10 +70,11 @@ DEFAULT_ROLE_CAPABILITIES: dict[str, list[str]] = {
         Capability.MANAGE_MESSAGES,
         Capability.MANAGE_PLAYBOOKS,
         _SUPERVISOR,
+        _RAISE,
     ],
     RoleCode.FINANCE: [Capability.EDIT_CONTRACT],
     RoleCode.ACCOUNTING: [Capability.EDIT_CONTRACT],
-    RoleCode.RETENTION_TEAM: [Capability.CHANGE_CLIENT_STATUS],
+    RoleCode.RETENTION_TEAM: [Capability.CHANGE_CLIENT_STATUS, _RAISE],
     RoleCode.CREATIVE_DIRECTOR: [],
     RoleCode.APPROVER: [],
     RoleCode.PARTNER_TEAM: [],

@@ -274,7 +274,8 @@ def advance(run: Run, *, by: Any) -> None:
                 continue
             if step.when and values is None:
                 values = subject_values(run)
-            _open_or_skip(run, task, step, needs, values or {}, by)
+            rejected = next((t for t in tasks.values() if t.decision == Decision.REJECTED), None)
+            _open_or_skip(run, task, step, needs, values or {}, by, rejected)
             progressed = True
         if not progressed:
             break
@@ -292,11 +293,17 @@ def condition_holds(expression: str, values: dict[str, Any]) -> bool:
 
 
 def _open_or_skip(
-    run: Run, task: Task, step: Step, needs: list[Task], values: dict[str, Any], by: Any
+    run: Run,
+    task: Task,
+    step: Step,
+    needs: list[Task],
+    values: dict[str, Any],
+    by: Any,
+    rejected: Task | None = None,
 ) -> None:
-    rejected = [need for need in needs if need.decision == Decision.REJECTED]
-    if rejected:
-        skip(task, reason=f"needs {rejected[0].title!r}, which was rejected", by=None)
+    if rejected is not None:
+        # A refusal ends the process: nothing after it opens, however it is connected.
+        skip(task, reason=f"{rejected.title!r} was rejected", by=None)
     elif step.when and not condition_holds(step.when, values):
         skip(task, reason=f"its condition ({step.when}) does not hold", by=None)
     else:
@@ -321,6 +328,9 @@ def open_task(run: Run, task: Task, step: Step, by: Any) -> None:
         book_meeting(task, step, by)
     if step.auto_complete and not unmet_requirements(task):
         _complete_met(task, by)
+        return
+    if step.kind == StepKind.WAIT and due is not None and due <= now:
+        close(task, "complete", by=None, note="its moment had already come")
         return
     sync_timers(task, step)
 

@@ -1,0 +1,479 @@
+"""Operations on change requests: raise, record a save attempt, hand over, submit,
+withdraw; what the approval playbook does to a request (approve, process, take effect,
+return it); and the offboarding checklist.
+
+Who may submit follows the escalation: when the retention team was involved only
+the retention team submits (or the account manager it handed the request to);
+otherwise the person who raised it or the client's account manager does.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from retainops.changes.choices import (
+    ChangeKind,
+    ChangeStatus,
+    Escalation,
+    LineAction,
+    RemovalState,
+    SaveOutcome,
+)
+from retainops.changes.models import (
+    ApprovalRoute,
+    ChangeLine,
+    ChangeReason,
+    ChangeRequest,
+    Removal,
+    SaveAttempt,
+)
+from retainops.clients.choices import ClientStatus, ContractStatus
+from retainops.clients.models import (
+    Client,
+    ClientTeamMember,
+    Contract,
+    ContractLine,
+    ServiceLine,
+)
+from retainops.core.access import require_capability, require_unit_access
+from retainops.core.audit import save_audited
+from retainops.core.capabilities import Capability
+from retainops.core.choices import RoleCode
+from retainops.core.errors import invalid
+from retainops.core.models import User
+from retainops.messaging.services import queue_from_template
+from retainops.playbooks import engine
+from retainops.playbooks.choices import RunState
+from retainops.playbooks.models import Playbook, Run
+
+RETENTION = RoleCode.RETENTION_TEAM
+# The shipped approval chain, used where no route names another playbook.
+DEFAULT_APPROVAL = "change-approval"
+
+
+@dataclass
+class LineChange:
+    service: ServiceLine
+    action: str
+    monthly_budget: Decimal | None = None
+
+
+def client_mrr(client: Client) -> Decimal:
+    total = ContractLine.objects.filter(
+        contract__client=client, contract__status=ContractStatus.ACTIVE
+    ).aggregate(total=Sum("monthly_budget"))["total"]
+    return total or Decimal("0")
+
+
+def _require_raiser(by: Any, client: Client) -> None:
+    require_capability(by, Capability.RAISE_CHANGES)
+    require_unit_access(by, client.business_unit_id)
+
+
+def _check_lines(kind: str, lines: list[LineChange]) -> None:
+    if kind == ChangeKind.CONTRACT_CHANGE and not lines:
+        raise invalid(
+            "lines", "A contract change names the services it adds, removes or re-budgets."
+        )
+    seen = set()
+    for line in lines:
+        if line.action not in LineAction.values:
+            raise invalid("lines", f"Unknown change {line.action!r}.")
+        if line.service.pk in seen:
+            raise invalid("lines", f"{line.service} appears twice.")
+        seen.add(line.service.pk)
+        needs_budget = line.action in (LineAction.ADD, LineAction.BUDGET)
+        if needs_budget and (line.monthly_budget is None or line.monthly_budget < 0):
+            raise invalid("lines", f"{line.service}: give the new monthly budget.")
+
+
+def _write_lines(request: ChangeRequest, lines: list[LineChange]) -> None:
+    request.lines.all().delete()
+    ChangeLine.objects.bulk_create(
+        ChangeLine(
+            request=request,
+            service=line.service,
+            action=line.action,
+            monthly_budget=line.monthly_budget if line.action != LineAction.REMOVE else None,
+        )
+        for line in lines
+    )
+
+
+@transaction.atomic
+def raise_change_request(
+    *,
+    by: Any,
+    client: Client,
+    kind: str,
+    reason: ChangeReason,
+    escalation: str,
+    effective_date: date,
+    reason_text: str = "",
+    credit_amount: Decimal = Decimal("0"),
+    leaves_platform: bool = False,
+    notes: str = "",
+    lines: list[LineChange] | None = None,
+) -> ChangeRequest:
+    """Open a request the moment a client raises doubts or asks to change, with the
+    escalation the account manager chose."""
+    _require_raiser(by, client)
+    if kind not in ChangeKind.values:
+        raise invalid("kind", "Choose retention, cancellation, pause or contract change.")
+    if escalation not in Escalation.values:
+        raise invalid(
+            "escalation", "Choose the retention team, a team lead or the department manager."
+        )
+    if not reason.is_active:
+        raise invalid("reason", f"{reason} is no longer offered.")
+    _check_lines(kind, lines or [])
+    request = ChangeRequest(
+        client=client,
+        kind=kind,
+        reason=reason,
+        reason_text=reason_text.strip(),
+        escalation=escalation,
+        effective_date=effective_date,
+        credit_amount=credit_amount,
+        leaves_platform=leaves_platform and kind == ChangeKind.CANCELLATION,
+        notes=notes.strip(),
+        raised_by=by,
+        mrr_before=client_mrr(client),
+    )
+    save_audited(request, by, "raised")
+    _write_lines(request, lines or [])
+    return request
+
+
+def _editable(request: ChangeRequest) -> None:
+    if request.status not in (ChangeStatus.DRAFT, ChangeStatus.RETURNED):
+        raise invalid(
+            "status", f"A request that is {request.get_status_display().lower()} cannot change."
+        )
+
+
+@transaction.atomic
+def update_change_request(
+    *,
+    by: Any,
+    request: ChangeRequest,
+    changes: dict[str, Any],
+    lines: list[LineChange] | None = None,
+) -> ChangeRequest:
+    """Change a draft or returned request (its notes, date, credit, lines...)."""
+    _require_raiser(by, request.client)
+    request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    _editable(request)
+    allowed = {
+        "reason",
+        "reason_text",
+        "effective_date",
+        "credit_amount",
+        "leaves_platform",
+        "notes",
+    }
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    for name, value in changes.items():
+        setattr(request, name, value)
+    save_audited(request, by, "changed")
+    if lines is not None:
+        _check_lines(request.kind, lines)
+        _write_lines(request, lines)
+    return request
+
+
+@transaction.atomic
+def record_save_attempt(
+    *, by: Any, request: ChangeRequest, outcome: str, notes: str = ""
+) -> SaveAttempt:
+    """The retention call: who called, when, how it ended."""
+    _require_raiser(by, request.client)
+    if outcome not in SaveOutcome.values:
+        raise invalid("outcome", "Choose saved, saved with a change, paused or lost.")
+    if request.status in (ChangeStatus.EFFECTIVE, ChangeStatus.WITHDRAWN):
+        raise invalid("status", "This request is closed.")
+    attempt = SaveAttempt(request=request, by=by, outcome=outcome, notes=notes.strip())
+    save_audited(attempt, by)
+    return attempt
+
+
+@transaction.atomic
+def hand_to_account_manager(*, by: Any, request: ChangeRequest, to: User) -> ChangeRequest:
+    """The retention team hands a request that is not urgent to an account manager."""
+    _require_raiser(by, request.client)
+    if RETENTION not in by.role_codes():
+        raise PermissionDenied("Only the retention team hands requests over.")
+    if RoleCode.ACCOUNT_MANAGER not in to.role_codes():
+        raise invalid("to", f"{to} is not an account manager.")
+    if request.client.business_unit_id not in to.unit_ids():
+        raise invalid("to", f"{to} does not work in {request.client.business_unit}.")
+    request.assigned_to = to
+    save_audited(request, by, f"handed to {to}")
+    return request
+
+
+def retention_involved(request: ChangeRequest) -> bool:
+    return request.retention_called or request.saves.filter(by__roles__code=RETENTION).exists()
+
+
+def may_submit(user: Any, request: ChangeRequest) -> bool:
+    """Who may send the request for approval (see the module's docstring)."""
+    is_retention = RETENTION in user.role_codes()
+    if request.assigned_to_id:
+        return bool(request.assigned_to_id == user.pk) or is_retention
+    if retention_involved(request):
+        return is_retention
+    clients_am = ClientTeamMember.objects.filter(
+        client=request.client, role__code=RoleCode.ACCOUNT_MANAGER, user=user
+    ).exists()
+    return bool(request.raised_by_id == user.pk) or clients_am
+
+
+def route_for(request: ChangeRequest) -> Playbook:
+    """The most specific approval route: unit and kind, unit, kind, then the default."""
+    unit = request.client.business_unit_id
+    routes = ApprovalRoute.objects.filter(
+        Q(business_unit_id=unit) | Q(business_unit__isnull=True), Q(kind=request.kind) | Q(kind="")
+    ).select_related("playbook__current")
+    ranked = sorted(routes, key=lambda r: (r.business_unit_id is None, r.kind == ""))
+    candidates = [route.playbook for route in ranked]
+    shipped = Playbook.objects.filter(key=DEFAULT_APPROVAL).select_related("current").first()
+    for playbook in [*candidates, *([shipped] if shipped else [])]:
+        if playbook.is_active and playbook.current is not None:
+            return playbook
+    raise invalid("route", "No approval playbook is configured for this kind of request.")
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@transaction.atomic
+def submit_change_request(*, by: Any, request: ChangeRequest) -> ChangeRequest:
+    """Send the request into its approval chain (the playbook its route names)."""
+    _require_raiser(by, request.client)
+    request = ChangeRequest.objects.select_for_update().select_related("client").get(pk=request.pk)
+    if not may_submit(by, request):
+        who = "the retention team" if retention_involved(request) else "its account manager"
+        raise PermissionDenied(f"Only {who} submits this request.")
+    if not can_proceed(request.submit):
+        raise invalid(
+            "status",
+            f"A request that is {request.get_status_display().lower()} cannot be submitted.",
+        )
+    playbook = route_for(request)
+    request.submit()
+    request.submitted_by = by
+    request.submitted_at = timezone.now()
+    request.returned_reason = ""
+    save_audited(request, by, "status: submitted")
+    assert playbook.current is not None
+    engine.create_run(
+        version=playbook.current,
+        subject_code="change_request",
+        subject=request,
+        anchors={"submitted": request.submitted_at, "effective": _start_of(request.effective_date)},
+        by=by,
+        trigger="change_request.submitted",
+    )
+    return request
+
+
+def _running(request: ChangeRequest) -> list[Run]:
+    return list(
+        Run.objects.filter(
+            subject_type="change_request", subject_id=request.pk, state=RunState.RUNNING
+        )
+    )
+
+
+@transaction.atomic
+def withdraw_change_request(*, by: Any, request: ChangeRequest, reason: str) -> ChangeRequest:
+    """The client stayed, or it was raised by mistake: the request and its run stop."""
+    from retainops.playbooks.services import cancel_run
+
+    _require_raiser(by, request.client)
+    if not reason.strip():
+        raise invalid("reason", "Say why it is withdrawn.")
+    request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    if not can_proceed(request.withdraw):
+        raise invalid(
+            "status",
+            f"A request that is {request.get_status_display().lower()} cannot be withdrawn.",
+        )
+    request.withdraw()
+    save_audited(request, by, f"withdrawn: {reason.strip()}")
+    for run in _running(request):
+        cancel_run(by=by, run=run, reason=f"request withdrawn: {reason.strip()}")
+    return request
+
+
+# What the approval playbook does ----------------------------------------------------------
+
+
+def _lock(request: ChangeRequest) -> ChangeRequest:
+    return ChangeRequest.objects.select_for_update().select_related("client").get(pk=request.pk)
+
+
+def mark_approved(request: ChangeRequest, *, by: Any) -> None:
+    """Every approval agreed. A cancellation is now notice given on the client."""
+    request = _lock(request)
+    request.approve()
+    request.approved_at = timezone.now()
+    save_audited(request, by, "status: approved")
+    client = request.client
+    if request.kind == ChangeKind.CANCELLATION and can_proceed(client.give_notice):
+        client.give_notice()
+        save_audited(client, by, f"status: give_notice (change request {request.pk})")
+
+
+def mark_processed(request: ChangeRequest, *, by: Any) -> None:
+    request = _lock(request)
+    if can_proceed(request.process):
+        request.process()
+        save_audited(request, by, "status: processed")
+
+
+def apply_change(request: ChangeRequest, *, by: Any) -> None:
+    """The effective date came: the client's status and contract lines change by themselves."""
+    request = _lock(request)
+    client = request.client
+    if request.kind == ChangeKind.CANCELLATION:
+        _cancel_client(request, client, by)
+    elif request.kind == ChangeKind.PAUSE:
+        _pause_client(request, client, by)
+    else:
+        _apply_lines(request, client, by)
+    request.take_effect()
+    request.effective_at = timezone.now()
+    request.mrr_after = client_mrr(client)
+    save_audited(request, by, "status: effective")
+
+
+def _contracts(client: Client, *statuses: str) -> list[Contract]:
+    return list(Contract.objects.select_for_update().filter(client=client, status__in=statuses))
+
+
+def _cancel_client(request: ChangeRequest, client: Client, by: Any) -> None:
+    for contract in _contracts(client, ContractStatus.ACTIVE, ContractStatus.PAUSED):
+        contract.cancel()
+        save_audited(contract, by, f"cancelled by change request {request.pk}")
+    if client.status != ClientStatus.CANCELLING and can_proceed(client.give_notice):
+        client.give_notice()
+    if can_proceed(client.cancel):
+        client.cancel()
+        save_audited(client, by, f"status: cancel (change request {request.pk})")
+    _list_removals(request, client)
+
+
+def _pause_client(request: ChangeRequest, client: Client, by: Any) -> None:
+    for contract in _contracts(client, ContractStatus.ACTIVE):
+        contract.pause()
+        save_audited(contract, by, f"paused by change request {request.pk}")
+    if can_proceed(client.pause):
+        client.pause()
+        save_audited(client, by, f"status: pause (change request {request.pk})")
+
+
+def _apply_lines(request: ChangeRequest, client: Client, by: Any) -> None:
+    contract = (
+        Contract.objects.filter(client=client, status=ContractStatus.ACTIVE)
+        .order_by("-start_date")
+        .first()
+    )
+    if contract is None:
+        return
+    for change in request.lines.select_related("service"):
+        line = ContractLine.objects.filter(contract=contract, service=change.service).first()
+        if change.action == LineAction.REMOVE:
+            if line is not None:
+                line._history_user = by  # type: ignore[attr-defined]
+                line.delete()
+            continue
+        line = line or ContractLine(contract=contract, service=change.service)
+        line.monthly_budget = change.monthly_budget or Decimal("0")
+        save_audited(line, by, f"change request {request.pk}")
+
+
+def _list_removals(request: ChangeRequest, client: Client) -> None:
+    """The offboarding checklist: every tool and board the client is set up in, except
+    the platform-wide ones when the client stays on the platform."""
+    for entry in client.tools.select_related("tool"):
+        if entry.tool.platform_exit_only and not request.leaves_platform:
+            continue
+        Removal.objects.get_or_create(
+            request=request, tool=entry.tool, defaults={"reference": entry.reference}
+        )
+
+
+def return_if_rejected(request: ChangeRequest, *, run: Run, by: Any) -> None:
+    """A rejected request goes back to its submitter with the reason."""
+    if run.state != RunState.REJECTED:
+        return
+    request = _lock(request)
+    refusal = run.tasks.filter(decision="rejected").select_related("closed_by").first()
+    reason = refusal.note if refusal else ""
+    who = str(refusal.closed_by) if refusal and refusal.closed_by else "an approver"
+    request.return_to_submitter()
+    request.returned_reason = f"{who}: {reason}" if reason else who
+    save_audited(request, by, "status: returned")
+    if request.submitted_by and request.submitted_by.email:
+        queue_from_template(
+            template_code="change-returned",
+            to=[f"user:{request.submitted_by.username}"],
+            client=request.client,
+            cause=f"change request {request.pk}",
+            extra=request_variables(request),
+        )
+
+
+def request_variables(request: ChangeRequest) -> dict[str, Any]:
+    from retainops.changes.subject import change_variables
+
+    return change_variables(request)
+
+
+# Offboarding ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_removed(*, by: Any, removal: Removal) -> Removal:
+    """The partner team took the client out of a tool."""
+    require_unit_access(by, removal.request.client.business_unit_id)
+    if not ({RoleCode.PARTNER_TEAM, RoleCode.DEPARTMENT_MANAGER} & by.role_codes()) and not (
+        by.has_capability(Capability.SUPERVISE_TASKS)
+    ):
+        raise PermissionDenied("The partner team removes clients from tools.")
+    removal = Removal.objects.select_for_update().get(pk=removal.pk)
+    if removal.state != RemovalState.PENDING:
+        raise invalid("state", "Already removed.")
+    removal.state = RemovalState.REMOVED
+    removal.removed_by, removal.removed_at = by, timezone.now()
+    save_audited(removal, by)
+    engine.complete_met_steps("change_request", removal.request_id, by=by)
+    return removal
+
+
+@transaction.atomic
+def verify_removal(*, by: Any, removal: Removal) -> Removal:
+    """The department manager checks the removal was really done."""
+    require_unit_access(by, removal.request.client.business_unit_id)
+    if RoleCode.DEPARTMENT_MANAGER not in by.role_codes() and not by.is_superuser:
+        raise PermissionDenied("The department manager verifies removals.")
+    removal = Removal.objects.select_for_update().get(pk=removal.pk)
+    if removal.state != RemovalState.REMOVED:
+        raise invalid("state", "Only a removal the partner team reported can be verified.")
+    removal.state = RemovalState.VERIFIED
+    removal.verified_by, removal.verified_at = by, timezone.now()
+    save_audited(removal, by)
+    engine.complete_met_steps("change_request", removal.request_id, by=by)
+    return removal

@@ -1,0 +1,387 @@
+"""The escalation pathway: raising a request, the retention call, who submits, the
+approval chain (finance only with a credit; never the requester; once each), rejection
+back to the submitter, what follows approval, the effective date, and offboarding."""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+
+from retainops.changes import services
+from retainops.changes.choices import ChangeStatus
+from retainops.changes.models import ChangeReason, ChangeRequest, Removal
+from retainops.clients.choices import ClientStatus, ContractStatus
+from retainops.clients.models import Client, ClientTool, ContractLine, ServiceLine
+from retainops.core.models import User
+from retainops.messaging.models import Message
+from retainops.messaging.testing import SmtpPeer
+from retainops.playbooks import services as playbooks
+from retainops.playbooks.choices import RunState, TaskState, TimerKind
+from retainops.playbooks.models import Run, Task, Timer
+
+from .conftest import EFFECTIVE, START
+
+pytestmark = pytest.mark.usefixtures("approval_playbook", "lists")
+
+Raise = Callable[..., ChangeRequest]
+
+
+@pytest.fixture
+def raise_request(harbor: Client, account_manager: User, budget_cut: ChangeReason) -> Raise:
+    def make(kind: str = "cancellation", by: User | None = None, **fields: object) -> ChangeRequest:
+        options: dict = {
+            "escalation": "team_lead",
+            "effective_date": EFFECTIVE,
+            "notes": "Client cuts its budget in the new year.",
+            **fields,
+        }
+        return services.raise_change_request(
+            by=by or account_manager, client=harbor, kind=kind, reason=budget_cut, **options
+        )
+
+    return make
+
+
+def run_of(request: ChangeRequest) -> Run:
+    return Run.objects.filter(subject_type="change_request", subject_id=request.pk).latest("id")
+
+
+def step(request: ChangeRequest, key: str) -> Task:
+    return Task.objects.get(run=run_of(request), step_key=key)
+
+
+def decide(
+    request: ChangeRequest, key: str, by: User, decision: str = "approved", comment: str = ""
+) -> None:
+    playbooks.decide_approval(by=by, task=step(request, key), decision=decision, comment=comment)
+
+
+def approve_all(request: ChangeRequest, approver: User, department_manager: User) -> None:
+    decide(request, "first_approval", approver)
+    decide(request, "second_approval", department_manager)
+
+
+def tick(at=None) -> str:
+    output = StringIO()
+    args = ["--at", at.isoformat()] if at else []
+    call_command("tick", *args, stdout=output)
+    return output.getvalue()
+
+
+# Raising and submitting -----------------------------------------------------------------
+
+
+def test_an_account_manager_raises_a_request_at_once_with_the_escalation_chosen(
+    raise_request: Raise, harbor: Client, account_manager: User
+):
+    request = raise_request("pause", escalation="department_manager", credit_amount=Decimal("0"))
+
+    assert (request.status, request.escalation, request.raised_by) == (
+        ChangeStatus.DRAFT,
+        "department_manager",
+        account_manager,
+    )
+    assert request.mrr_before == Decimal("3000.00")
+
+
+def test_a_contract_change_names_its_lines_and_a_service_agent_cannot_raise(
+    raise_request: Raise, service_agent: User
+):
+    with pytest.raises(ValidationError, match="names the services"):
+        raise_request("contract_change")
+    with pytest.raises(PermissionDenied):
+        raise_request("pause", by=service_agent)
+
+
+def test_after_a_retention_call_only_the_retention_team_submits(
+    raise_request: Raise, account_manager: User, retention_rep: User
+):
+    request = raise_request(escalation="retention_team")
+    services.record_save_attempt(by=retention_rep, request=request, outcome="lost", notes="Firm")
+
+    with pytest.raises(PermissionDenied, match="retention team"):
+        services.submit_change_request(by=account_manager, request=request)
+    services.submit_change_request(by=retention_rep, request=request)
+
+    request.refresh_from_db()
+    assert (request.status, request.submitted_by) == (ChangeStatus.SUBMITTED, retention_rep)
+    assert run_of(request).requested_by == retention_rep
+
+
+def test_without_the_retention_team_the_account_manager_submits(
+    raise_request: Raise, account_manager: User, retention_rep: User, csm_in_unit: User
+):
+    request = raise_request(escalation="team_lead")
+
+    with pytest.raises(PermissionDenied):
+        services.submit_change_request(by=csm_in_unit, request=request)
+    services.submit_change_request(by=account_manager, request=request)
+
+    assert run_of(request).state == RunState.RUNNING
+
+
+@pytest.fixture
+def csm_in_unit(north) -> User:
+    from retainops.core.testing import UserFactory
+
+    return UserFactory.create(roles=["client_success_manager"], units=[north])
+
+
+def test_a_change_the_retention_team_hands_over_is_submitted_by_that_account_manager(
+    raise_request: Raise,
+    retention_rep: User,
+    account_manager: User,
+):
+    display = ServiceLine.objects.get(code="targeted-display")
+    lines = [services.LineChange(display, "budget", Decimal("1200.00"))]
+    request = raise_request(
+        "contract_change", by=retention_rep, escalation="retention_team", lines=lines
+    )
+    services.record_save_attempt(by=retention_rep, request=request, outcome="saved_with_change")
+
+    services.hand_to_account_manager(by=retention_rep, request=request, to=account_manager)
+    services.submit_change_request(by=account_manager, request=request)
+
+    assert ChangeRequest.objects.get(pk=request.pk).submitted_by == account_manager
+
+
+# The approval chain ---------------------------------------------------------------------
+
+
+def test_the_requester_never_approves_and_each_approver_acts_once(
+    raise_request: Raise, account_manager: User, approver: User, department_manager: User
+):
+    request = raise_request()
+    services.submit_change_request(by=account_manager, request=request)
+
+    with pytest.raises(PermissionDenied):
+        decide(request, "first_approval", account_manager)
+    decide(request, "first_approval", approver)
+    with pytest.raises(ValidationError, match="not open"):
+        decide(request, "first_approval", approver)
+    assert step(request, "second_approval").state == TaskState.OPEN
+
+
+def test_finance_approves_only_when_a_credit_is_issued(
+    raise_request: Raise,
+    account_manager: User,
+    approver: User,
+    department_manager: User,
+    finance: User,
+):
+    without = raise_request()
+    with_credit = raise_request(credit_amount=Decimal("750.00"))
+    for request in (without, with_credit):
+        services.submit_change_request(by=account_manager, request=request)
+        approve_all(request, approver, department_manager)
+
+    skipped = step(without, "finance_approval")
+    assert skipped.state == TaskState.SKIPPED
+    assert "credit_amount > 0" in skipped.skip_reason
+    assert ChangeRequest.objects.get(pk=without.pk).status == ChangeStatus.APPROVED
+    assert step(with_credit, "finance_approval").state == TaskState.OPEN
+    assert ChangeRequest.objects.get(pk=with_credit.pk).status == ChangeStatus.SUBMITTED
+    decide(with_credit, "finance_approval", finance)
+    assert ChangeRequest.objects.get(pk=with_credit.pk).status == ChangeStatus.APPROVED
+
+
+def test_a_rejection_returns_the_request_to_its_submitter_with_the_reason(
+    raise_request: Raise, account_manager: User, approver: User
+):
+    request = raise_request()
+    services.submit_change_request(by=account_manager, request=request)
+
+    decide(
+        request, "first_approval", approver, "rejected", "The client is under contract until June"
+    )
+
+    request.refresh_from_db()
+    assert request.status == ChangeStatus.RETURNED
+    assert request.returned_reason.endswith("The client is under contract until June")
+    assert run_of(request).state == RunState.REJECTED
+    returned = Message.objects.get(subject__startswith="Returned:")
+    assert [r.address for r in returned.recipients.all()] == [account_manager.email]
+
+    services.submit_change_request(by=account_manager, request=request)
+    assert run_of(request).state == RunState.RUNNING
+    assert Run.objects.filter(subject_type="change_request", subject_id=request.pk).count() == 2
+
+
+# After approval ---------------------------------------------------------------------------
+
+
+def test_approval_tells_the_list_tasks_operations_and_reminds_the_department(
+    raise_request: Raise,
+    account_manager: User,
+    approver: User,
+    department_manager: User,
+    ops_lead: User,
+    harbor: Client,
+    smtp: SmtpPeer,
+    clock: time_machine.Traveller,
+):
+    request = raise_request()
+    services.submit_change_request(by=account_manager, request=request)
+    approve_all(request, approver, department_manager)
+    tick()
+
+    [notice] = [m for m in smtp.received if m.subject.startswith("Approved:")]
+    assert sorted(notice.envelope_to) == sorted([ops_lead.email, department_manager.email])
+    assert f"/changes/{request.pk}/" in notice.part("text/plain")
+    assert "Client cuts its budget" in notice.part("text/plain")
+    assert step(request, "hand_to_department").assignee is None
+    assert step(request, "hand_to_department").queue_role == "operations_lead"
+    harbor.refresh_from_db()
+    assert harbor.status == ClientStatus.CANCELLING
+    reminders = Timer.objects.filter(
+        task=step(request, "prepare_department"), kind=TimerKind.REMIND
+    )
+    assert sorted(t.due_at.date() for t in reminders) == [
+        EFFECTIVE - timedelta(days=14),
+        EFFECTIVE - timedelta(days=7),
+        EFFECTIVE - timedelta(days=1),
+    ]
+
+
+def _approve_and_process(request, account_manager, approver, department_manager, accountant):
+    services.submit_change_request(by=account_manager, request=request)
+    approve_all(request, approver, department_manager)
+    playbooks.complete_task(by=accountant, task=step(request, "process"))
+
+
+def test_on_the_effective_date_a_cancellation_takes_effect_and_is_offboarded(
+    raise_request: Raise,
+    account_manager: User,
+    approver: User,
+    department_manager: User,
+    accountant: User,
+    partner: User,
+    ops_lead: User,
+    harbor: Client,
+    smtp: SmtpPeer,
+    clock: time_machine.Traveller,
+):
+    request = raise_request()
+    _approve_and_process(request, account_manager, approver, department_manager, accountant)
+    assert ChangeRequest.objects.get(pk=request.pk).status == ChangeStatus.PROCESSED
+
+    tick(START + timedelta(days=36))  # the day before: nothing changes yet
+    assert Client.objects.get(pk=harbor.pk).status == ClientStatus.CANCELLING
+    clock.move_to(START + timedelta(days=37))  # 2026-12-31 09:00, past the effective date
+    tick()
+
+    harbor.refresh_from_db()
+    assert harbor.status == ClientStatus.CANCELLED
+    assert set(harbor.contracts.values_list("status", flat=True)) == {ContractStatus.CANCELLED}
+    request.refresh_from_db()
+    assert (request.status, request.mrr_after) == (ChangeStatus.EFFECTIVE, Decimal("0"))
+    removals = Removal.objects.filter(request=request)
+    assert sorted(r.tool.code for r in removals) == ["ad-platform", "project-board"]
+
+    for removal in removals:
+        with pytest.raises(PermissionDenied):
+            services.verify_removal(by=partner, removal=removal)
+        services.mark_removed(by=partner, removal=removal)
+    assert step(request, "remove_from_tools").state == TaskState.DONE
+    for removal in removals:
+        services.verify_removal(by=department_manager, removal=removal)
+    assert step(request, "verify_removals").state == TaskState.DONE
+    tick()
+
+    [vendor] = [m for m in smtp.received if m.subject.startswith("Cancellation:")]
+    assert vendor.envelope_to == ["west@vendor.example"]
+    assert (
+        "Please be advised Harbor Dental will cancel, effective 31 December 2026, "
+        "for reducing the marketing budget" in vendor.part("text/plain")
+    )
+    still_open = set(
+        run_of(request).tasks.filter(state=TaskState.OPEN).values_list("step_key", flat=True)
+    )
+    assert still_open == {"hand_to_department", "prepare_department"}
+    playbooks.complete_task(by=ops_lead, task=step(request, "hand_to_department"))
+    playbooks.complete_task(by=department_manager, task=step(request, "prepare_department"))
+    assert run_of(request).state == RunState.COMPLETED
+
+
+def test_a_client_leaving_the_platform_is_removed_from_platform_tools_too(
+    raise_request: Raise,
+    account_manager: User,
+    approver: User,
+    department_manager: User,
+    accountant: User,
+    clock: time_machine.Traveller,
+):
+    request = raise_request(leaves_platform=True, effective_date=date(2026, 11, 20))
+    _approve_and_process(request, account_manager, approver, department_manager, accountant)
+
+    codes = sorted(Removal.objects.filter(request=request).values_list("tool__code", flat=True))
+    assert codes == ["ad-platform", "crm", "project-board"]
+
+
+def test_a_pause_keeps_every_tool_and_pauses_the_client_on_its_date(
+    raise_request: Raise,
+    account_manager: User,
+    approver: User,
+    department_manager: User,
+    accountant: User,
+    harbor: Client,
+    clock: time_machine.Traveller,
+):
+    request = raise_request("pause", effective_date=date(2026, 11, 24))
+    _approve_and_process(request, account_manager, approver, department_manager, accountant)
+
+    harbor.refresh_from_db()
+    assert harbor.status == ClientStatus.PAUSED
+    assert set(harbor.contracts.values_list("status", flat=True)) == {ContractStatus.PAUSED}
+    assert not Removal.objects.filter(request=request).exists()
+    assert step(request, "remove_from_tools").state == TaskState.SKIPPED
+    assert ClientTool.objects.filter(client=harbor).count() == 3
+
+
+def test_a_contract_change_changes_the_lines_on_its_date(
+    raise_request: Raise,
+    account_manager: User,
+    approver: User,
+    department_manager: User,
+    accountant: User,
+    harbor: Client,
+    clock: time_machine.Traveller,
+):
+    services_ = {
+        code: ServiceLine.objects.get(code=code) for code in ("seo", "ott", "targeted-display")
+    }
+    lines = [
+        services.LineChange(services_["seo"], "remove"),
+        services.LineChange(services_["ott"], "add", Decimal("800.00")),
+        services.LineChange(services_["targeted-display"], "budget", Decimal("1500.00")),
+    ]
+    request = raise_request("contract_change", lines=lines, effective_date=date(2026, 11, 24))
+    _approve_and_process(request, account_manager, approver, department_manager, accountant)
+
+    budgets = dict(
+        ContractLine.objects.filter(contract__client=harbor).values_list(
+            "service__code", "monthly_budget"
+        )
+    )
+    assert budgets == {"ott": Decimal("800.00"), "targeted-display": Decimal("1500.00")}
+    request.refresh_from_db()
+    assert (request.mrr_before, request.mrr_after) == (Decimal("3000.00"), Decimal("2300.00"))
+    assert Client.objects.get(pk=harbor.pk).status == ClientStatus.ACTIVE
+
+
+def test_withdrawing_stops_the_request_and_its_run(raise_request: Raise, account_manager: User):
+    request = raise_request()
+    services.submit_change_request(by=account_manager, request=request)
+
+    with pytest.raises(ValidationError, match="Say why"):
+        services.withdraw_change_request(by=account_manager, request=request, reason="")
+    services.withdraw_change_request(by=account_manager, request=request, reason="Saved by AM")
+
+    assert ChangeRequest.objects.get(pk=request.pk).status == ChangeStatus.WITHDRAWN
+    assert run_of(request).state == RunState.CANCELLED
+    assert not Removal.objects.filter(request=request).exists()
