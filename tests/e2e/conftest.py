@@ -17,17 +17,23 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# The data migrations' writers, in migration order: roles before the capabilities
+# granted to them, message templates before the playbooks that name them.
+REFERENCE_DATA_WRITERS = (
+    ("retainops.core.migrations.0002_builtin_roles", "create_roles"),
+    ("retainops.clients.migrations.0003_default_catalogue", "create_catalogue"),
+    ("retainops.messaging.migrations.0002_grant_messages_capability", "grant"),
+    ("retainops.messaging.migrations.0003_default_templates", "create_templates"),
+    ("retainops.playbooks.migrations.0002_capabilities_and_templates", "write_reference_data"),
+)
+
+
 @pytest.fixture(autouse=True)
 def reference_data(transactional_db: None) -> None:
     """Browser tests run in real transactions, and the database is flushed between
     them, which also removes what data migrations wrote: write it again."""
-    for module in (
-        "retainops.core.migrations.0002_builtin_roles",
-        "retainops.clients.migrations.0003_default_catalogue",
-    ):
-        migration = importlib.import_module(module)
-        writer = getattr(migration, "create_roles", None) or migration.create_catalogue
-        writer(django_apps, None)
+    for module, writer in REFERENCE_DATA_WRITERS:
+        getattr(importlib.import_module(module), writer)(django_apps, None)
 
 
 @pytest.fixture(scope="session")

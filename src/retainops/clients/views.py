@@ -37,6 +37,11 @@ from retainops.core.errors import errors_by_field
 from retainops.core.forms import attempt
 from retainops.core.models import Role
 from retainops.messaging import queries as messaging_queries
+from retainops.playbooks import queries as playbook_queries
+
+# How much of the client's timeline its page shows; the timeline page shows the rest.
+TIMELINE_ON_CLIENT_PAGE = 30
+RUNS_ON_CLIENT_PAGE = 20
 
 
 def _visible_client(request: HttpRequest, pk: int) -> Client:
@@ -119,6 +124,9 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Not "messages": that name is the page's flash messages (base.html).
         "client_messages": messaging_queries.messages_for_client(client)[:20],
         "can_write": messaging_queries.can_write_to(user, client),
+        "runs": playbook_queries.runs_for_client(client)[:RUNS_ON_CLIENT_PAGE],
+        "can_start_runs": user.has_capability(Capability.RUN_PLAYBOOKS),
+        "timeline": playbook_queries.client_timeline(client, limit=TIMELINE_ON_CLIENT_PAGE),
     }
     return render(request, "clients/client_detail.html", context)
 

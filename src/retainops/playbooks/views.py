@@ -1,75 +1,619 @@
-"""Temporary: replaced by the real pages."""
+"""Pages of the process engine: my work, tasks, playbooks, runs, a client's timeline.
 
-from django.http import HttpResponse
+Thin, like the other pages: find what the person may see (another unit's task
+or run answers 404, as if it did not exist), call the service that owns the
+rule or a read from queries.py, render. A refused action is refused inside
+the service (PermissionDenied: the 403 page). An invalid one shows the
+service's messages: on the task, publish and start pages the form comes back
+with status 400; the small forms of the run and playbook pages flash them on
+the page they return to.
+"""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-def my_work(request, **kwargs):
-    return HttpResponse("my_work")
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
 
+from retainops.clients.models import Client
+from retainops.clients.queries import visible_clients
+from retainops.core.access import require_capability
+from retainops.core.capabilities import Capability
+from retainops.core.errors import errors_by_field
+from retainops.core.forms import attempt
+from retainops.playbooks import queries, services
+from retainops.playbooks.choices import TASK_TRANSITIONS, Decision, RunState, StepKind
+from retainops.playbooks.definition import STARTED, Definition, DefinitionInvalid, Problem
+from retainops.playbooks.forms import (
+    AnchorForm,
+    CancelRunForm,
+    CommentForm,
+    CompleteForm,
+    DecideForm,
+    PlaybookSourceForm,
+    ReassignForm,
+    SkipForm,
+    StartRunForm,
+)
+from retainops.playbooks.models import Playbook, PlaybookVersion, Run, Task
+from retainops.playbooks.subjects import SUBJECT_TYPES
 
-def task_detail(request, **kwargs):
-    return HttpResponse("task_detail")
-
-
-def task_complete(request, **kwargs):
-    return HttpResponse("task_complete")
-
-
-def task_decide(request, **kwargs):
-    return HttpResponse("task_decide")
-
-
-def task_reassign(request, **kwargs):
-    return HttpResponse("task_reassign")
-
-
-def task_skip(request, **kwargs):
-    return HttpResponse("task_skip")
-
-
-def task_comment(request, **kwargs):
-    return HttpResponse("task_comment")
-
-
-def task_attachment(request, **kwargs):
-    return HttpResponse("task_attachment")
-
-
-def playbook_list(request, **kwargs):
-    return HttpResponse("playbook_list")
-
-
-def playbook_publish(request, **kwargs):
-    return HttpResponse("playbook_publish")
-
-
-def run_detail(request, **kwargs):
-    return HttpResponse("run_detail")
-
-
-def run_cancel(request, **kwargs):
-    return HttpResponse("run_cancel")
-
-
-def run_anchor(request, **kwargs):
-    return HttpResponse("run_anchor")
-
-
-def playbook_detail(request, **kwargs):
-    return HttpResponse("playbook_detail")
+TIMELINE_PAGE = 100
+TIMELINE_MAX = 5000
+RECENT_RUNS = 20
 
 
-def playbook_version(request, **kwargs):
-    return HttpResponse("playbook_version")
+def _may(request: HttpRequest, capability: Capability) -> bool:
+    """Whether to offer an action; the service checks again when it is taken."""
+    user: Any = request.user
+    return bool(user.has_capability(capability))
 
 
-def playbook_active(request, **kwargs):
-    return HttpResponse("playbook_active")
+def _flash_errors(request: HttpRequest, errors: dict[str, list[str]]) -> None:
+    for field, problems in errors.items():
+        label = "" if field == "__all__" else f"{field}: "
+        for problem in problems:
+            messages.error(request, f"{label}{problem}")
 
 
-def run_start(request, **kwargs):
-    return HttpResponse("run_start")
+def _run_and_flash(request: HttpRequest, operation: Callable[[], Any], success: str) -> None:
+    """Run a one-form action of a page; report its refusal as messages on the next page."""
+    try:
+        operation()
+    except ValidationError as error:
+        _flash_errors(request, errors_by_field(error))
+        return
+    messages.success(request, success)
 
 
-def client_timeline(request, **kwargs):
-    return HttpResponse("client_timeline")
+# My work --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    """One bucket of the inbox as the page shows it."""
+
+    key: str
+    title: str
+    tasks: list[Task]
+    count: int
+    empty: str
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.tasks)
+
+
+def _sections(inbox: queries.Inbox) -> list[Section]:
+    return [
+        Section(
+            "overdue", "Overdue", inbox.overdue, len(inbox.overdue), "Nothing of yours is overdue."
+        ),
+        Section(
+            "today",
+            "Due today",
+            inbox.today,
+            len(inbox.today),
+            "Nothing else of yours is due today.",
+        ),
+        Section(
+            "upcoming",
+            "Upcoming",
+            inbox.upcoming,
+            inbox.upcoming_count,
+            "Nothing is coming up for you after today.",
+        ),
+        Section(
+            "queue",
+            "My queues",
+            inbox.queue,
+            inbox.queue_count,
+            "Your teams' and roles' queues are empty: no task waits for someone to take it.",
+        ),
+        Section(
+            "waiting",
+            "Waiting on others",
+            inbox.waiting,
+            inbox.waiting_count,
+            "Nothing you asked for is waiting on someone else.",
+        ),
+    ]
+
+
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    sections = _sections(queries.my_work(request.user))
+    context = {"sections": sections, "nothing": not any(s.count for s in sections)}
+    return render(request, "playbooks/my_work.html", context)
+
+
+# Tasks ----------------------------------------------------------------------------------
+
+
+def _visible_task(request: HttpRequest, pk: int) -> Task:
+    tasks = queries.visible_tasks(request.user).select_related(
+        "run__version__playbook",
+        "run__requested_by",
+        "client",
+        "assignee",
+        "queue_team",
+        "closed_by",
+        "meeting",
+    )
+    return get_object_or_404(tasks, pk=pk)
+
+
+def _task_url(task: Task) -> str:
+    return reverse("playbooks:task", args=[task.pk])
+
+
+@dataclass(frozen=True)
+class TaskActions:
+    """Which forms the task page offers this person; the services check again."""
+
+    complete: bool
+    decide: bool
+    reassign: bool
+    take: bool
+    skip: bool
+    override: bool  # complete with the step's checks unmet, giving a reason
+    asked_for_it: bool  # the requester of an approval waits for someone else's decision
+
+
+SKIPPABLE_STATES = TASK_TRANSITIONS["skip"][0]
+
+
+def _task_actions(user: Any, task: Task) -> TaskActions:
+    owner = services.is_owner(user, task)
+    acts = task.is_open and (owner or user.has_capability(Capability.SUPERVISE_TASKS))
+    asked_for_it = task.run.requested_by_id == user.pk
+    return TaskActions(
+        complete=acts and task.kind != StepKind.APPROVAL,
+        decide=task.is_open and task.kind == StepKind.APPROVAL and owner and not asked_for_it,
+        reassign=acts,
+        take=acts and task.assignee_id is None and services.in_queue(user, task),
+        # may_skip does not know that an approval is never skipped; skip_task refuses it.
+        skip=task.state in SKIPPABLE_STATES
+        and task.kind != StepKind.APPROVAL
+        and services.may_skip(user, task),
+        override=acts and bool(task.step.requires) and services.may_override(user, task),
+        asked_for_it=asked_for_it,
+    )
+
+
+def _task_page(
+    request: HttpRequest, task: Task, *, status: int = 200, **bound: forms.Form
+) -> HttpResponse:
+    """The task page; `bound` holds a form that came back with errors, shown instead."""
+    step = task.step
+    actions = _task_actions(request.user, task)
+    context = {
+        "task": task,
+        "run": task.run,
+        "step": step,
+        "checks": _check_labels(task),
+        "attachments": task.attachments.defer("content").select_related("uploaded_by"),
+        "comments": task.comments.select_related("author"),
+        "actions": actions,
+        "complete_form": bound.get("complete_form") or CompleteForm(may_override=actions.override),
+        "decide_form": bound.get("decide_form") or DecideForm(),
+        "reassign_form": bound.get("reassign_form") or ReassignForm(task=task),
+        "skip_form": bound.get("skip_form") or SkipForm(),
+        "comment_form": bound.get("comment_form") or CommentForm(),
+    }
+    return render(request, "playbooks/task_detail.html", context, status=status)
+
+
+def _check_labels(task: Task) -> list[str]:
+    """What the step requires of its subject before it completes, as people read it."""
+    checks = SUBJECT_TYPES[task.run.subject_type].checks
+    return [checks[name].label if name in checks else name for name in task.step.requires]
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_page(request, _visible_task(request, pk))
+
+
+@login_required
+@require_POST
+def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _visible_task(request, pk)
+    may_override = _task_actions(request.user, task).override
+    form = CompleteForm(request.POST, request.FILES, may_override=may_override)
+    done = form.is_valid() and attempt(
+        form,
+        lambda: services.complete_task(
+            by=request.user,
+            task=task,
+            note=form.cleaned_data["note"],
+            attachments=form.uploads(),
+            override_reason=form.reason_to_override(),
+        ),
+    )
+    if not done:
+        return _task_page(request, task, status=400, complete_form=form)
+    messages.success(request, f"Done: {task.title} ({task.client.name}).")
+    return redirect("playbooks:my_work")
+
+
+@login_required
+@require_POST
+def task_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _visible_task(request, pk)
+    form = DecideForm(request.POST)
+    decided = form.is_valid() and attempt(
+        form,
+        lambda: services.decide_approval(
+            by=request.user,
+            task=task,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+        ),
+    )
+    if not decided:
+        return _task_page(request, task, status=400, decide_form=form)
+    verdict = Decision(form.cleaned_data["decision"]).label
+    messages.success(request, f"{verdict}: {task.title} ({task.client.name}).")
+    return redirect("playbooks:my_work")
+
+
+@login_required
+@require_POST
+def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _visible_task(request, pk)
+    form = ReassignForm(request.POST, task=task)
+    moved = form.is_valid() and attempt(
+        form,
+        lambda: services.reassign_task(by=request.user, task=task, to=form.cleaned_data["to"]),
+    )
+    if not moved:
+        return _task_page(request, task, status=400, reassign_form=form)
+    messages.success(request, f"{task.title} is now with {form.cleaned_data['to']}.")
+    return redirect(_task_url(task))
+
+
+@login_required
+@require_POST
+def task_skip(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _visible_task(request, pk)
+    form = SkipForm(request.POST)
+    skipped = form.is_valid() and attempt(
+        form,
+        lambda: services.skip_task(by=request.user, task=task, reason=form.cleaned_data["reason"]),
+    )
+    if not skipped:
+        return _task_page(request, task, status=400, skip_form=form)
+    messages.success(request, f"Skipped: {task.title}.")
+    return redirect("playbooks:run", pk=task.run_id)
+
+
+@login_required
+@require_POST
+def task_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _visible_task(request, pk)
+    form = CommentForm(request.POST)
+    said = form.is_valid() and attempt(
+        form,
+        lambda: services.comment_on_task(
+            by=request.user, task=task, body=form.cleaned_data["body"]
+        ),
+    )
+    if not said:
+        return _task_page(request, task, status=400, comment_form=form)
+    messages.success(request, "Comment added.")
+    return redirect(_task_url(task) + "#comments")
+
+
+@login_required
+def task_attachment(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    task = _visible_task(request, pk)
+    attachment = get_object_or_404(task.attachments, pk=file_pk)
+    # Always a download, never shown inline: an uploaded HTML file must not run as our page.
+    response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
+    return response
+
+
+# Playbooks ------------------------------------------------------------------------------
+
+
+def _trigger_label(subject: str, trigger: str) -> str:
+    if trigger == "manual":
+        return "started by hand"
+    kind = SUBJECT_TYPES.get(subject)
+    return kind.events.get(trigger, trigger) if kind else trigger
+
+
+def _running_counts(user: Any) -> dict[int, int]:
+    """Running runs per playbook, counting only the runs this person may see."""
+    running = queries.visible_runs(user).filter(state=RunState.RUNNING)
+    # order_by() clears the runs' default ordering, which would split the groups.
+    rows = running.order_by().values_list("version__playbook").annotate(n=Count("id"))
+    return dict(rows)
+
+
+@login_required
+def playbook_list(request: HttpRequest) -> HttpResponse:
+    running = _running_counts(request.user)
+    rows = [
+        {
+            "playbook": playbook,
+            "trigger": _trigger_label(playbook.subject, playbook.trigger),
+            "running": running.get(playbook.pk, 0),
+        }
+        for playbook in Playbook.objects.select_related("current")
+    ]
+    context = {
+        "rows": rows,
+        "can_manage": _may(request, Capability.MANAGE_PLAYBOOKS),
+    }
+    return render(request, "playbooks/playbook_list.html", context)
+
+
+def _prefill(request: HttpRequest) -> dict[str, str]:
+    """`?from=<key>` (and `&version=<n>`): start from a published version's YAML."""
+    key = request.GET.get("from")
+    if not key:
+        return {}
+    playbook = get_object_or_404(Playbook, key=key)
+    number = request.GET.get("version", "")
+    if number.isdigit():
+        version = get_object_or_404(playbook.versions, number=int(number))
+    elif playbook.current is not None:
+        version = playbook.current
+    else:
+        return {}
+    return {"source": version.source}
+
+
+@login_required
+def playbook_publish(request: HttpRequest) -> HttpResponse:
+    """Check a playbook's YAML (anyone signed in), or publish it as a new version."""
+    if request.method == "POST":
+        form = PlaybookSourceForm(request.POST, request.FILES)
+    else:
+        form = PlaybookSourceForm(initial=_prefill(request))
+    checked: Definition | None = None
+    problems: list[Problem] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            if request.POST.get("action") == "publish":
+                version = services.publish_playbook(by=request.user, source=form.yaml_text())
+                name = version.playbook.name
+                messages.success(request, f"Published version {version.number} of {name}.")
+                return redirect("playbooks:detail", key=version.playbook.key)
+            checked = services.validate_playbook(source=form.yaml_text())
+        except DefinitionInvalid as error:
+            problems = error.problems
+    context = {
+        "form": form,
+        "checked": checked,
+        "problems": problems,
+        "can_publish": _may(request, Capability.MANAGE_PLAYBOOKS),
+    }
+    status = 400 if form.errors or problems else 200
+    return render(request, "playbooks/playbook_publish.html", context, status=status)
+
+
+@login_required
+def playbook_detail(request: HttpRequest, key: str) -> HttpResponse:
+    playbook = get_object_or_404(Playbook.objects.select_related("current__published_by"), key=key)
+    runs = (
+        queries.visible_runs(request.user)
+        .filter(version__playbook=playbook)
+        .select_related("client", "version", "started_by")[:RECENT_RUNS]
+    )
+    context = {
+        "playbook": playbook,
+        "definition": playbook.current.definition if playbook.current else None,
+        "trigger": _trigger_label(playbook.subject, playbook.trigger),
+        "versions": playbook.versions.select_related("published_by"),
+        "runs": runs,
+        "can_manage": _may(request, Capability.MANAGE_PLAYBOOKS),
+    }
+    return render(request, "playbooks/playbook_detail.html", context)
+
+
+@login_required
+def playbook_version(request: HttpRequest, key: str, number: int) -> HttpResponse:
+    version = get_object_or_404(
+        PlaybookVersion.objects.select_related("playbook", "published_by"),
+        playbook__key=key,
+        number=number,
+    )
+    context = {
+        "version": version,
+        "playbook": version.playbook,
+        "definition": version.definition,
+        "can_manage": _may(request, Capability.MANAGE_PLAYBOOKS),
+    }
+    return render(request, "playbooks/playbook_version.html", context)
+
+
+@login_required
+@require_POST
+def playbook_active(request: HttpRequest, key: str) -> HttpResponse:
+    playbook = get_object_or_404(Playbook, key=key)
+    active = request.POST.get("active") == "true"
+    services.set_playbook_active(by=request.user, playbook=playbook, active=active)
+    state = "active again" if active else "retired: it starts no new runs"
+    messages.success(request, f"{playbook.name} is {state}.")
+    return redirect("playbooks:detail", key=playbook.key)
+
+
+# Runs -----------------------------------------------------------------------------------
+
+
+def _visible_run(request: HttpRequest, pk: int) -> Run:
+    runs = queries.visible_runs(request.user).select_related(
+        "version__playbook", "client", "started_by", "requested_by"
+    )
+    return get_object_or_404(runs, pk=pk)
+
+
+def _run_url(run: Run) -> str:
+    return reverse("playbooks:run", args=[run.pk])
+
+
+@dataclass(frozen=True)
+class AnchorRow:
+    name: str
+    at: datetime | None
+    form: AnchorForm | None
+
+
+def _anchor_rows(run: Run, movable: bool) -> list[AnchorRow]:
+    declared = run.definition.anchors
+    rows = [AnchorRow(STARTED, run.started_at, None)]
+    for name in declared:
+        text = run.anchors.get(name)
+        at = parse_datetime(text) if text else None
+        form = None
+        if movable:
+            initial = {"name": name, "at": timezone.localtime(at) if at else None}
+            form = AnchorForm(initial=initial, anchors=declared, auto_id=f"id_{name}_%s")
+            form.fields["at"].widget.attrs["aria-label"] = f"New date and time of {name}"
+        rows.append(AnchorRow(name, at, form))
+    return rows
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _visible_run(request, pk)
+    manageable = run.state == RunState.RUNNING and _may(request, Capability.RUN_PLAYBOOKS)
+    context = {
+        "run": run,
+        "definition": run.definition,
+        "tasks": run.tasks.select_related("assignee", "queue_team", "closed_by").order_by("id"),
+        "anchors": _anchor_rows(run, manageable),
+        "can_manage": manageable,
+        "cancel_form": CancelRunForm(),
+    }
+    return render(request, "playbooks/run_detail.html", context)
+
+
+@login_required
+@require_POST
+def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _visible_run(request, pk)
+    form = CancelRunForm(request.POST)
+    if form.is_valid():
+        _run_and_flash(
+            request,
+            lambda: services.cancel_run(
+                by=request.user, run=run, reason=form.cleaned_data["reason"]
+            ),
+            f"{run.version.playbook.name} on {run.client.name} is cancelled.",
+        )
+    else:
+        _flash_errors(request, _messages_of(form))
+    return redirect(_run_url(run))
+
+
+def _messages_of(form: forms.Form) -> dict[str, list[str]]:
+    return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
+
+
+@login_required
+@require_POST
+def run_anchor(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _visible_run(request, pk)
+    form = AnchorForm(request.POST, anchors=run.definition.anchors)
+    if form.is_valid():
+        name, at = form.cleaned_data["name"], form.cleaned_data["at"]
+        when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+        _run_and_flash(
+            request,
+            lambda: services.move_anchor(by=request.user, run=run, name=name, at=at),
+            f"{name} is now {when}; the steps due from it moved with it.",
+        )
+    else:
+        _flash_errors(request, _messages_of(form))
+    return redirect(_run_url(run))
+
+
+def _chosen_playbook(playbooks: QuerySet[Playbook], value: str | None) -> Playbook | None:
+    if not value or not value.isdigit():
+        return None
+    return playbooks.filter(pk=int(value)).first()
+
+
+def _start_page(
+    request: HttpRequest,
+    client: Client,
+    playbooks: QuerySet[Playbook],
+    *,
+    status: int = 200,
+    bound: StartRunForm | None = None,
+) -> HttpResponse:
+    """One small form per startable playbook; `bound` is the one that came back with errors."""
+    start_forms = [
+        bound
+        if bound is not None and bound.chosen.pk == p.pk
+        else StartRunForm(playbooks=playbooks, chosen=p)
+        for p in playbooks
+    ]
+    context = {"client": client, "start_forms": start_forms}
+    return render(request, "playbooks/run_start.html", context, status=status)
+
+
+@login_required
+def run_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a playbook by hand on a client, pinned to the playbook's current version."""
+    client: Client = get_object_or_404(visible_clients(request.user), pk=pk)
+    require_capability(request.user, Capability.RUN_PLAYBOOKS)
+    playbooks = queries.startable_playbooks("client").select_related("current")
+    if request.method != "POST":
+        return _start_page(request, client, playbooks)
+    chosen = _chosen_playbook(playbooks, request.POST.get("playbook"))
+    if chosen is None:
+        messages.error(request, "Choose one of the playbooks below.")
+        return _start_page(request, client, playbooks, status=400)
+    form = StartRunForm(request.POST, playbooks=playbooks, chosen=chosen)
+    run = form.is_valid() and attempt(
+        form,
+        lambda: services.start_run(
+            by=request.user, playbook=chosen, subject_id=client.pk, anchors=form.anchors()
+        ),
+    )
+    if not run:
+        return _start_page(request, client, playbooks, status=400, bound=form)
+    messages.success(request, f"{chosen.name} (version {run.version.number}) started.")
+    return redirect(_run_url(run))
+
+
+# A client's timeline --------------------------------------------------------------------
+
+
+def _timeline_limit(value: str | None) -> int:
+    if value and value.isdigit():
+        return max(TIMELINE_PAGE, min(int(value), TIMELINE_MAX))
+    return TIMELINE_PAGE
+
+
+@login_required
+def client_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_object_or_404(visible_clients(request.user), pk=pk)
+    limit = _timeline_limit(request.GET.get("limit"))
+    # One entry more than shown tells whether there is anything older.
+    entries = queries.client_timeline(client, limit=limit + 1)
+    has_more = len(entries) > limit and limit < TIMELINE_MAX
+    context = {
+        "client": client,
+        "entries": entries[:limit],
+        "more_url": f"?limit={limit + TIMELINE_PAGE}" if has_more else None,
+    }
+    return render(request, "playbooks/client_timeline.html", context)
