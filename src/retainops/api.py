@@ -84,6 +84,7 @@ def _register_routers() -> None:
     from retainops.clients.api_transfer import router as transfer_router
     from retainops.core.api import router as core_router
     from retainops.messaging.api import router as messages_router
+    from retainops.onboarding.api import router as onboarding_router
     from retainops.playbooks.api import router as playbooks_router
 
     api.add_router("", core_router)
@@ -91,6 +92,7 @@ def _register_routers() -> None:
     api.add_router("", transfer_router)
     api.add_router("", messages_router)
     api.add_router("", playbooks_router)
+    api.add_router("", onboarding_router)
 
 
 _register_routers()

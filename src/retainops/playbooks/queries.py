@@ -68,9 +68,13 @@ def in_my_queues(user: Any) -> QuerySet[Task]:
 
 
 def waiting_on_others(user: Any) -> QuerySet[Task]:
-    """Open tasks of runs this person asked for, in someone else's hands."""
+    """Open tasks of runs this person asked for, in someone else's hands (tasks in the
+    person's own queues are theirs to take, and show there instead)."""
     return (
-        _open().filter(run__requested_by=user, run__state=RunState.RUNNING).exclude(assignee=user)
+        _open()
+        .filter(run__requested_by=user, run__state=RunState.RUNNING)
+        .exclude(assignee=user)
+        .exclude(queue_filter(user))
     )
 
 

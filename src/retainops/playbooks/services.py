@@ -410,8 +410,18 @@ def reassign_task(*, by: Any, task: Task, to: User) -> Task:
     return task
 
 
+def may_decide(user: Any, task: Task) -> bool:
+    """An approval's owner (or a member of its queue) decides it, never the one who asked."""
+    if task.kind != StepKind.APPROVAL or task.run.requested_by_id == user.pk:
+        return False
+    return is_owner(user, task)
+
+
 def may_skip(user: Any, task: Task) -> bool:
-    """A step's `skippable_by` roles may skip it; without that list, supervisors may."""
+    """A step's `skippable_by` roles may skip it; without that list, supervisors may.
+    An approval is never skipped: the steps after it would open as if it were approved."""
+    if task.kind == StepKind.APPROVAL:
+        return False
     allowed = task.step.skippable_by
     if allowed:
         return bool(set(allowed) & user.role_codes()) or user.is_superuser

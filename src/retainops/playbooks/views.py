@@ -181,13 +181,10 @@ def _task_actions(user: Any, task: Task) -> TaskActions:
     asked_for_it = task.run.requested_by_id == user.pk
     return TaskActions(
         complete=acts and task.kind != StepKind.APPROVAL,
-        decide=task.is_open and task.kind == StepKind.APPROVAL and owner and not asked_for_it,
+        decide=task.is_open and services.may_decide(user, task),
         reassign=acts,
         take=acts and task.assignee_id is None and services.in_queue(user, task),
-        # may_skip does not know that an approval is never skipped; skip_task refuses it.
-        skip=task.state in SKIPPABLE_STATES
-        and task.kind != StepKind.APPROVAL
-        and services.may_skip(user, task),
+        skip=task.state in SKIPPABLE_STATES and services.may_skip(user, task),
         override=acts and bool(task.step.requires) and services.may_override(user, task),
         asked_for_it=asked_for_it,
     )

@@ -1,0 +1,623 @@
+"""API for onboarding: sold programs and their purchase orders, proofs, portal links, the
+onboarding board, the order requirements, and the client portal.
+
+Thin, like the pages: each staff endpoint resolves the program it names among those the
+caller sees (another unit's program is "not found"), then calls the same service or read
+as the pages; who may do what is decided in the services. A bad order detail answers
+422 naming it as `details.<key>`.
+
+The portal endpoints take no staff token: the signed token in their path is the
+credential, and a wrong, revoked or expired token is "not found", whatever is wrong.
+"""
+
+from collections.abc import Container, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import AwareDatetime, BeforeValidator, Field
+
+from retainops.clients.models import ServiceLine
+from retainops.clients.queries import visible_clients
+from retainops.core.errors import invalid
+from retainops.messaging.api import MessageOut
+from retainops.messaging.choices import MeetingState
+from retainops.messaging.models import Meeting
+from retainops.onboarding import portal, queries, requirements, services
+from retainops.onboarding.choices import ProgramStatus
+from retainops.onboarding.models import (
+    DetailRequirement,
+    PortalLink,
+    Program,
+    Proof,
+    ProofVersion,
+)
+from retainops.playbooks.choices import TaskState
+from retainops.playbooks.models import Task
+
+router = Router(tags=["onboarding"])
+
+
+def _number_as_text(value: Any) -> Any:
+    # A number may be sent as a JSON number; it is stored as text like every detail.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+# A detail's value as sent (text, a number or null); the requirement's kind decides
+# what is acceptable.
+DetailValue = Annotated[str | None, BeforeValidator(_number_as_text)]
+
+
+# Schemas: what staff send ----------------------------------------------------------------
+
+
+class ProgramLineIn(Schema):
+    service: str = Field(description="Code of the service line")
+    monthly_budget: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+
+
+class ProgramIn(Schema):
+    client: int = Field(description="Id of the client")
+    name: str = Field(max_length=200)
+    start_date: date = Field(description="First day of the flight")
+    end_date: date = Field(description="Last day of the flight")
+    go_live_at: AwareDatetime | None = Field(
+        None, description="Planned go-live: ISO date and time with its offset"
+    )
+    lines: list[ProgramLineIn]
+    details: dict[str, DetailValue] = Field(
+        default_factory=dict, description="Purchase order so far: requirement key -> value"
+    )
+
+
+class ProgramQuery(Schema):
+    client: int | None = Field(None, description="Id of the client")
+    status: ProgramStatus | None = None
+
+
+class OrderIn(Schema):
+    details: dict[str, DetailValue] = Field(
+        description="Requirement key -> value; an empty value clears the detail"
+    )
+
+
+class GoLiveIn(Schema):
+    at: AwareDatetime = Field(description="Planned go-live: ISO date and time with its offset")
+
+
+class LinesIn(Schema):
+    lines: list[ProgramLineIn]
+
+
+# Schemas: what staff read -----------------------------------------------------------------
+
+
+class ProgramClientOut(Schema):
+    id: int
+    name: str
+
+
+class ProgramLineOut(Schema):
+    service: str = Field(alias="service.code")
+    service_name: str = Field(alias="service.name")
+    monthly_budget: Decimal
+
+
+class FlightOut(Schema):
+    start_date: date
+    end_date: date
+
+
+class MissingOut(Schema):
+    key: str
+    label: str
+    service: str = Field(description="Name of the service that needs it, or 'Every program'")
+
+
+class PortalLinkOut(Schema):
+    id: int
+    url: str = Field(description="The link to give the client (it carries the signed token)")
+    expires_at: datetime
+
+    @staticmethod
+    def resolve_url(obj: PortalLink) -> str:
+        return portal.url_for(obj)
+
+
+class PortalLinkDetailOut(PortalLinkOut):
+    created_at: datetime
+    created_by: str | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    usable: bool = Field(alias="is_usable")
+
+    @staticmethod
+    def resolve_created_by(obj: PortalLink) -> str | None:
+        return obj.created_by.username if obj.created_by else None
+
+
+class ProofVersionOut(Schema):
+    id: int
+    proof: int = Field(alias="proof_id")
+    number: int
+    filename: str
+    content_type: str
+    note: str
+    uploaded_by: str = Field(alias="uploaded_by.username")
+    uploaded_at: datetime
+    decision: str = Field(description="pending, approved or changes")
+    comment: str
+    decided_by: str = Field(description="The contact who decided")
+    decided_at: datetime | None
+
+
+class ProofOut(Schema):
+    id: int
+    kind: str
+    title: str
+    versions: list[ProofVersionOut] = Field(description="Newest first")
+
+    @staticmethod
+    def resolve_versions(obj: Proof) -> list[ProofVersion]:
+        return list(obj.versions.all())
+
+
+class ProgramSummaryOut(Schema):
+    id: int
+    name: str
+    client: ProgramClientOut
+    status: str
+    flight: FlightOut
+    sold_at: datetime | None
+    go_live_at: datetime | None = Field(description="Planned go-live; the actual one once live")
+    went_live_at: datetime | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_flight(obj: Program) -> dict[str, date]:
+        return {"start_date": obj.start_date, "end_date": obj.end_date}
+
+
+class ProgramOut(ProgramSummaryOut):
+    sold_by: str | None
+    lines: list[ProgramLineOut]
+    details: dict[str, str] = Field(description="The purchase order: requirement key -> value")
+    missing: list[MissingOut] = Field(description="Required details the order does not hold")
+    portal_links: list[PortalLinkDetailOut]
+    proofs: list[ProofOut]
+    onboarding_run: int | None = Field(description="Id of the program's onboarding run")
+
+    @staticmethod
+    def resolve_sold_by(obj: Program) -> str | None:
+        return obj.sold_by.username if obj.sold_by else None
+
+    @staticmethod
+    def resolve_lines(obj: Program) -> list[Any]:
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_missing(obj: Program) -> list[requirements.Missing]:
+        return requirements.missing_details(obj)
+
+    @staticmethod
+    def resolve_portal_links(obj: Program) -> list[PortalLink]:
+        return list(obj.portal_links.all())
+
+    @staticmethod
+    def resolve_proofs(obj: Program) -> list[Proof]:
+        return list(obj.proofs.all())
+
+    @staticmethod
+    def resolve_onboarding_run(obj: Program) -> int | None:
+        run = queries.onboarding_run(obj)
+        return run.pk if run else None
+
+
+class ProgramRefOut(Schema):
+    id: int
+    name: str
+
+
+class CardOut(Schema):
+    program: ProgramRefOut
+    client: ProgramClientOut = Field(alias="program.client")
+    owner: str = Field(description="Who holds the program's earliest open step")
+    age_days: int = Field(description="Days since the sale")
+    late: bool = Field(description="An open step is past due")
+    stuck: bool = Field(description="No step done for a while")
+
+
+class TimingsOut(Schema):
+    programs: int
+    median_days_to_live: float | None
+    median_days_to_step: dict[str, float] = Field(description="Step title -> median days")
+
+
+class BoardOut(Schema):
+    columns: list[str] = Field(description="Titles of the steps programs wait on, in order")
+    cards: dict[str, list[CardOut]] = Field(description="Column -> its programs")
+    timings: TimingsOut
+
+
+class RequirementOut(Schema):
+    id: int
+    key: str
+    label: str
+    kind: str
+    service: str | None = Field(description="Code of the service; null for every program")
+    required: bool
+    choices: list[str]
+    help_text: str
+    position: int
+
+    @staticmethod
+    def resolve_service(obj: DetailRequirement) -> str | None:
+        return obj.service.code if obj.service else None
+
+
+# Schemas: the client's portal -------------------------------------------------------------
+
+
+class PortalVersionOut(Schema):
+    id: int = Field(description="Id to decide on")
+    number: int
+    filename: str
+    note: str
+    uploaded_at: datetime
+    decision: str = Field(description="pending, approved or changes")
+    comment: str
+    decided_by: str
+    decided_at: datetime | None
+
+
+class PortalProofOut(Schema):
+    kind: str
+    title: str
+    latest: PortalVersionOut | None
+
+    @staticmethod
+    def resolve_latest(obj: Proof) -> ProofVersion | None:
+        return next(iter(obj.versions.all()), None)
+
+
+class PortalMeetingOut(Schema):
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+class PortalProgramOut(Schema):
+    name: str
+    client: str = Field(alias="client.name")
+    flight: FlightOut
+    go_live_at: datetime | None
+    open_steps: list[str] = Field(description="Titles of the onboarding steps under way")
+    missing: list[MissingOut]
+    proofs: list[PortalProofOut]
+    meetings: list[PortalMeetingOut] = Field(description="Meetings to come with the client")
+
+    @staticmethod
+    def resolve_flight(obj: Program) -> dict[str, date]:
+        return {"start_date": obj.start_date, "end_date": obj.end_date}
+
+    @staticmethod
+    def resolve_open_steps(obj: Program) -> list[str]:
+        run = queries.onboarding_run(obj)
+        if run is None:
+            return []
+        return list(
+            run.tasks.filter(state=TaskState.OPEN).order_by("id").values_list("title", flat=True)
+        )
+
+    @staticmethod
+    def resolve_missing(obj: Program) -> list[requirements.Missing]:
+        return requirements.missing_details(obj)
+
+    @staticmethod
+    def resolve_proofs(obj: Program) -> list[Proof]:
+        return list(obj.proofs.all())
+
+    @staticmethod
+    def resolve_meetings(obj: Program) -> list[Meeting]:
+        return _client_meetings(obj)
+
+
+class ContactIn(Schema):
+    contact: str = Field(
+        min_length=1, max_length=200, description="Name or e-mail of the contact acting"
+    )
+
+
+class PortalDetailsIn(ContactIn):
+    details: dict[str, DetailValue] = Field(description="Requirement key -> value")
+
+
+class PortalDecisionIn(ContactIn):
+    decision: Literal["approved", "changes"]
+    comment: str = Field("", description="Required when sending the proof back")
+
+
+# Lookups --------------------------------------------------------------------------------
+
+
+def _versions() -> QuerySet[ProofVersion]:
+    # Newest first, without the files' bytes.
+    return ProofVersion.objects.defer("content").select_related("uploaded_by").order_by("-number")
+
+
+def _program(request: HttpRequest, program_id: int) -> Program:
+    return get_object_or_404(queries.visible_programs(request.user), pk=program_id)
+
+
+def _program_detail(request: HttpRequest, program_id: int) -> Program:
+    programs = (
+        queries.visible_programs(request.user)
+        .select_related("sold_by")
+        .prefetch_related(
+            "lines__service",
+            Prefetch("proofs__versions", queryset=_versions()),
+            Prefetch("portal_links", queryset=PortalLink.objects.select_related("created_by")),
+        )
+    )
+    return get_object_or_404(programs, pk=program_id)
+
+
+def _portal_program(link: PortalLink) -> Program:
+    programs = Program.objects.select_related("client").prefetch_related(
+        Prefetch("proofs__versions", queryset=_versions())
+    )
+    return programs.get(pk=link.program_id)
+
+
+def _client_meetings(program: Program) -> list[Meeting]:
+    """Meetings the program's processes booked with the client's contacts, yet to come."""
+    booked = Task.objects.filter(
+        run__subject_type="program", run__subject_id=program.pk, meeting__isnull=False
+    ).values("meeting_id")
+    meetings = Meeting.objects.filter(
+        pk__in=booked, state=MeetingState.SCHEDULED, starts_at__gte=timezone.now()
+    ).order_by("starts_at")
+    return [m for m in meetings if any(_is_contact(spec) for spec in m.attendees)]
+
+
+def _is_contact(spec: str) -> bool:
+    return spec == "contacts" or spec.startswith("contact:")
+
+
+def _lines(lines: list[ProgramLineIn]) -> list[services.Line]:
+    known = {s.code: s for s in ServiceLine.objects.filter(code__in=[x.service for x in lines])}
+    problems = {
+        f"lines[{index}].service": [f"No service has the code {line.service!r}."]
+        for index, line in enumerate(lines)
+        if line.service not in known
+    }
+    if problems:
+        raise ValidationError(problems)
+    return [services.Line(known[x.service], x.monthly_budget) for x in lines]
+
+
+def _link(request: HttpRequest, link_id: int) -> PortalLink:
+    links = PortalLink.objects.filter(
+        program__in=queries.visible_programs(request.user)
+    ).select_related("program__client", "created_by")
+    return get_object_or_404(links, pk=link_id)
+
+
+@contextmanager
+def _fields_renamed(names: dict[str, str]) -> Iterator[None]:
+    """A service names a model field or a detail's key; say it as the request body does."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        renamed = {names.get(field, field): errs for field, errs in error.error_dict.items()}
+        raise ValidationError(renamed) from error
+
+
+def _as_details(keys: Iterable[str], *, besides: Container[str] = ()) -> dict[str, str]:
+    """Error names for the given detail keys: `details.<key>` (keys that are also a field
+    of the body, in `besides`, keep naming that field)."""
+    return {key: f"details.{key}" for key in keys if key not in besides}
+
+
+# Programs -------------------------------------------------------------------------------
+
+
+@router.post("/programs", response={201: ProgramOut})
+def create_program(request: HttpRequest, payload: ProgramIn) -> Any:
+    """Record a program being sold: a draft until marked sold, with its order so far."""
+    client = get_object_or_404(visible_clients(request.user), pk=payload.client)
+    with _fields_renamed(_as_details(payload.details, besides=ProgramIn.model_fields)):
+        program = services.create_program(
+            by=request.user,
+            client=client,
+            name=payload.name,
+            start_date=payload.start_date,
+            end_date=payload.end_date,
+            lines=_lines(payload.lines),
+            details=payload.details,
+            go_live_at=payload.go_live_at,
+        )
+    return Status(201, _program_detail(request, program.pk))
+
+
+@router.get("/programs", response=list[ProgramSummaryOut])
+@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+def list_programs(request: HttpRequest, filters: Query[ProgramQuery]) -> Any:
+    programs = queries.visible_programs(request.user)
+    if filters.client is not None:
+        programs = programs.filter(client_id=filters.client)
+    if filters.status:
+        programs = programs.filter(status=filters.status)
+    return programs.order_by("-created_at", "-id")
+
+
+@router.get("/programs/{program_id}", response=ProgramOut)
+def get_program(request: HttpRequest, program_id: int) -> Any:
+    return _program_detail(request, program_id)
+
+
+@router.patch("/programs/{program_id}/order", response=ProgramOut)
+def update_order(request: HttpRequest, program_id: int, payload: OrderIn) -> Any:
+    """Change purchase-order details; every bad value is named, and then nothing is saved."""
+    program = _program(request, program_id)
+    with _fields_renamed(_as_details(payload.details)):
+        services.update_order(by=request.user, program=program, details=payload.details)
+    return _program_detail(request, program_id)
+
+
+@router.put("/programs/{program_id}/lines", response=ProgramOut)
+def set_lines(request: HttpRequest, program_id: int, payload: LinesIn) -> Any:
+    """Replace the program's services and their monthly budgets."""
+    program = _program(request, program_id)
+    services.set_program_lines(by=request.user, program=program, lines=_lines(payload.lines))
+    return _program_detail(request, program_id)
+
+
+@router.post("/programs/{program_id}/sold", response=ProgramOut)
+def mark_sold(request: HttpRequest, program_id: int) -> Any:
+    """The order is signed: onboarding starts, and a portal link for the client is made."""
+    services.mark_program_sold(by=request.user, program=_program(request, program_id))
+    return _program_detail(request, program_id)
+
+
+@router.post("/programs/{program_id}/go-live", response=ProgramOut)
+def plan_go_live(request: HttpRequest, program_id: int, payload: GoLiveIn) -> Any:
+    """Set or move the planned go-live: the dates and meetings hanging on it move too."""
+    program = _program(request, program_id)
+    with _fields_renamed({"go_live_at": "at"}):
+        services.plan_go_live(by=request.user, program=program, at=payload.at)
+    return _program_detail(request, program_id)
+
+
+@router.get("/programs/{program_id}/missing", response=list[MissingOut])
+def missing_details(request: HttpRequest, program_id: int) -> Any:
+    """Required details the order does not hold yet, per service."""
+    return requirements.missing_details(_program(request, program_id))
+
+
+@router.get("/programs/{program_id}/timings", response=dict[str, float])
+def program_timings(request: HttpRequest, program_id: int) -> Any:
+    """Days from the sale to each onboarding step done, and to go-live ('Live')."""
+    return queries.program_timings(_program(request, program_id))
+
+
+# Proofs ---------------------------------------------------------------------------------
+
+
+@router.post("/programs/{program_id}/proofs", response={201: ProofVersionOut})
+def upload_proof(
+    request: HttpRequest,
+    program_id: int,
+    file: File[UploadedFile | None] = None,
+    kind: Form[str] = "",
+    title: Form[str] = "",
+    note: Form[str] = "",
+) -> Any:
+    """Add a version of a creative or targeting proof (multipart: kind, title, note, file);
+    the same kind and title make the next version of that proof."""
+    program = _program(request, program_id)
+    if file is None:
+        raise invalid("file", "Attach the proof's file.")
+    upload = services.ProofUpload(
+        filename=file.name or "", content_type=file.content_type or "", content=file.read()
+    )
+    version = services.upload_proof(
+        by=request.user, program=program, kind=kind, title=title, upload=upload, note=note
+    )
+    return Status(201, version)
+
+
+# Portal links ---------------------------------------------------------------------------
+
+
+@router.post("/programs/{program_id}/links", response={201: PortalLinkOut})
+def issue_link(request: HttpRequest, program_id: int) -> Any:
+    """A new portal link for the client's contacts."""
+    program = _program(request, program_id)
+    return Status(201, services.issue_portal_link(by=request.user, program=program))
+
+
+@router.post("/links/{link_id}/revoke", response=PortalLinkDetailOut)
+def revoke_link(request: HttpRequest, link_id: int) -> Any:
+    """The link stops working at once."""
+    return services.revoke_portal_link(by=request.user, link=_link(request, link_id))
+
+
+@router.post("/programs/{program_id}/links/send", response={201: MessageOut})
+def send_link(request: HttpRequest, program_id: int) -> Any:
+    """E-mail the client's contacts their portal link (a new one if none works)."""
+    program = _program(request, program_id)
+    return Status(201, services.send_portal_link(by=request.user, program=program))
+
+
+# The board and the requirements -----------------------------------------------------------
+
+
+@router.get("/onboarding/board", response=BoardOut)
+def onboarding_board(request: HttpRequest) -> Any:
+    """Sold programs in the column of the step they wait on, and the onboarding timings."""
+    return queries.onboarding_board(request.user)
+
+
+@router.get("/requirements", response=list[RequirementOut])
+def list_requirements(request: HttpRequest, service: str = "") -> Any:
+    """What purchase orders must hold: every program's, then each service's."""
+    found = DetailRequirement.objects.select_related("service")
+    if not service:
+        return found
+    if not ServiceLine.objects.filter(code=service).exists():
+        raise invalid("service", f"No service has the code {service!r}.")
+    return found.filter(service__code=service)
+
+
+# The client's portal ----------------------------------------------------------------------
+
+
+@router.get("/portal/{token}", response=PortalProgramOut, auth=None, tags=["portal"])
+def portal_program(request: HttpRequest, token: str) -> Any:
+    """The program as the client sees it."""
+    return _portal_program(portal.resolve(token))
+
+
+@router.post("/portal/{token}/details", response=PortalProgramOut, auth=None, tags=["portal"])
+def portal_details(request: HttpRequest, token: str, payload: PortalDetailsIn) -> Any:
+    """The client sends missing order details; steps waiting for them complete."""
+    link = portal.resolve(token)
+    with _fields_renamed(_as_details(payload.details)):
+        services.supply_details(link=link, details=payload.details, contact=payload.contact)
+    return _portal_program(link)
+
+
+@router.post(
+    "/portal/{token}/proofs/{version_id}/decision",
+    response=PortalProgramOut,
+    auth=None,
+    tags=["portal"],
+)
+def portal_decision(
+    request: HttpRequest, token: str, version_id: int, payload: PortalDecisionIn
+) -> Any:
+    """The client approves the latest version of a proof, or sends it back with comments."""
+    link = portal.resolve(token)
+    version = get_object_or_404(_versions(), pk=version_id, proof__program_id=link.program_id)
+    services.decide_proof(
+        link=link,
+        version=version,
+        decision=payload.decision,
+        comment=payload.comment,
+        contact=payload.contact,
+    )
+    return _portal_program(link)
