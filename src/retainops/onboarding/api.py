@@ -20,7 +20,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
@@ -30,7 +29,6 @@ from retainops.clients.models import ServiceLine
 from retainops.clients.queries import visible_clients
 from retainops.core.errors import invalid
 from retainops.messaging.api import MessageOut
-from retainops.messaging.choices import MeetingState
 from retainops.messaging.models import Meeting
 from retainops.onboarding import portal, queries, requirements, services
 from retainops.onboarding.choices import ProgramStatus
@@ -42,7 +40,6 @@ from retainops.onboarding.models import (
     ProofVersion,
 )
 from retainops.playbooks.choices import TaskState
-from retainops.playbooks.models import Task
 
 router = Router(tags=["onboarding"])
 
@@ -330,7 +327,7 @@ class PortalProgramOut(Schema):
 
     @staticmethod
     def resolve_meetings(obj: Program) -> list[Meeting]:
-        return _client_meetings(obj)
+        return queries.client_meetings(obj)
 
 
 class ContactIn(Schema):
@@ -378,21 +375,6 @@ def _portal_program(link: PortalLink) -> Program:
         Prefetch("proofs__versions", queryset=_versions())
     )
     return programs.get(pk=link.program_id)
-
-
-def _client_meetings(program: Program) -> list[Meeting]:
-    """Meetings the program's processes booked with the client's contacts, yet to come."""
-    booked = Task.objects.filter(
-        run__subject_type="program", run__subject_id=program.pk, meeting__isnull=False
-    ).values("meeting_id")
-    meetings = Meeting.objects.filter(
-        pk__in=booked, state=MeetingState.SCHEDULED, starts_at__gte=timezone.now()
-    ).order_by("starts_at")
-    return [m for m in meetings if any(_is_contact(spec) for spec in m.attendees)]
-
-
-def _is_contact(spec: str) -> bool:
-    return spec == "contacts" or spec.startswith("contact:")
 
 
 def _lines(lines: list[ProgramLineIn]) -> list[services.Line]:

@@ -17,6 +17,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from retainops.clients.queries import visible_clients
+from retainops.messaging.choices import MeetingState
+from retainops.messaging.models import Meeting
 from retainops.onboarding.choices import ProgramStatus
 from retainops.onboarding.models import Program
 from retainops.playbooks.choices import CLOSED_TASK_STATES, TaskState
@@ -174,3 +176,19 @@ def timings(programs: list[Program]) -> Timings:
         median_days_to_live=statistics.median(to_live) if to_live else None,
         median_days_to_step={k: statistics.median(v) for k, v in per_step.items()},
     )
+
+
+def client_meetings(program: Program, *, now: datetime | None = None) -> list[Meeting]:
+    """Meetings the program's processes booked with the client's contacts, yet to come
+    (internal ones, such as the production meeting, stay out of the client's sight)."""
+    booked = Task.objects.filter(
+        run__subject_type="program", run__subject_id=program.pk, meeting__isnull=False
+    ).values("meeting_id")
+    meetings = Meeting.objects.filter(
+        pk__in=booked, state=MeetingState.SCHEDULED, starts_at__gte=now or timezone.now()
+    ).order_by("starts_at")
+    return [m for m in meetings if any(_with_contacts(spec) for spec in m.attendees)]
+
+
+def _with_contacts(spec: str) -> bool:
+    return spec == "contacts" or spec.startswith("contact:")

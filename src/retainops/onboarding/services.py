@@ -25,7 +25,7 @@ from retainops.core.errors import invalid
 from retainops.core.events import emit
 from retainops.messaging.services import Outgoing, queue_from_template, queue_message
 from retainops.onboarding import portal
-from retainops.onboarding.choices import ProofDecision, ProofKind
+from retainops.onboarding.choices import ProgramStatus, ProofDecision, ProofKind
 from retainops.onboarding.models import (
     PortalLink,
     Program,
@@ -67,7 +67,7 @@ def _check_flight(start: date | None, end: date | None) -> None:
         raise invalid("end_date", "The flight ends before it starts.")
 
 
-def _set_lines(program: Program, lines: list[Line]) -> None:
+def _set_lines(program: Program, lines: list[Line], by: Any) -> None:
     if not lines:
         raise invalid("lines", "A program has at least one service.")
     codes = [line.service.code for line in lines]
@@ -76,11 +76,15 @@ def _set_lines(program: Program, lines: list[Line]) -> None:
     for line in lines:
         if line.monthly_budget < 0:
             raise invalid("lines", f"{line.service}: a budget cannot be negative.")
-    program.lines.all().delete()
-    ProgramService.objects.bulk_create(
-        ProgramService(program=program, service=line.service, monthly_budget=line.monthly_budget)
-        for line in lines
-    )
+    for old in program.lines.all():
+        old._history_user = by  # type: ignore[attr-defined]
+        old.delete()
+    for line in lines:
+        # One save per row, not bulk_create: each line gets its history entry.
+        row = ProgramService(
+            program=program, service=line.service, monthly_budget=line.monthly_budget
+        )
+        save_audited(row, by)
 
 
 @transaction.atomic
@@ -109,9 +113,10 @@ def create_program(
         go_live_at=go_live_at,
     )
     save_audited(program, by, "created")
-    _set_lines(program, lines)
+    _set_lines(program, lines, by)
     if details:
-        program.details = cleaned_details(program, details)
+        cleaned = cleaned_details(program, details)
+        program.details = {key: value for key, value in cleaned.items() if value}
         save_audited(program, by, "order details")
     return program
 
@@ -137,7 +142,18 @@ def _apply_details(program: Program, details: dict[str, Any], *, by: Any, reason
 def set_program_lines(*, by: Any, program: Program, lines: list[Line]) -> Program:
     require_capability(by, Capability.EDIT_CONTRACT)
     require_unit_access(by, program.client.business_unit_id)
-    _set_lines(program, lines)
+    program = _lock_open_program(program)
+    _set_lines(program, lines, by)
+    # Fewer services may need fewer details: a step waiting for them may be done now.
+    engine.complete_met_steps("program", program.pk, by=by)
+    return program
+
+
+def _lock_open_program(program: Program) -> Program:
+    """The program, locked, if it is still being set up or run (not ended or cancelled)."""
+    program = Program.objects.select_for_update().select_related("client").get(pk=program.pk)
+    if program.status in (ProgramStatus.ENDED, ProgramStatus.CANCELLED):
+        raise invalid("status", f"This program is {program.get_status_display().lower()}.")
     return program
 
 
@@ -185,7 +201,7 @@ def plan_go_live(*, by: Any, program: Program, at: datetime) -> Program:
     _require_editor(by, program)
     if timezone.is_naive(at):
         raise invalid("go_live_at", "Give the time with its time zone.")
-    program = Program.objects.select_for_update().select_related("client").get(pk=program.pk)
+    program = _lock_open_program(program)
     if program.went_live_at is not None:
         raise invalid("go_live_at", "The program is already live.")
     program.go_live_at = at
@@ -285,6 +301,8 @@ def upload_proof(
     if len(upload.content) > MAX_PROOF_BYTES:
         raise invalid("file", f"Files up to {MAX_PROOF_BYTES // (1024 * 1024)} MB.")
     proof, _ = Proof.objects.get_or_create(program=program, kind=kind, title=title.strip())
+    # Locked, so two uploads at once number their versions one after the other.
+    proof = Proof.objects.select_for_update().get(pk=proof.pk)
     latest = proof.versions.order_by("-number").values_list("number", flat=True).first() or 0
     return ProofVersion.objects.create(
         proof=proof,
@@ -305,7 +323,11 @@ def supply_details(*, link: PortalLink, details: dict[str, Any], contact: str) -
     """A client contact fills in missing details through the portal."""
     if not link.is_usable:
         raise invalid("link", "This link no longer works.")
-    submitted = {key: value for key, value in details.items() if str(value or "").strip()}
+    submitted = {
+        key: value
+        for key, value in details.items()
+        if str(value if value is not None else "").strip()
+    }
     if not submitted:
         raise invalid("__all__", "Fill in at least one detail.")
     program = _apply_details(link.program, submitted, by=None, reason=f"client portal: {contact}")
