@@ -385,3 +385,64 @@ def test_withdrawing_stops_the_request_and_its_run(raise_request: Raise, account
     assert ChangeRequest.objects.get(pk=request.pk).status == ChangeStatus.WITHDRAWN
     assert run_of(request).state == RunState.CANCELLED
     assert not Removal.objects.filter(request=request).exists()
+
+
+# Planner and reports ----------------------------------------------------------------------
+
+
+def test_the_planner_lists_pauses_and_cancellations_by_effective_date_and_exports_them(
+    raise_request: Raise, account_manager: User, south_account_manager: User
+):
+    from retainops.changes import queries
+
+    cancellation = raise_request(effective_date=date(2027, 1, 31))
+    pause = raise_request("pause", effective_date=date(2027, 1, 15))
+    raise_request("retention")
+    for request in (cancellation, pause):
+        services.submit_change_request(by=account_manager, request=request)
+
+    planned = list(queries.planner(account_manager, queries.RequestFilters()))
+    only_pauses = queries.planner(account_manager, queries.RequestFilters(kind="pause"))
+
+    assert planned == [pause, cancellation]
+    assert list(only_pauses) == [pause]
+    assert not queries.planner(south_account_manager, queries.RequestFilters()).exists()
+    header, first, _second = queries.planner_rows(
+        queries.planner(account_manager, queries.RequestFilters())
+    )
+    assert header[:5] == ["client", "business_unit", "kind", "status", "effective_date"]
+    assert first[:5] == ["Harbor Dental", "North Media", "Pause", "In approval", "2027-01-15"]
+
+
+def test_reports_give_the_save_rate_cycle_times_and_revenue_saved_and_lost(
+    raise_request: Raise,
+    account_manager: User,
+    retention_rep: User,
+    approver: User,
+    department_manager: User,
+    accountant: User,
+    clock: time_machine.Traveller,
+):
+    from retainops.changes import queries
+
+    saved = raise_request("retention", escalation="retention_team")
+    services.record_save_attempt(by=retention_rep, request=saved, outcome="saved")
+    lost = raise_request(escalation="retention_team", effective_date=date(2026, 11, 24))
+    services.record_save_attempt(by=retention_rep, request=lost, outcome="lost")
+    services.submit_change_request(by=retention_rep, request=lost)
+    clock.move_to(START + timedelta(hours=5))
+    decide(lost, "first_approval", approver)
+    clock.move_to(START + timedelta(hours=8))
+    decide(lost, "second_approval", department_manager)
+    playbooks.complete_task(by=accountant, task=step(lost, "process"))
+
+    report = queries.reports(account_manager)
+
+    assert (report.save_rate.attempts, report.save_rate.saved, report.save_rate.rate) == (2, 1, 0.5)
+    assert report.save_rate_by_reason["Reducing the marketing budget"].rate == 0.5
+    assert report.save_rate_by_month["2026-11"].attempts == 2
+    assert report.approval_hours_by_step == {"First approval": 5.0, "Director approval": 3.0}
+    assert report.revenue_saved == Decimal("3000.00")
+    assert report.revenue_lost == Decimal("3000.00")
+    kinds = {(row["kind"], row["count"]) for row in report.requests_by_kind_and_reason}
+    assert kinds == {("retention", 1), ("cancellation", 1)}
