@@ -1,11 +1,15 @@
 """Factories and helpers for tests: named people, clients with variety, API calls."""
 
 import json
+import threading
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import factory
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client as HttpClient
 
 from retainops.clients.choices import ContractStatus
@@ -123,3 +127,26 @@ class ApiCaller:
 
     def delete(self, path: str) -> Any:
         return self.http.delete(f"/api/v1{path}", headers=self.headers)
+
+
+def run_at_once(actions: list[Callable[[], Any]]) -> list[str]:
+    """Run the actions on their own threads (own connections), released together."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[str] = [""] * len(actions)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            actions[index]()
+            outcomes[index] = "done"
+        except ValidationError as error:
+            outcomes[index] = f"refused: {error.messages[0]}"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes

@@ -2,17 +2,12 @@
 only one of them moves it (PostgreSQL row locks and compare-and-set; SQLite's
 IMMEDIATE transactions queue the second behind the first)."""
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from retainops.clients.models import ClientTeamMember
 from retainops.core.models import Role
-from retainops.core.testing import BusinessUnitFactory, ClientFactory, UserFactory
+from retainops.core.testing import BusinessUnitFactory, ClientFactory, UserFactory, run_at_once
 from retainops.playbooks import services
 from retainops.playbooks.choices import EventKind, TaskState
 from retainops.playbooks.models import Task, TimelineEvent
@@ -34,29 +29,6 @@ steps:
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
-def _at_once(actions: list[Callable[[], Any]]) -> list[str]:
-    """Run the actions on their own threads (own connections), released together."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[str] = [""] * len(actions)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            actions[index]()
-            outcomes[index] = "done"
-        except ValidationError as error:
-            outcomes[index] = f"refused: {error.messages[0]}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
 def test_two_finance_approvers_deciding_at_once_move_the_request_once():
     with transaction.atomic():
         unit = BusinessUnitFactory.create(code="north")
@@ -74,7 +46,7 @@ def test_two_finance_approvers_deciding_at_once_move_the_request_once():
     approval = Task.objects.get(run=run, step_key="finance_approval")
     assert approval.queue_role == "finance"
 
-    outcomes = _at_once(
+    outcomes = run_at_once(
         [
             lambda: services.decide_approval(by=first, task=approval, decision="approved"),
             lambda: services.decide_approval(
