@@ -40,8 +40,9 @@ class Command(BaseCommand):
         for line in result.lines():
             self.stdout.write(line)
         # Imported here: the processes build on the record this command seeds.
+        from retainops.changes.demo import seed_requests
         from retainops.onboarding.demo import seed_programs
         from retainops.playbooks.demo import seed_processes
 
-        for line in [*seed_processes(), *seed_programs()]:
+        for line in [*seed_processes(), *seed_programs(), *seed_requests()]:
             self.stdout.write(line)
