@@ -1002,6 +1002,11 @@ def _existing_indexes() -> set[int]:
     return indexes
 
 
+def summary(added: int, seconds: float) -> SeedResult:
+    """What the demo data set holds now (after any process moved a client on)."""
+    return _summary(added, time.monotonic() - seconds)
+
+
 def _summary(added: int, started: float) -> SeedResult:
     clients = demo_clients()
     by_status = dict(clients.values_list("status").annotate(n=models.Count("id")).order_by())

@@ -330,13 +330,13 @@ def open_task(run: Run, task: Task, step: Step, by: Any) -> None:
         _complete_met(task, by)
         return
     if step.kind == StepKind.WAIT and due is not None and due <= now:
-        close(task, "complete", by=None, note="its moment had already come")
+        close(task, "complete", by=None, note="its moment had already come", cause=by)
         return
     sync_timers(task, step)
 
 
 def _complete_met(task: Task, by: Any) -> bool:
-    return close(task, "complete", by=None, note="everything it waited for is in")
+    return close(task, "complete", by=None, note="everything it waited for is in", cause=by)
 
 
 def complete_met_steps(subject_code: str, subject_id: int, *, by: Any) -> int:
@@ -416,8 +416,14 @@ def subject_variables(run: Run) -> dict[str, Any]:
     return kind.variables(kind.load(run.subject_id))
 
 
-def close(task: Task, transition: str, *, by: Any, note: str = "", **fields: Any) -> bool:
-    """Close a task (complete, skip or cancel), drop its timers, and say so on the timeline."""
+def close(
+    task: Task, transition: str, *, by: Any, note: str = "", cause: Any = None, **fields: Any
+) -> bool:
+    """Close a task (complete, skip or cancel), drop its timers, and say so on the timeline.
+
+    `cause` is the person whose action closed an engine step (the approver whose
+    decision ended a wait): the step's action is recorded as theirs.
+    """
     now = timezone.now()
     closed = apply_task_transition(
         task, transition, closed_at=now, closed_by=by if getattr(by, "pk", None) else None, **fields
@@ -430,7 +436,7 @@ def close(task: Task, transition: str, *, by: Any, note: str = "", **fields: Any
     drop_timers(task)
     _record_closing(task, transition, by)
     if transition == "complete" and task.decision != Decision.REJECTED:
-        act_on_done(task, by=by)
+        act_on_done(task, by=by if by is not None else cause)
     return True
 
 

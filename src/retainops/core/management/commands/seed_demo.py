@@ -37,12 +37,14 @@ class Command(BaseCommand):
             )
         except ValueError as error:
             raise CommandError(str(error)) from None
-        for line in result.lines():
-            self.stdout.write(line)
         # Imported here: the processes build on the record this command seeds.
         from retainops.changes.demo import seed_requests
         from retainops.onboarding.demo import seed_programs
         from retainops.playbooks.demo import seed_processes
 
-        for line in [*seed_processes(), *seed_programs(), *seed_requests()]:
+        processes = [*seed_processes(), *seed_programs(), *seed_requests()]
+        # The processes move some clients on (a cancellation gives notice): count after them.
+        for line in demo.summary(result.added, result.seconds).lines():
+            self.stdout.write(line)
+        for line in processes:
             self.stdout.write(line)
