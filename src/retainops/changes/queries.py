@@ -68,7 +68,9 @@ def filter_requests(user: Any, filters: RequestFilters) -> QuerySet[ChangeReques
         requests = requests.filter(effective_date__lte=filters.effective_to)
     if filters.search:
         requests = requests.filter(
-            Q(client__name__icontains=filters.search) | Q(notes__icontains=filters.search)
+            Q(client__name__icontains=filters.search)
+            | Q(notes__icontains=filters.search)
+            | Q(reason_text__icontains=filters.search)
         )
     return requests
 
@@ -95,13 +97,18 @@ PLANNER_COLUMNS = [
 ]
 
 
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading =, +, - or @ would make it a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
 def planner_rows(requests: QuerySet[ChangeRequest]) -> list[list[str]]:
     """The planner as spreadsheet rows (header first), for the CSV export."""
     rows = [PLANNER_COLUMNS]
     for r in requests:
         rows.append(
             [
-                r.client.name,
+                spreadsheet_safe(r.client.name),
                 r.client.business_unit.name,
                 r.get_kind_display(),
                 r.get_status_display(),
@@ -110,7 +117,7 @@ def planner_rows(requests: QuerySet[ChangeRequest]) -> list[list[str]]:
                 str(r.credit_amount),
                 str(r.mrr_before),
                 str(r.submitted_by or ""),
-                r.notes,
+                spreadsheet_safe(r.notes),
             ]
         )
     return rows

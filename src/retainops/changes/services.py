@@ -182,8 +182,13 @@ def update_change_request(
     unknown = sorted(set(changes) - allowed)
     if unknown:
         raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    reason = changes.get("reason")
+    if reason is not None and not reason.is_active:
+        raise invalid("reason", f"{reason} is no longer offered.")
     for name, value in changes.items():
-        setattr(request, name, value)
+        setattr(request, name, value.strip() if isinstance(value, str) else value)
+    # As when raised: only a cancellation can leave the platform.
+    request.leaves_platform = request.leaves_platform and request.kind == ChangeKind.CANCELLATION
     save_audited(request, by, "changed")
     if lines is not None:
         _check_lines(request.kind, lines)
@@ -212,6 +217,8 @@ def hand_to_account_manager(*, by: Any, request: ChangeRequest, to: User) -> Cha
     _require_raiser(by, request.client)
     if RETENTION not in by.role_codes():
         raise PermissionDenied("Only the retention team hands requests over.")
+    request = _lock(request)
+    _editable(request)
     if RoleCode.ACCOUNT_MANAGER not in to.role_codes():
         raise invalid("to", f"{to} is not an account manager.")
     if request.client.business_unit_id not in to.unit_ids():

@@ -446,3 +446,28 @@ def test_reports_give_the_save_rate_cycle_times_and_revenue_saved_and_lost(
     assert report.revenue_lost == Decimal("3000.00")
     kinds = {(row["kind"], row["count"]) for row in report.requests_by_kind_and_reason}
     assert kinds == {("retention", 1), ("cancellation", 1)}
+
+
+def test_the_planner_export_keeps_notes_from_becoming_formulas(raise_request: Raise):
+    from retainops.changes import queries
+
+    raise_request("pause", notes='=HYPERLINK("http://x.example")')
+    request = ChangeRequest.objects.get()
+    rows = queries.planner_rows(ChangeRequest.objects.filter(pk=request.pk))
+
+    assert rows[1][-1] == '\'=HYPERLINK("http://x.example")'
+
+
+def test_a_closed_request_is_not_handed_over_nor_given_a_retired_reason(
+    raise_request: Raise, retention_rep: User, account_manager: User
+):
+    request = raise_request(escalation="retention_team", by=retention_rep)
+    retired = ChangeReason.objects.create(code="old", label="Old reason", is_active=False)
+
+    with pytest.raises(ValidationError, match="no longer offered"):
+        services.update_change_request(
+            by=retention_rep, request=request, changes={"reason": retired}
+        )
+    services.withdraw_change_request(by=retention_rep, request=request, reason="Stayed")
+    with pytest.raises(ValidationError, match="cannot change"):
+        services.hand_to_account_manager(by=retention_rep, request=request, to=account_manager)

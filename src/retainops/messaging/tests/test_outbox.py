@@ -85,7 +85,7 @@ def test_a_list_resolves_members_of_each_kind(
         ("carl_csm@agency.example", "Carl Cole"),
     ]
     assert {r.source for r in resolved} == {"list:renewals"}
-    assert DistributionList.objects.get().members.count() == 4
+    assert DistributionList.objects.get(code="renewals").members.count() == 4
 
 
 @pytest.mark.parametrize(

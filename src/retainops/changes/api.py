@@ -1,0 +1,521 @@
+"""API for change requests: raising, changing and submitting them, the retention calls on
+them, offboarding, the planner, the monthly view of contract changes, and the reports.
+
+Thin, like the pages: each endpoint resolves the request it names among those the caller
+sees (another unit's request is "not found"), then calls the same service or read as the
+pages; who may do what is decided in the services. Approval steps are decided through the
+engine's task endpoints (POST /tasks/{id}/decide): a request lists its runs and their
+tasks' ids for that. Bad input answers 422 naming the field, a line's as
+`lines[<index>].<field>`.
+"""
+
+import csv
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import Field
+
+from retainops.changes import queries, services
+from retainops.changes.choices import (
+    ChangeKind,
+    ChangeStatus,
+    Escalation,
+    LineAction,
+    SaveOutcome,
+)
+from retainops.changes.models import ChangeReason, ChangeRequest, Removal, SaveAttempt
+from retainops.clients.models import ServiceLine
+from retainops.clients.queries import visible_clients
+from retainops.core.errors import invalid
+from retainops.core.models import User
+from retainops.playbooks.models import Run, Task
+
+router = Router(tags=["changes"])
+
+SUBJECT = "change_request"
+
+
+# Schemas: what callers send ---------------------------------------------------------------
+
+
+class ChangeLineIn(Schema):
+    service: str = Field(description="Code of the service line")
+    action: LineAction
+    monthly_budget: Decimal | None = Field(
+        None, ge=0, max_digits=12, decimal_places=2, description="The new budget (add, budget)"
+    )
+
+
+class ChangeRequestIn(Schema):
+    client: int = Field(description="Id of the client")
+    kind: ChangeKind
+    reason: str = Field(description="Code of the reason (GET /change-reasons)")
+    escalation: Escalation
+    effective_date: date
+    reason_text: str = ""
+    credit_amount: Decimal = Field(Decimal("0"), ge=0, max_digits=12, decimal_places=2)
+    leaves_platform: bool = Field(False, description="A cancellation leaving the platform")
+    notes: str = Field("", description="The consolidated change notes")
+    lines: list[ChangeLineIn] = Field(
+        default_factory=list, description="Required for a contract change"
+    )
+
+
+class ChangeRequestPatch(Schema):
+    """Only the fields sent change; `lines`, when sent, replaces every line."""
+
+    reason: str | None = Field(None, description="Code of the reason")
+    reason_text: str | None = None
+    effective_date: date | None = None
+    credit_amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    leaves_platform: bool | None = None
+    notes: str | None = None
+    lines: list[ChangeLineIn] | None = None
+
+
+class RequestQuery(Schema):
+    kind: ChangeKind | None = None
+    status: ChangeStatus | None = None
+    unit: int | None = Field(None, description="Id of the business unit")
+    client: int | None = Field(None, description="Id of the client")
+    effective_from: date | None = Field(None, description="Effective on or after")
+    effective_to: date | None = Field(None, description="Effective on or before")
+    search: str = Field("", description="Part of the client's name or of the notes")
+
+
+class PlannerQuery(RequestQuery):
+    format: Literal["json", "csv"] = "json"
+
+
+class ReportQuery(Schema):
+    start: date | None = Field(None, alias="from", description="Raised on or after")
+    end: date | None = Field(None, alias="to", description="Raised before")
+
+
+class SaveAttemptIn(Schema):
+    outcome: SaveOutcome
+    notes: str = ""
+
+
+class HandOverIn(Schema):
+    to: str = Field(description="Username of the account manager who takes the request")
+
+
+class WithdrawIn(Schema):
+    reason: str = Field("", description="Why it is withdrawn (required)")
+
+
+# Schemas: what callers read -----------------------------------------------------------------
+
+
+class ClientRefOut(Schema):
+    id: int
+    name: str
+
+
+class ReasonOut(Schema):
+    code: str
+    label: str
+
+
+class ChangeLineOut(Schema):
+    service: str = Field(alias="service.code")
+    service_name: str = Field(alias="service.name")
+    action: str
+    monthly_budget: Decimal | None
+
+
+class SaveAttemptOut(Schema):
+    id: int
+    by: str = Field(alias="by.username")
+    at: datetime
+    outcome: str
+    notes: str
+
+
+class RemovalOut(Schema):
+    id: int
+    tool: str = Field(alias="tool.code")
+    tool_name: str = Field(alias="tool.name")
+    reference: str
+    state: str
+    removed_by: str | None
+    removed_at: datetime | None
+    verified_by: str | None
+    verified_at: datetime | None
+
+    @staticmethod
+    def resolve_removed_by(obj: Removal) -> str | None:
+        return obj.removed_by.username if obj.removed_by else None
+
+    @staticmethod
+    def resolve_verified_by(obj: Removal) -> str | None:
+        return obj.verified_by.username if obj.verified_by else None
+
+
+class ApprovalTaskOut(Schema):
+    id: int = Field(description="Id to decide with POST /tasks/{id}/decide")
+    step_key: str
+    title: str
+    kind: str
+    state: str
+    owner: str = Field(alias="owner_label")
+    decision: str | None
+    comment: str = Field(alias="note", description="The decision's comment or the task's note")
+    closed_by: str | None
+    closed_at: datetime | None
+
+    @staticmethod
+    def resolve_decision(obj: Task) -> str | None:
+        return obj.decision or None
+
+    @staticmethod
+    def resolve_closed_by(obj: Task) -> str | None:
+        return obj.closed_by.username if obj.closed_by else None
+
+
+class ApprovalRunOut(Schema):
+    id: int
+    playbook: str = Field(alias="version.playbook.key")
+    state: str
+    started_at: datetime
+    ended_at: datetime | None
+    tasks: list[ApprovalTaskOut]
+
+    @staticmethod
+    def resolve_tasks(obj: Run) -> list[Task]:
+        return list(obj.tasks.all())
+
+
+def _username(user: User | None) -> str | None:
+    return user.username if user else None
+
+
+class ChangeRequestSummaryOut(Schema):
+    id: int
+    client: ClientRefOut
+    business_unit: str = Field(alias="client.business_unit.name")
+    kind: str
+    status: str
+    reason: ReasonOut
+    escalation: str
+    effective_date: date
+    credit_amount: Decimal
+    mrr_before: Decimal
+    raised_by: str = Field(alias="raised_by.username")
+    raised_at: datetime
+    submitted_by: str | None
+    submitted_at: datetime | None
+
+    @staticmethod
+    def resolve_submitted_by(obj: ChangeRequest) -> str | None:
+        return _username(obj.submitted_by)
+
+
+class MonthlyRequestOut(ChangeRequestSummaryOut):
+    lines: list[ChangeLineOut]
+
+    @staticmethod
+    def resolve_lines(obj: ChangeRequest) -> list[Any]:
+        return list(obj.lines.all())
+
+
+class ChangeRequestOut(MonthlyRequestOut):
+    reason_text: str
+    leaves_platform: bool
+    notes: str
+    assigned_to: str | None
+    returned_reason: str
+    approved_at: datetime | None
+    effective_at: datetime | None
+    mrr_after: Decimal
+    save_attempts: list[SaveAttemptOut]
+    removals: list[RemovalOut]
+    approval_runs: list[ApprovalRunOut] = Field(description="Oldest first, with their tasks")
+
+    @staticmethod
+    def resolve_assigned_to(obj: ChangeRequest) -> str | None:
+        return _username(obj.assigned_to)
+
+    @staticmethod
+    def resolve_save_attempts(obj: ChangeRequest) -> list[SaveAttempt]:
+        return list(obj.saves.all())
+
+    @staticmethod
+    def resolve_removals(obj: ChangeRequest) -> list[Removal]:
+        return list(obj.removals.all())
+
+    @staticmethod
+    def resolve_approval_runs(obj: ChangeRequest) -> list[Run]:
+        tasks = Task.objects.select_related("assignee", "queue_team", "closed_by").order_by("id")
+        runs = Run.objects.filter(subject_type=SUBJECT, subject_id=obj.pk)
+        return list(
+            runs.select_related("version__playbook")
+            .prefetch_related(Prefetch("tasks", queryset=tasks))
+            .order_by("id")
+        )
+
+
+class MonthOut(Schema):
+    month: date = Field(description="First day of the month the changes take effect")
+    requests: list[MonthlyRequestOut]
+
+
+class RateOut(Schema):
+    attempts: int
+    saved: int
+    rate: float | None
+
+
+class KindReasonOut(Schema):
+    kind: str
+    reason: str = Field(alias="reason__label")
+    count: int
+
+
+class ReportsOut(Schema):
+    save_rate: RateOut
+    save_rate_by_reason: dict[str, RateOut]
+    save_rate_by_month: dict[str, RateOut]
+    requests_by_kind_and_reason: list[KindReasonOut]
+    approval_hours_by_step: dict[str, float] = Field(description="Step title -> median hours")
+    revenue_saved: Decimal
+    revenue_lost: Decimal
+
+
+# Lookups --------------------------------------------------------------------------------------
+
+
+def _requests(request: HttpRequest) -> QuerySet[ChangeRequest]:
+    return queries.visible_requests(request.user)
+
+
+def _change_request(request: HttpRequest, request_id: int) -> ChangeRequest:
+    return get_object_or_404(_requests(request), pk=request_id)
+
+
+def _detail(request: HttpRequest, request_id: int) -> ChangeRequest:
+    found = (
+        _requests(request)
+        .select_related("assigned_to")
+        .prefetch_related(
+            "lines__service",
+            Prefetch("saves", queryset=SaveAttempt.objects.select_related("by")),
+            Prefetch(
+                "removals",
+                queryset=Removal.objects.select_related("tool", "removed_by", "verified_by"),
+            ),
+        )
+    )
+    return get_object_or_404(found, pk=request_id)
+
+
+def _removal(request: HttpRequest, removal_id: int) -> Removal:
+    removals = Removal.objects.filter(request__in=_requests(request)).select_related(
+        "request__client", "tool", "removed_by", "verified_by"
+    )
+    return get_object_or_404(removals, pk=removal_id)
+
+
+def _reason(code: str) -> ChangeReason:
+    found = ChangeReason.objects.filter(code=code).first()
+    if found is None:
+        raise invalid("reason", f"No reason has the code {code!r}.")
+    return found
+
+
+def _user(username: str, field: str) -> User:
+    found = User.objects.filter(username=username).first()
+    if found is None:
+        raise invalid(field, f"No user is called {username!r}.")
+    return found
+
+
+def _lines(lines: list[ChangeLineIn]) -> list[services.LineChange]:
+    known = {s.code: s for s in ServiceLine.objects.filter(code__in=[x.service for x in lines])}
+    problems = {
+        f"lines[{index}].service": [f"No service has the code {line.service!r}."]
+        for index, line in enumerate(lines)
+        if line.service not in known
+    }
+    if problems:
+        raise ValidationError(problems)
+    return [services.LineChange(known[x.service], x.action.value, x.monthly_budget) for x in lines]
+
+
+def _filters(query: RequestQuery) -> queries.RequestFilters:
+    return queries.RequestFilters(
+        kind=query.kind.value if query.kind else "",
+        status=query.status.value if query.status else "",
+        business_unit=query.unit,
+        client=query.client,
+        effective_from=query.effective_from,
+        effective_to=query.effective_to,
+        search=query.search.strip(),
+    )
+
+
+def _changes(payload: ChangeRequestPatch) -> dict[str, Any]:
+    """The fields sent, the reason resolved; a null for a field that needs a value is named."""
+    sent = payload.model_dump(exclude_unset=True, exclude={"lines"})
+    nulls = sorted(name for name, value in sent.items() if value is None)
+    if nulls:
+        raise ValidationError({name: ["Give a value or leave the field out."] for name in nulls})
+    if "reason" in sent:
+        sent["reason"] = _reason(sent["reason"])
+    return sent
+
+
+def _csv(rows: list[list[str]], filename: str) -> HttpResponse:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# Reads -------------------------------------------------------------------------------------
+# The fixed paths come before /change-requests/{request_id}.
+
+
+@router.get("/change-reasons", response=list[ReasonOut])
+def list_reasons(request: HttpRequest) -> Any:
+    """The reasons a request may give."""
+    return ChangeReason.objects.filter(is_active=True)
+
+
+@router.get("/change-requests", response=list[ChangeRequestSummaryOut])
+@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+def list_requests(request: HttpRequest, filters: Query[RequestQuery]) -> Any:
+    return queries.filter_requests(request.user, _filters(filters))
+
+
+@router.get(
+    "/change-requests/planner",
+    response=list[ChangeRequestSummaryOut],
+    openapi_extra={"responses": {200: {"content": {"text/csv": {}}}}},
+)
+def planner(request: HttpRequest, filters: Query[PlannerQuery]) -> Any:
+    """Pauses and cancellations on their way or in effect, soonest first; `format=csv`
+    gives the same rows as a spreadsheet."""
+    planned = queries.planner(request.user, _filters(filters))
+    if filters.format == "csv":
+        return _csv(queries.planner_rows(planned), "planner.csv")
+    return planned
+
+
+@router.get("/change-requests/monthly", response=list[MonthOut])
+def monthly(request: HttpRequest, filters: Query[RequestQuery]) -> Any:
+    """Approved contract changes grouped by the month they take effect."""
+    months = queries.monthly_contract_changes(request.user, _filters(filters))
+    return [{"month": month, "requests": found} for month, found in months]
+
+
+@router.get("/change-requests/reports", response=ReportsOut)
+def reports(request: HttpRequest, filters: Query[ReportQuery]) -> Any:
+    """Save rates, requests by kind and reason, approval cycle times, revenue saved and lost,
+    over the requests raised from `from` up to (not including) `to`."""
+    return queries.reports(request.user, start=filters.start, end=filters.end)
+
+
+@router.get("/change-requests/{request_id}", response=ChangeRequestOut)
+def get_request(request: HttpRequest, request_id: int) -> Any:
+    return _detail(request, request_id)
+
+
+# Changes ----------------------------------------------------------------------------------------
+
+
+@router.post("/change-requests", response={201: ChangeRequestOut})
+def raise_request(request: HttpRequest, payload: ChangeRequestIn) -> Any:
+    """Open a request with the escalation chosen; a draft until submitted."""
+    client = get_object_or_404(visible_clients(request.user), pk=payload.client)
+    raised = services.raise_change_request(
+        by=request.user,
+        client=client,
+        kind=payload.kind.value,
+        reason=_reason(payload.reason),
+        escalation=payload.escalation.value,
+        effective_date=payload.effective_date,
+        reason_text=payload.reason_text,
+        credit_amount=payload.credit_amount,
+        leaves_platform=payload.leaves_platform,
+        notes=payload.notes,
+        lines=_lines(payload.lines),
+    )
+    return Status(201, _detail(request, raised.pk))
+
+
+@router.patch("/change-requests/{request_id}", response=ChangeRequestOut)
+def update_request(request: HttpRequest, request_id: int, payload: ChangeRequestPatch) -> Any:
+    """Change a draft or returned request."""
+    found = _change_request(request, request_id)
+    lines = _lines(payload.lines) if payload.lines is not None else None
+    services.update_change_request(
+        by=request.user, request=found, changes=_changes(payload), lines=lines
+    )
+    return _detail(request, request_id)
+
+
+@router.post("/change-requests/{request_id}/save-attempts", response={201: SaveAttemptOut})
+def record_save_attempt(request: HttpRequest, request_id: int, payload: SaveAttemptIn) -> Any:
+    """Record a retention call and how it ended."""
+    attempt = services.record_save_attempt(
+        by=request.user,
+        request=_change_request(request, request_id),
+        outcome=payload.outcome.value,
+        notes=payload.notes,
+    )
+    return Status(201, attempt)
+
+
+@router.post("/change-requests/{request_id}/hand-over", response=ChangeRequestOut)
+def hand_over(request: HttpRequest, request_id: int, payload: HandOverIn) -> Any:
+    """The retention team hands the request to an account manager, who then submits it."""
+    services.hand_to_account_manager(
+        by=request.user,
+        request=_change_request(request, request_id),
+        to=_user(payload.to, "to"),
+    )
+    return _detail(request, request_id)
+
+
+@router.post("/change-requests/{request_id}/submit", response=ChangeRequestOut)
+def submit(request: HttpRequest, request_id: int) -> Any:
+    """Send the request into its approval chain."""
+    services.submit_change_request(by=request.user, request=_change_request(request, request_id))
+    return _detail(request, request_id)
+
+
+@router.post("/change-requests/{request_id}/withdraw", response=ChangeRequestOut)
+def withdraw(request: HttpRequest, request_id: int, payload: WithdrawIn) -> Any:
+    """Withdraw the request, saying why; its approval run stops."""
+    services.withdraw_change_request(
+        by=request.user, request=_change_request(request, request_id), reason=payload.reason
+    )
+    return _detail(request, request_id)
+
+
+# Offboarding ------------------------------------------------------------------------------------
+
+
+@router.post("/removals/{removal_id}/removed", response=RemovalOut)
+def mark_removed(request: HttpRequest, removal_id: int) -> Any:
+    """The partner team took the client out of the tool."""
+    services.mark_removed(by=request.user, removal=_removal(request, removal_id))
+    return _removal(request, removal_id)
+
+
+@router.post("/removals/{removal_id}/verified", response=RemovalOut)
+def verify_removal(request: HttpRequest, removal_id: int) -> Any:
+    """The department manager checked the removal was done."""
+    services.verify_removal(by=request.user, removal=_removal(request, removal_id))
+    return _removal(request, removal_id)
