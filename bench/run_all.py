@@ -5,7 +5,9 @@ clients measured in the same run on the same machine, each in a fresh SQLite
 database (and on PostgreSQL too when BENCH_POSTGRES_URL is set). Messaging
 (bench/messaging.py) is measured the same way: delivery throughput with one
 and two worker processes, and the claim query among 1,000,000 delivered
-messages against a baseline of 1,000.
+messages against a baseline of 1,000. The process engine (bench/playbooks.py)
+is measured at 100,000 running runs and 1,000,000 tasks against a baseline of
+1,000 runs: the "My work" page and its queries, and the due-timer sweep.
 """
 
 import json
@@ -17,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.messaging import messaging_section
+from bench.playbooks import playbooks_section
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -92,6 +95,11 @@ def main() -> None:
     ]
     run_messaging = lambda *args: _json_of("bench.messaging", *args)  # noqa: E731
     report += messaging_section(messaging_engines, run_messaging)
+    playbook_engines = [
+        ("SQLite", lambda label: _sqlite_url(label, prefix="playbooks")),
+        ("PostgreSQL", lambda label: _postgres_url(label, prefix="retainops_bench_playbooks")),
+    ]
+    report += playbooks_section(playbook_engines, lambda *args: _json_of("bench.playbooks", *args))
     text = "\n".join(report)
     print(text)
     (HERE / "RESULTS.md").write_text(text + "\n")

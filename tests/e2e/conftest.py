@@ -25,6 +25,8 @@ REFERENCE_DATA_WRITERS = (
     ("retainops.messaging.migrations.0002_grant_messages_capability", "grant"),
     ("retainops.messaging.migrations.0003_default_templates", "create_templates"),
     ("retainops.playbooks.migrations.0002_capabilities_and_templates", "write_reference_data"),
+    ("retainops.onboarding.migrations.0002_requirements_and_templates", "write_reference_data"),
+    ("retainops.changes.migrations.0002_reference_data", "write_reference_data"),
 )
 
 

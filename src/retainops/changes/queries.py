@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from retainops.changes.choices import SAVED_OUTCOMES, ChangeKind, ChangeStatus
 from retainops.changes.models import ChangeRequest, SaveAttempt
@@ -176,7 +177,7 @@ def reports(user: Any, *, start: date | None = None, end: date | None = None) ->
     saved_requests: dict[int, Decimal] = {}
     for attempt in attempts:
         kept = attempt.outcome in SAVED_OUTCOMES
-        month = attempt.at.strftime("%Y-%m")
+        month = timezone.localtime(attempt.at).strftime("%Y-%m")
         for rate in (
             result.save_rate,
             result.save_rate_by_reason.setdefault(attempt.request.reason.label, Rate()),

@@ -124,6 +124,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Not "messages": that name is the page's flash messages (base.html).
         "client_messages": messaging_queries.messages_for_client(client)[:20],
         "can_write": messaging_queries.can_write_to(user, client),
+        "can_raise_changes": user.has_capability(Capability.RAISE_CHANGES),
         "runs": playbook_queries.runs_for_client(client)[:RUNS_ON_CLIENT_PAGE],
         "can_start_runs": user.has_capability(Capability.RUN_PLAYBOOKS),
         "timeline": playbook_queries.client_timeline(client, limit=TIMELINE_ON_CLIENT_PAGE),

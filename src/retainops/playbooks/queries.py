@@ -52,7 +52,10 @@ def queue_filter(user: Any) -> Q:
     by_role = Q(queue_role__in=roles) if roles else Q(pk__in=[])
     if not sees_all_units(user):
         by_role &= Q(business_unit_id__in=user.unit_ids())
-    return Q(assignee__isnull=True) & (Q(queue_team_id__in=team_ids) | by_role)
+    # No `assignee IS NULL` term: a task with a queue has no assignee (taking or handing
+    # it over clears the queue), and the term led SQLite to the assignee index, walking
+    # every unassigned task instead of the role's queue.
+    return Q(queue_team_id__in=team_ids) | by_role
 
 
 def _open() -> QuerySet[Task]:

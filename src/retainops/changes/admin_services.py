@@ -1,0 +1,58 @@
+"""Configuring change requests: the reasons clients give, and the approval routes that
+pick a playbook per business unit and kind.
+
+Kept apart from services.py, which changes requests: these operations change
+configuration, for those who manage the catalogue (reasons) or playbooks (routes).
+"""
+
+from typing import Any
+
+from django.db import transaction
+
+from retainops.changes.models import ApprovalRoute, ChangeReason
+from retainops.core.access import require_capability
+from retainops.core.audit import save_audited
+from retainops.core.capabilities import Capability
+from retainops.core.errors import invalid
+
+REASON_FIELDS = ("code", "label", "is_active")
+ROUTE_FIELDS = ("business_unit", "kind", "playbook")
+SUBJECT = "change_request"
+
+
+def _assign(row: Any, data: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        if name in data:
+            setattr(row, name, data[name])
+
+
+@transaction.atomic
+def save_reason(*, by: Any, reason: ChangeReason | None, data: dict[str, Any]) -> ChangeReason:
+    """Add a reason (``reason=None``) or change one; a retired reason is kept for the
+    requests that name it, and is no longer offered."""
+    require_capability(by, Capability.MANAGE_CATALOGUE)
+    reason = reason or ChangeReason()
+    _assign(reason, data, REASON_FIELDS)
+    if ChangeReason.objects.filter(code=reason.code).exclude(pk=reason.pk).exists():
+        raise invalid("code", "Another reason already uses this code.")
+    save_audited(reason, by)
+    return reason
+
+
+@transaction.atomic
+def save_route(*, by: Any, route: ApprovalRoute | None, data: dict[str, Any]) -> ApprovalRoute:
+    """Add a route (``route=None``) or change one: which playbook approves a kind of
+    request in a business unit (empty: every unit, every kind)."""
+    require_capability(by, Capability.MANAGE_PLAYBOOKS)
+    route = route or ApprovalRoute()
+    _assign(route, data, ROUTE_FIELDS)
+    route.kind = route.kind or ""
+    if route.playbook_id and route.playbook.subject != SUBJECT:
+        raise invalid("playbook", "Choose a playbook that runs on change requests.")
+    same = ApprovalRoute.objects.filter(
+        business_unit_id=route.business_unit_id, kind=route.kind
+    ).exclude(pk=route.pk)
+    if same.exists():
+        raise invalid("kind", "A route for this unit and kind exists already: change that one.")
+    save_audited(route, by)
+    return route
