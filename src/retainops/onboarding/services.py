@@ -33,7 +33,7 @@ from retainops.onboarding.models import (
     Proof,
     ProofVersion,
 )
-from retainops.onboarding.requirements import cleaned_details
+from retainops.onboarding.requirements import cleaned_details, missing_details
 from retainops.playbooks import engine
 from retainops.playbooks.choices import RunState
 from retainops.playbooks.models import Run
@@ -330,6 +330,16 @@ def supply_details(*, link: PortalLink, details: dict[str, Any], contact: str) -
     }
     if not submitted:
         raise invalid("__all__", "Fill in at least one detail.")
+    # The client supplies what is missing; what the agency has on file changes through it.
+    missing = {m.key for m in missing_details(link.program)}
+    on_file = sorted(key for key in submitted if key not in missing)
+    if on_file:
+        raise ValidationError(
+            {
+                key: ["We already have this; ask your account manager to change it."]
+                for key in on_file
+            }
+        )
     program = _apply_details(link.program, submitted, by=None, reason=f"client portal: {contact}")
     _tell_team(program, f"{program.client.name} sent order details", contact, sorted(submitted))
     return program

@@ -408,3 +408,22 @@ def test_the_board_shows_each_program_at_its_furthest_stage_late_and_stuck(
     assert cards[fresh.pk].age_days == settings.ONBOARDING_STUCK_DAYS + 1
     assert later.timings.programs == 2
     assert later.timings.median_days_to_step["Collect the missing order details"] == 0.0
+
+
+def test_the_portal_fills_what_is_missing_and_cannot_overwrite_what_is_on_file(
+    new_program: NewProgram, onboarding: PlaybookVersion, sales_rep: User
+):
+    program = sold(new_program, sales_rep)
+    link = program.portal_links.get()
+
+    with pytest.raises(ValidationError) as refused:
+        services.supply_details(
+            link=link,
+            details={"billing_contact": "attacker@evil.example", "sem_keywords": "dentist"},
+            contact="Someone",
+        )
+
+    assert set(refused.value.message_dict) == {"billing_contact"}
+    program.refresh_from_db()
+    assert program.details["billing_contact"] == "bills@harbor.example"
+    assert "sem_keywords" not in program.details
