@@ -19,7 +19,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -45,22 +44,8 @@ from retainops.changes.models import ApprovalRoute, ChangeReason, ChangeRequest,
 from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
-from retainops.core.errors import errors_by_field
-from retainops.core.forms import attempt
+from retainops.core.forms import attempt, run_and_flash
 from retainops.playbooks.models import Run, Task
-
-
-def _run_and_flash(request: HttpRequest, operation: Callable[[], Any], success: str) -> None:
-    """Run a one-form action; report its refusal as messages on the next page."""
-    try:
-        operation()
-    except ValidationError as error:
-        for field, problems in errors_by_field(error).items():
-            label = "" if field == "__all__" else f"{field}: "
-            for problem in problems:
-                messages.error(request, f"{label}{problem}")
-        return
-    messages.success(request, success)
 
 
 def _form_page(
@@ -233,7 +218,7 @@ def save_attempt(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose how the call ended.")
         return redirect(_detail_url(change, "saves"))
-    _run_and_flash(
+    run_and_flash(
         request,
         lambda: services.record_save_attempt(
             by=request.user,
@@ -255,7 +240,7 @@ def hand_over(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose an account manager of the client's unit.")
         return redirect(_detail_url(change))
     to = form.cleaned_data["to"]
-    _run_and_flash(
+    run_and_flash(
         request,
         lambda: services.hand_to_account_manager(by=request.user, request=change, to=to),
         f"The request is with {to}, who submits it.",
@@ -267,7 +252,7 @@ def hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     change = _visible_request(request, pk)
-    _run_and_flash(
+    run_and_flash(
         request,
         lambda: services.submit_change_request(by=request.user, request=change),
         "Submitted: the approval chain has started.",
@@ -281,7 +266,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     change = _visible_request(request, pk)
     form = WithdrawForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    _run_and_flash(
+    run_and_flash(
         request,
         lambda: services.withdraw_change_request(by=request.user, request=change, reason=reason),
         "The request was withdrawn.",
@@ -298,7 +283,7 @@ def _visible_removal(request: HttpRequest, pk: int) -> Removal:
 @require_POST
 def removal_done(request: HttpRequest, pk: int) -> HttpResponse:
     removal = _visible_removal(request, pk)
-    _run_and_flash(
+    run_and_flash(
         request,
         lambda: services.mark_removed(by=request.user, removal=removal),
         f"Removed from {removal.tool}.",
@@ -310,7 +295,7 @@ def removal_done(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def removal_verified(request: HttpRequest, pk: int) -> HttpResponse:
     removal = _visible_removal(request, pk)
-    _run_and_flash(
+    run_and_flash(
         request,
         lambda: services.verify_removal(by=request.user, removal=removal),
         f"Removal from {removal.tool} verified.",

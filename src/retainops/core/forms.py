@@ -4,7 +4,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpRequest
 
 from retainops.core.errors import errors_by_field
 
@@ -25,3 +27,25 @@ def attempt(form: forms.BaseForm, operation: Callable[[], Any]) -> Any | None:
                     message = f"{field}: {message}"
                 form.add_error(target, message)
         return None
+
+
+def flash_errors(request: HttpRequest, errors: dict[str, list[str]]) -> None:
+    """Every message of a refusal as an error on the next page, named by its field."""
+    for field, problems in errors.items():
+        label = "" if field == NON_FIELD_ERRORS else f"{field}: "
+        for problem in problems:
+            messages.error(request, f"{label}{problem}")
+
+
+def run_and_flash(request: HttpRequest, operation: Callable[[], Any], success: str) -> bool:
+    """Run a one-button action of a page; say how it went on the next page.
+
+    Returns whether it succeeded (a refusal wrote nothing: the service rolled back).
+    """
+    try:
+        operation()
+    except ValidationError as error:
+        flash_errors(request, errors_by_field(error))
+        return False
+    messages.success(request, success)
+    return True

@@ -9,13 +9,11 @@ service's messages: a form of the program page comes back on that page with stat
 400; its one-button actions flash them on the page they return to.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,8 +26,7 @@ from retainops.clients.models import ServiceLine
 from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
-from retainops.core.errors import errors_by_field
-from retainops.core.forms import attempt
+from retainops.core.forms import attempt, run_and_flash
 from retainops.messaging.models import Meeting
 from retainops.messaging.queries import messages_for_client
 from retainops.onboarding import portal, queries, requirements, services
@@ -53,19 +50,6 @@ def _may(request: HttpRequest, capability: Capability) -> bool:
     """Whether to offer an action; the service checks again when it is taken."""
     user: Any = request.user
     return bool(user.has_capability(capability))
-
-
-def _run_and_flash(request: HttpRequest, operation: Callable[[], Any], success: str) -> None:
-    """Run a one-button action; report its refusal as messages on the next page."""
-    try:
-        operation()
-    except ValidationError as error:
-        for field, problems in errors_by_field(error).items():
-            label = "" if field == "__all__" else f"{field}: "
-            for problem in problems:
-                messages.error(request, f"{label}{problem}")
-        return
-    messages.success(request, success)
 
 
 def _form_page(
@@ -245,7 +229,7 @@ def program_order(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def program_sold(request: HttpRequest, pk: int) -> HttpResponse:
     program = _visible_program(request, pk)
-    _run_and_flash(
+    run_and_flash(
         request,
         lambda: services.mark_program_sold(by=request.user, program=program),
         f"{program.name} is sold: onboarding has started.",
@@ -314,7 +298,7 @@ def proof_file(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def link_issue(request: HttpRequest, pk: int) -> HttpResponse:
     program = _visible_program(request, pk)
-    _run_and_flash(
+    run_and_flash(
         request,
         lambda: services.issue_portal_link(by=request.user, program=program),
         "A new portal link was issued.",
@@ -326,7 +310,7 @@ def link_issue(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def link_send(request: HttpRequest, pk: int) -> HttpResponse:
     program = _visible_program(request, pk)
-    _run_and_flash(
+    run_and_flash(
         request,
         lambda: services.send_portal_link(by=request.user, program=program),
         "The portal link is on its way to the client's contacts.",
@@ -339,7 +323,7 @@ def link_send(request: HttpRequest, pk: int) -> HttpResponse:
 def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     links = PortalLink.objects.filter(program__in=queries.visible_programs(request.user))
     link = get_object_or_404(links.select_related("program__client"), pk=pk)
-    _run_and_flash(
+    run_and_flash(
         request,
         lambda: services.revoke_portal_link(by=request.user, link=link),
         "The link was revoked: it no longer opens the portal.",

@@ -9,7 +9,6 @@ with status 400; the small forms of the run and playbook pages flash them on
 the page they return to.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +16,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,8 +29,7 @@ from retainops.clients.models import Client
 from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
-from retainops.core.errors import errors_by_field
-from retainops.core.forms import attempt
+from retainops.core.forms import attempt, flash_errors, run_and_flash
 from retainops.playbooks import queries, services
 from retainops.playbooks.choices import TASK_TRANSITIONS, Decision, RunState, StepKind
 from retainops.playbooks.definition import STARTED, Definition, DefinitionInvalid, Problem
@@ -59,23 +56,6 @@ def _may(request: HttpRequest, capability: Capability) -> bool:
     """Whether to offer an action; the service checks again when it is taken."""
     user: Any = request.user
     return bool(user.has_capability(capability))
-
-
-def _flash_errors(request: HttpRequest, errors: dict[str, list[str]]) -> None:
-    for field, problems in errors.items():
-        label = "" if field == "__all__" else f"{field}: "
-        for problem in problems:
-            messages.error(request, f"{label}{problem}")
-
-
-def _run_and_flash(request: HttpRequest, operation: Callable[[], Any], success: str) -> None:
-    """Run a one-form action of a page; report its refusal as messages on the next page."""
-    try:
-        operation()
-    except ValidationError as error:
-        _flash_errors(request, errors_by_field(error))
-        return
-    messages.success(request, success)
 
 
 # My work --------------------------------------------------------------------------------
@@ -508,7 +488,7 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     run = _visible_run(request, pk)
     form = CancelRunForm(request.POST)
     if form.is_valid():
-        _run_and_flash(
+        run_and_flash(
             request,
             lambda: services.cancel_run(
                 by=request.user, run=run, reason=form.cleaned_data["reason"]
@@ -516,7 +496,7 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             f"{run.version.playbook.name} on {run.client.name} is cancelled.",
         )
     else:
-        _flash_errors(request, _messages_of(form))
+        flash_errors(request, _messages_of(form))
     return redirect(_run_url(run))
 
 
@@ -532,13 +512,13 @@ def run_anchor(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         name, at = form.cleaned_data["name"], form.cleaned_data["at"]
         when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
-        _run_and_flash(
+        run_and_flash(
             request,
             lambda: services.move_anchor(by=request.user, run=run, name=name, at=at),
             f"{name} is now {when}; the steps due from it moved with it.",
         )
     else:
-        _flash_errors(request, _messages_of(form))
+        flash_errors(request, _messages_of(form))
     return redirect(_run_url(run))
 
 
