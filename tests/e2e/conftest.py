@@ -3,11 +3,13 @@
 import importlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from io import StringIO
 
 import pytest
 from django.apps import apps as django_apps
-from playwright.sync_api import Browser, Page, sync_playwright
+from django.core.management import call_command
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -57,6 +59,29 @@ def page(browser: Browser) -> Iterator[Page]:
     opened = context.new_page()
     yield opened
     context.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
+    """Pages in fresh browser contexts: another person, with cookies of their own."""
+    contexts: list[BrowserContext] = []
+
+    def open_page() -> Page:
+        context = browser.new_context()
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def tick() -> None:
+    """The worker's pass at the clock's time (`retainops tick`): due timers fire and the
+    outbox is delivered. It runs in the test's process, which shares the live server's
+    database."""
+    call_command("tick", stdout=StringIO())
 
 
 def sign_in(page: Page, base_url: str, username: str, password: str) -> None:

@@ -1,28 +1,26 @@
 """A cancellation in a real browser, from the account manager to the vendor notice: the
 account manager raises it on the client page and submits it; the approver and then the
-department manager approve it from My work; operations hears of it by e-mail; on the
-effective date the client is cancelled by itself; the partner team reports each removal
-and the department manager verifies it; the vendor is told.
+department manager approve it from My work; operations hears of it by e-mail; accounting
+processes it from My work; the department manager is reminded 14, 7 and 1 days before
+the effective date; on that date the client is cancelled by itself; the partner team
+reports each removal and the department manager verifies it; the vendor is told.
 
-The pages are driven where a person acts on them; accounting's step is completed
-through the service, as My work would. The worker's `tick` runs in this process, which
-shares the live server's database, and the clock is moved instead of waited for."""
+Every step a person takes is taken in the pages, signed in as that person. The worker's
+`tick` runs in this process, which shares the live server's database, and the clock is
+moved instead of waited for."""
 
 import re
-from collections.abc import Callable, Iterator
-from datetime import timedelta
-from io import StringIO
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
-from django.core.management import call_command
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from retainops.changes.choices import ChangeStatus
 from retainops.changes.models import ChangeRequest, Removal
 from retainops.changes.tests.conftest import (  # noqa: F401
     EFFECTIVE,
-    START,
     accountant,
     approval_playbook,
     approver,
@@ -39,11 +37,10 @@ from retainops.clients.choices import ClientStatus
 from retainops.clients.models import Client
 from retainops.core.models import User
 from retainops.messaging.testing import SmtpPeer
-from retainops.playbooks import services as playbooks
-from retainops.playbooks.choices import TaskState, TimerKind
-from retainops.playbooks.models import Run, Task, Timer
+from retainops.playbooks.choices import TaskState
+from retainops.playbooks.models import Run, Task
 from retainops.playbooks.tests.conftest import ops_lead  # noqa: F401
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, tick
 
 pytestmark = [
     pytest.mark.e2e,
@@ -52,26 +49,8 @@ pytestmark = [
 ]
 
 PASSWORD = "pass-word-1"
-
-
-@pytest.fixture
-def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
-    """Pages in fresh browser contexts: another person, with cookies of their own."""
-    contexts = []
-
-    def open_page() -> Page:
-        context = browser.new_context()
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def tick() -> None:
-    call_command("tick", stdout=StringIO())
+PROCESS = "Process the change in the records and billing"
+PREPARE = "Prepare the department for the effective date"
 
 
 def step(change: ChangeRequest, key: str) -> Task:
@@ -104,13 +83,37 @@ def raise_and_submit(page: Page) -> ChangeRequest:
     return ChangeRequest.objects.get(client__name="Harbor Dental")
 
 
-def approve_in_my_work(page: Page, title: str) -> None:
+def open_in_my_work(page: Page, title: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role(
         "link", name=re.compile("^My work")
     ).click()
     page.get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", name=re.compile(title))).to_be_visible()
+
+
+def approve_in_my_work(page: Page, title: str) -> None:
+    open_in_my_work(page, title)
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_role("status")).to_contain_text(f"{title} (Harbor Dental)")
+
+
+def process_in_my_work(page: Page) -> None:
+    """Accounting opens the processing step from My work and completes it with a note."""
+    open_in_my_work(page, PROCESS)
+    page.get_by_label("Note").fill("Billing stops after December; final invoice issued.")
+    page.get_by_role("button", name="Complete", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text(f"Done: {PROCESS} (Harbor Dental).")
+
+
+def morning(day: date) -> datetime:
+    return datetime.combine(day, time(9), tzinfo=UTC)
+
+
+def department_reminders(peer: SmtpPeer) -> list[list[str]]:
+    """Who each department reminder the SMTP server received so far was sent to (a long
+    subject arrives folded onto its own line, so it is compared without that space)."""
+    subject = f"Reminder: {PREPARE} (Harbor Dental)"
+    return [m.envelope_to for m in peer.received if m.subject.strip() == subject]
 
 
 def offboard(
@@ -150,7 +153,7 @@ def test_a_cancellation_goes_from_the_account_manager_to_the_vendor_notice(
     base_url = live_server.url
     sign_in(page, base_url, "amy_am", PASSWORD)
     change = raise_and_submit(page)
-    assert change.submitted_by.username == "amy_am"
+    assert change.submitted_by is not None and change.submitted_by.username == "amy_am"
 
     approve_in_my_work(signed_in(new_page, base_url, approver), "First approval")
     approve_in_my_work(signed_in(new_page, base_url, department_manager), "Director approval")
@@ -162,16 +165,20 @@ def test_a_cancellation_goes_from_the_account_manager_to_the_vendor_notice(
     assert sorted(notice.envelope_to) == sorted([ops_lead.email, department_manager.email])
     assert "Budget cut for next year; keep the CRM." in notice.part("text/plain")
 
-    playbooks.complete_task(by=accountant, task=step(change, "process"))
-    assert ChangeRequest.objects.get(pk=change.pk).status == ChangeStatus.PROCESSED
-    reminders = Timer.objects.filter(task=step(change, "prepare_department"), kind=TimerKind.REMIND)
-    assert sorted(t.due_at.date() for t in reminders) == [
-        EFFECTIVE - timedelta(days=14),
-        EFFECTIVE - timedelta(days=7),
-        EFFECTIVE - timedelta(days=1),
-    ]
+    process_in_my_work(signed_in(new_page, base_url, accountant))
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.PROCESSED
+    processed = step(change, "process")
+    assert processed.closed_by == accountant
+    assert processed.note == "Billing stops after December; final invoice issued."
 
-    clock.move_to(START + timedelta(days=37))  # the morning of the effective date
+    # Dora, the department manager, is reminded 14, 7 and 1 days ahead: none early, each once.
+    for days_before, received in ((15, 0), (14, 1), (13, 1), (7, 2), (1, 3)):
+        clock.move_to(morning(EFFECTIVE - timedelta(days=days_before)))
+        tick()
+        assert department_reminders(smtp) == [[department_manager.email]] * received, days_before
+
+    clock.move_to(morning(EFFECTIVE))
     tick()
     am_page = signed_in(new_page, base_url, User.objects.get(username="amy_am"))
     am_page.get_by_role("link", name="Harbor Dental").click()
@@ -192,3 +199,4 @@ def test_a_cancellation_goes_from_the_account_manager_to_the_vendor_notice(
         "for reducing the marketing budget" in vendor.part("text/plain")
     )
     assert Client.objects.get(pk=harbor.pk).status == ClientStatus.CANCELLED
+    assert department_reminders(smtp) == [[department_manager.email]] * 3
