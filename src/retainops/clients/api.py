@@ -1,7 +1,9 @@
 """API for clients, their team, contacts, tools and contracts, and the catalogues.
 
 Thin: each endpoint resolves what it names (scoped to the caller), then calls
-the same service as the pages.
+the same service as the pages. Bodies are `BodySchema`s: a bad body is answered
+once, naming every bad field (its schema's, unknown codes, the model's) with
+paths such as `lines[0].service`, and nothing is written.
 """
 
 from datetime import date, datetime
@@ -25,8 +27,9 @@ from retainops.clients.models import (
     ServiceLine,
     Tool,
 )
-from retainops.core.errors import invalid
+from retainops.core.errors import Problems
 from retainops.core.models import BusinessUnit, Role, User
+from retainops.core.schemas import BodySchema
 
 router = Router(tags=["clients"])
 
@@ -72,7 +75,7 @@ class ClientOut(ClientSummaryOut):
         ]
 
 
-class ClientIn(Schema):
+class ClientIn(BodySchema):
     name: str = Field(min_length=1, max_length=200)
     business_unit: str = Field(description="Code of the business unit")
     external_id: str = ""
@@ -82,7 +85,7 @@ class ClientIn(Schema):
     sold_on: date | None = None
 
 
-class ClientPatch(Schema):
+class ClientPatch(BodySchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     business_unit: str | None = None
     external_id: str | None = None
@@ -105,7 +108,7 @@ class TransitionIn(Schema):
     transition: str
 
 
-class ContactIn(Schema):
+class ContactIn(BodySchema):
     name: str = Field(min_length=1, max_length=160)
     email: str
     phone: str = ""
@@ -113,7 +116,7 @@ class ContactIn(Schema):
     is_primary: bool = False
 
 
-class ContactPatch(Schema):
+class ContactPatch(BodySchema):
     name: str | None = Field(None, min_length=1, max_length=160)
     email: str | None = None
     phone: str | None = None
@@ -131,7 +134,7 @@ class ContactOut(Schema):
     is_primary: bool
 
 
-class TeamAssignIn(Schema):
+class TeamAssignIn(BodySchema):
     username: str | None = Field(None, description="null removes whoever holds the role")
 
 
@@ -144,7 +147,7 @@ class ToolOut(Schema):
     is_active: bool
 
 
-class ToolIn(Schema):
+class ToolIn(BodySchema):
     code: str
     name: str
     kind: str = "tool"
@@ -152,7 +155,7 @@ class ToolIn(Schema):
     is_active: bool = True
 
 
-class ClientToolIn(Schema):
+class ClientToolIn(BodySchema):
     tool: str = Field(description="Code of the tool or board")
     reference: str = ""
 
@@ -172,20 +175,20 @@ class ServiceOut(Schema):
     is_active: bool
 
 
-class ServiceIn(Schema):
+class ServiceIn(BodySchema):
     code: str
     name: str
     description: str = ""
     is_active: bool = True
 
 
-class ServicePatch(Schema):
+class ServicePatch(BodySchema):
     name: str | None = None
     description: str | None = None
     is_active: bool | None = None
 
 
-class LineIn(Schema):
+class LineIn(BodySchema):
     service: str = Field(description="Code of the service line")
     monthly_budget: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
 
@@ -196,11 +199,11 @@ class LineOut(Schema):
     monthly_budget: Decimal
 
 
-class BudgetIn(Schema):
+class BudgetIn(BodySchema):
     monthly_budget: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
 
 
-class ContractIn(Schema):
+class ContractIn(BodySchema):
     client: int
     reference: str = Field(min_length=1, max_length=80)
     currency: str = "USD"
@@ -212,7 +215,7 @@ class ContractIn(Schema):
     lines: list[LineIn] = Field(default_factory=list)
 
 
-class ContractPatch(Schema):
+class ContractPatch(BodySchema):
     reference: str | None = Field(None, min_length=1, max_length=80)
     currency: str | None = None
     start_date: date | None = None
@@ -270,17 +273,23 @@ def _client(request: HttpRequest, client_id: int) -> Client:
     return get_object_or_404(queries.with_mrr(queries.visible_clients(request.user)), pk=client_id)
 
 
-def _by_code(model: Any, code: str, field: str) -> Any:
+def _by_code(model: Any, code: str | None, field: str, problems: Problems) -> Any:
+    """The row with that code, or None with the field named among the problems."""
+    if code is None:
+        problems.add(field, "Give a value or leave the field out.")
+        return None
     found = model.objects.filter(code=code).first()
     if found is None:
-        raise invalid(field, f"No {model._meta.verbose_name} has the code {code!r}.")
+        problems.add(field, f"No {model._meta.verbose_name} has the code {code!r}.")
     return found
 
 
-def _client_data(payload: Schema) -> dict[str, Any]:
+def _client_data(payload: BodySchema, problems: Problems) -> dict[str, Any]:
     data = payload.dict(exclude_unset=True)
     if "business_unit" in data:
-        data["business_unit"] = _by_code(BusinessUnit, data["business_unit"], "business_unit")
+        unit = _by_code(BusinessUnit, data.pop("business_unit"), "business_unit", problems)
+        if unit is not None:
+            data["business_unit"] = unit
     return data
 
 
@@ -293,13 +302,15 @@ def list_clients(request: HttpRequest, filters: Query[ClientQuery]) -> Any:
     unit = BusinessUnit.objects.filter(code=filters.business_unit).first()
     owner = User.objects.filter(username=filters.owner).first()
     service = ServiceLine.objects.filter(code=filters.service).first()
+    problems = Problems()
     for value, found, name in (
         (filters.business_unit, unit, "business_unit"),
         (filters.owner, owner, "owner"),
         (filters.service, service, "service"),
     ):
         if value and found is None:
-            raise invalid(name, f"Nothing matches {value!r}.")
+            problems.add(name, f"Nothing matches {value!r}.")
+    problems.raise_if_any()
     return queries.filter_clients(
         request.user,
         queries.ClientFilters(
@@ -315,7 +326,9 @@ def list_clients(request: HttpRequest, filters: Query[ClientQuery]) -> Any:
 
 @router.post("/clients", response={201: ClientOut})
 def create_client(request: HttpRequest, payload: ClientIn) -> Any:
-    client = services.create_client(by=request.user, data=_client_data(payload))
+    problems = Problems(payload.problems())
+    data = _client_data(payload, problems)
+    client = services.create_client(by=request.user, data=data, problems=problems)
     return Status(201, _client(request, client.pk))
 
 
@@ -327,7 +340,9 @@ def get_client(request: HttpRequest, client_id: int) -> Any:
 @router.patch("/clients/{client_id}", response=ClientOut)
 def update_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> Any:
     client = _client(request, client_id)
-    services.update_client(client=client, by=request.user, changes=_client_data(payload))
+    problems = Problems(payload.problems())
+    changes = _client_data(payload, problems)
+    services.update_client(client=client, by=request.user, changes=changes, problems=problems)
     return _client(request, client_id)
 
 
@@ -356,12 +371,15 @@ def assign_team_member(
     request: HttpRequest, client_id: int, role_code: str, payload: TeamAssignIn
 ) -> Any:
     client = _client(request, client_id)
-    role = _by_code(Role, role_code, "role")
+    problems = Problems(payload.problems())
+    role = _by_code(Role, role_code, "role", problems)
+    username = payload.dict(exclude_unset=True).get("username")
     user = None
-    if payload.username:
-        user = User.objects.filter(username=payload.username).first()
+    if username:
+        user = User.objects.filter(username=username).first()
         if user is None:
-            raise invalid("username", f"No user is called {payload.username!r}.")
+            problems.add("username", f"No user is called {username!r}.")
+    problems.raise_if_any()
     services.assign_team_member(client=client, by=request.user, role=role, user=user)
     return _client(request, client_id)
 
@@ -377,7 +395,13 @@ def list_contacts(request: HttpRequest, client_id: int) -> Any:
 @router.post("/clients/{client_id}/contacts", response={201: ContactOut})
 def add_contact(request: HttpRequest, client_id: int, payload: ContactIn) -> Any:
     client = _client(request, client_id)
-    return Status(201, services.add_contact(client=client, by=request.user, data=payload.dict()))
+    contact = services.add_contact(
+        client=client,
+        by=request.user,
+        data=payload.dict(exclude_unset=True),
+        problems=Problems(payload.problems()),
+    )
+    return Status(201, contact)
 
 
 def _contact(request: HttpRequest, contact_id: int) -> Contact:
@@ -388,8 +412,12 @@ def _contact(request: HttpRequest, contact_id: int) -> Contact:
 @router.patch("/contacts/{contact_id}", response=ContactOut)
 def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) -> Any:
     contact = _contact(request, contact_id)
-    changes = payload.dict(exclude_unset=True)
-    return services.update_contact(contact=contact, by=request.user, changes=changes)
+    return services.update_contact(
+        contact=contact,
+        by=request.user,
+        changes=payload.dict(exclude_unset=True),
+        problems=Problems(payload.problems()),
+    )
 
 
 @router.delete("/contacts/{contact_id}", response={204: None})
@@ -409,10 +437,13 @@ def list_client_tools(request: HttpRequest, client_id: int) -> Any:
 @router.post("/clients/{client_id}/tools", response={201: ClientToolOut})
 def add_client_tool(request: HttpRequest, client_id: int, payload: ClientToolIn) -> Any:
     client = _client(request, client_id)
-    tool = _by_code(Tool, payload.tool, "tool")
-    entry = services.add_client_tool(
-        client=client, by=request.user, tool=tool, reference=payload.reference
-    )
+    problems = Problems(payload.problems())
+    if "tool" in problems.named():
+        problems.raise_if_any()
+    tool = _by_code(Tool, payload.tool, "tool", problems)
+    problems.raise_if_any()
+    reference = payload.dict(exclude_unset=True).get("reference", "")
+    entry = services.add_client_tool(client=client, by=request.user, tool=tool, reference=reference)
     return Status(201, entry)
 
 
@@ -447,17 +478,25 @@ def list_contracts(request: HttpRequest, client: int | None = None, status: str 
 
 @router.post("/contracts", response={201: ContractOut})
 def create_contract(request: HttpRequest, payload: ContractIn) -> Any:
-    client = _client(request, payload.client)
-    lines = [
-        {
-            "service": _by_code(ServiceLine, line.service, f"lines[{index}].service"),
-            "monthly_budget": line.monthly_budget,
-        }
-        for index, line in enumerate(payload.lines)
-    ]
-    data = payload.dict(exclude={"client", "lines", "activate"})
+    problems = Problems(payload.problems())
+    sent = payload.dict(exclude_unset=True, exclude={"lines"})
+    lines = []
+    for index, line in enumerate(payload.dict().get("lines", [])):
+        service_field = f"lines[{index}].service"
+        lines.append(
+            {
+                "service": _by_code(ServiceLine, line["service"], service_field, problems)
+                if "service" in line
+                else None,
+                "monthly_budget": line.get("monthly_budget"),
+            }
+        )
+    if "client" not in sent:
+        problems.raise_if_any()  # named already: the client id was missing or not a number
+    client = _client(request, sent.pop("client"))
+    activate = sent.pop("activate", True)
     contract = services.create_contract(
-        client=client, by=request.user, data=data, lines=lines, activate=payload.activate
+        client=client, by=request.user, data=sent, lines=lines, activate=activate, problems=problems
     )
     return Status(201, _contract(request, contract.pk))
 
@@ -471,7 +510,10 @@ def get_contract(request: HttpRequest, contract_id: int) -> Any:
 def update_contract(request: HttpRequest, contract_id: int, payload: ContractPatch) -> Any:
     contract = _contract(request, contract_id)
     services.update_contract(
-        contract=contract, by=request.user, changes=payload.dict(exclude_unset=True)
+        contract=contract,
+        by=request.user,
+        changes=payload.dict(exclude_unset=True),
+        problems=Problems(payload.problems()),
     )
     return _contract(request, contract_id)
 
@@ -490,7 +532,9 @@ def set_contract_line(
     request: HttpRequest, contract_id: int, service_code: str, payload: BudgetIn
 ) -> Any:
     contract = _contract(request, contract_id)
-    service = _by_code(ServiceLine, service_code, "service")
+    problems = Problems(payload.problems())
+    service = _by_code(ServiceLine, service_code, "service", problems)
+    problems.raise_if_any()
     services.set_contract_line(
         contract=contract, by=request.user, service=service, monthly_budget=payload.monthly_budget
     )
@@ -516,16 +560,22 @@ def list_services(request: HttpRequest, include_inactive: bool = False) -> Any:
 
 @router.post("/services", response={201: ServiceOut}, tags=["catalogue"])
 def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
-    return Status(
-        201, services.save_service_line(by=request.user, service=None, data=payload.dict())
+    problems = Problems(payload.problems())
+    data = payload.dict(exclude_unset=True)
+    created = services.save_service_line(
+        by=request.user, service=None, data=data, problems=problems
     )
+    return Status(201, created)
 
 
 @router.patch("/services/{service_id}", response=ServiceOut, tags=["catalogue"])
 def update_service(request: HttpRequest, service_id: int, payload: ServicePatch) -> Any:
     service = get_object_or_404(ServiceLine, pk=service_id)
     return services.save_service_line(
-        by=request.user, service=service, data=payload.dict(exclude_unset=True)
+        by=request.user,
+        service=service,
+        data=payload.dict(exclude_unset=True),
+        problems=Problems(payload.problems()),
     )
 
 
@@ -536,4 +586,6 @@ def list_tools(request: HttpRequest) -> Any:
 
 @router.post("/tools", response={201: ToolOut}, tags=["catalogue"])
 def create_tool(request: HttpRequest, payload: ToolIn) -> Any:
-    return Status(201, services.save_tool(by=request.user, tool=None, data=payload.dict()))
+    problems = Problems(payload.problems())
+    data = payload.dict(exclude_unset=True)
+    return Status(201, services.save_tool(by=request.user, tool=None, data=data, problems=problems))

@@ -2,7 +2,9 @@
 
 Each function is keyword-only, runs in one transaction, checks permission
 inside, validates fully before writing, and leaves an audit row (the history
-records carry the person who acted).
+records carry the person who acted). Those that take `problems` add the
+model's complaints to what the caller already found (bad fields of an API
+body, unknown codes) and refuse once, naming every field, before writing.
 """
 
 import calendar
@@ -10,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
@@ -30,7 +32,7 @@ from retainops.clients.models import (
 from retainops.core.access import require_capability, require_unit_access
 from retainops.core.audit import delete_audited, save_audited
 from retainops.core.capabilities import Capability
-from retainops.core.errors import invalid
+from retainops.core.errors import Problems, invalid
 from retainops.core.events import emit
 from retainops.core.models import BusinessUnit, Role, User
 
@@ -39,12 +41,23 @@ CONTACT_FIELDS = ("name", "email", "phone", "title", "is_primary")
 CONTRACT_FIELDS = ("reference", "currency", "start_date", "term_months", "renewal_date", "notes")
 
 
-def _apply(instance: Any, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise ValidationError({name: ["This field cannot be set here."] for name in unknown})
+def _apply(
+    instance: Any, data: dict[str, Any], allowed: tuple[str, ...], problems: Problems
+) -> None:
+    """Set the allowed fields; name any other as a problem."""
     for name, value in data.items():
-        setattr(instance, name, value)
+        if name in allowed:
+            setattr(instance, name, value)
+        else:
+            problems.add(name, "This field cannot be set here.")
+
+
+def _validated(instance: Any, problems: Problems | None) -> Problems:
+    """Everything wrong with `instance` and what the caller found before; refuse if any."""
+    found = Problems() if problems is None else problems
+    found.check(instance)
+    found.raise_if_any()
+    return found
 
 
 def _check_client_editor(client: Client, by: Any) -> None:
@@ -64,16 +77,23 @@ def _announce_sale(client: Client, by: Any) -> None:
 
 
 @transaction.atomic
-def create_client(*, by: Any, data: dict[str, Any], announce: bool = True) -> Client:
+def create_client(
+    *, by: Any, data: dict[str, Any], announce: bool = True, problems: Problems | None = None
+) -> Client:
     """Record a new client. `announce=False` (imports of clients the agency already has)
     records it without starting the processes a sale starts."""
     require_capability(by, Capability.CREATE_CLIENT)
+    problems = Problems() if problems is None else problems
     unit = data.get("business_unit")
-    if not isinstance(unit, BusinessUnit):
-        raise invalid("business_unit", "Choose a business unit.")
-    require_unit_access(by, unit.pk)
+    if isinstance(unit, BusinessUnit):
+        require_unit_access(by, unit.pk)
+    elif "business_unit" not in problems.named():
+        problems.add("business_unit", "Choose a business unit.")
     client = Client()
-    _apply(client, data, CLIENT_FIELDS)
+    _apply(client, {k: v for k, v in data.items() if k != "business_unit"}, CLIENT_FIELDS, problems)
+    if isinstance(unit, BusinessUnit):
+        client.business_unit = unit
+    _validated(client, problems)
     save_audited(client, by, "created")
     if announce:
         _announce_sale(client, by)
@@ -81,12 +101,16 @@ def create_client(*, by: Any, data: dict[str, Any], announce: bool = True) -> Cl
 
 
 @transaction.atomic
-def update_client(*, client: Client, by: Any, changes: dict[str, Any]) -> Client:
+def update_client(
+    *, client: Client, by: Any, changes: dict[str, Any], problems: Problems | None = None
+) -> Client:
     _check_client_editor(client, by)
+    problems = Problems() if problems is None else problems
     new_unit = changes.get("business_unit")
-    if new_unit is not None and new_unit.pk != client.business_unit_id:
+    if isinstance(new_unit, BusinessUnit) and new_unit.pk != client.business_unit_id:
         require_unit_access(by, new_unit.pk)
-    _apply(client, changes, CLIENT_FIELDS)
+    _apply(client, changes, CLIENT_FIELDS, problems)
+    _validated(client, problems)
     save_audited(client, by)
     return client
 
@@ -158,18 +182,26 @@ def assign_team_member(*, client: Client, by: Any, role: Role, user: User | None
 
 
 @transaction.atomic
-def add_contact(*, client: Client, by: Any, data: dict[str, Any]) -> Contact:
+def add_contact(
+    *, client: Client, by: Any, data: dict[str, Any], problems: Problems | None = None
+) -> Contact:
     _check_client_editor(client, by)
+    problems = Problems() if problems is None else problems
     contact = Contact(client=client)
-    _apply(contact, data, CONTACT_FIELDS)
+    _apply(contact, data, CONTACT_FIELDS, problems)
+    _validated(contact, problems)
     save_audited(contact, by)
     return contact
 
 
 @transaction.atomic
-def update_contact(*, contact: Contact, by: Any, changes: dict[str, Any]) -> Contact:
+def update_contact(
+    *, contact: Contact, by: Any, changes: dict[str, Any], problems: Problems | None = None
+) -> Contact:
     _check_client_editor(contact.client, by)
-    _apply(contact, changes, CONTACT_FIELDS)
+    problems = Problems() if problems is None else problems
+    _apply(contact, changes, CONTACT_FIELDS, problems)
+    _validated(contact, problems)
     save_audited(contact, by)
     return contact
 
@@ -201,31 +233,58 @@ def _check_contract_editor(client: Client, by: Any) -> None:
     require_unit_access(by, client.business_unit_id)
 
 
-def _validate_line_items(lines: list[dict[str, Any]]) -> None:
+def _check_new_service(service: Any, field: str, problems: Problems, seen: set[int]) -> None:
+    if not isinstance(service, ServiceLine):
+        problems.add(field, "Choose a service from the catalogue.")
+    elif not service.is_active:
+        problems.add(field, f"{service} is no longer offered.")
+    elif service.pk in seen:
+        problems.add(field, f"{service} appears twice.")
+    else:
+        seen.add(service.pk)
+
+
+def _check_budget(budget: Any, field: str, problems: Problems) -> None:
+    if not isinstance(budget, Decimal) or budget < 0:
+        problems.add(field, "Give a budget of zero or more.")
+
+
+def _check_line_items(lines: list[dict[str, Any]], problems: Problems) -> None:
+    """Name every bad field of the lines as `lines[<index>].<field>` (a field the caller
+    already named is left alone: its value never arrived)."""
     seen: set[int] = set()
     for index, line in enumerate(lines):
-        service = line.get("service")
-        budget = line.get("monthly_budget")
-        if not isinstance(service, ServiceLine):
-            raise invalid(f"lines[{index}].service", "Choose a service from the catalogue.")
-        if not service.is_active:
-            raise invalid(f"lines[{index}].service", f"{service} is no longer offered.")
-        if service.pk in seen:
-            raise invalid(f"lines[{index}].service", f"{service} appears twice.")
-        seen.add(service.pk)
-        if not isinstance(budget, Decimal) or budget < 0:
-            raise invalid(f"lines[{index}].monthly_budget", "Give a budget of zero or more.")
+        prefix = f"lines[{index}]"
+        named = problems.named(prefix)
+        service, budget = line.get("service"), line.get("monthly_budget")
+        if "service" not in named:
+            _check_new_service(service, f"{prefix}.service", problems, seen)
+        if "monthly_budget" not in named:
+            _check_budget(budget, f"{prefix}.monthly_budget", problems)
+        entry = ContractLine()
+        if isinstance(budget, Decimal):
+            entry.monthly_budget = budget
+        problems.check(entry, prefix, exclude=("contract", "service"))
 
 
 @transaction.atomic
 def create_contract(
-    *, client: Client, by: Any, data: dict[str, Any], lines: list[dict[str, Any]], activate: bool
+    *,
+    client: Client,
+    by: Any,
+    data: dict[str, Any],
+    lines: list[dict[str, Any]],
+    activate: bool,
+    problems: Problems | None = None,
 ) -> Contract:
     """A contract with its service lines; activate=True makes it count toward MRR."""
     _check_contract_editor(client, by)
-    _validate_line_items(lines)
+    problems = Problems() if problems is None else problems
     contract = Contract(client=client)
-    _apply(contract, data, CONTRACT_FIELDS)
+    _apply(contract, data, CONTRACT_FIELDS, problems)
+    problems.check(contract)
+    _check_line_items(lines, problems)
+    problems.raise_if_any()
     if activate:
         contract.activate()
     save_audited(contract, by, "created")
@@ -240,9 +299,13 @@ def create_contract(
 
 
 @transaction.atomic
-def update_contract(*, contract: Contract, by: Any, changes: dict[str, Any]) -> Contract:
+def update_contract(
+    *, contract: Contract, by: Any, changes: dict[str, Any], problems: Problems | None = None
+) -> Contract:
     _check_contract_editor(contract.client, by)
-    _apply(contract, changes, CONTRACT_FIELDS)
+    problems = Problems() if problems is None else problems
+    _apply(contract, changes, CONTRACT_FIELDS, problems)
+    _validated(contract, problems)
     save_audited(contract, by)
     return contract
 
@@ -254,10 +317,13 @@ def set_contract_line(
     """Add a service to a contract or change its budget."""
     _check_contract_editor(contract.client, by)
     line = ContractLine.objects.filter(contract=contract, service=service).first()
+    problems = Problems()
     if line is None:
-        _validate_line_items([{"service": service, "monthly_budget": monthly_budget}])
+        _check_new_service(service, "service", problems, set())
         line = ContractLine(contract=contract, service=service)
+    _check_budget(monthly_budget, "monthly_budget", problems)
     line.monthly_budget = monthly_budget
+    _validated(line, problems)
     save_audited(line, by, "budget change")
     return line
 
@@ -296,19 +362,31 @@ def renewal_date_for(start: date, term_months: int) -> date:
 
 
 @transaction.atomic
-def save_service_line(*, by: Any, service: ServiceLine | None, data: dict[str, Any]) -> ServiceLine:
+def save_service_line(
+    *,
+    by: Any,
+    service: ServiceLine | None,
+    data: dict[str, Any],
+    problems: Problems | None = None,
+) -> ServiceLine:
     require_capability(by, Capability.MANAGE_CATALOGUE)
     service = service or ServiceLine()
-    _apply(service, data, ("code", "name", "description", "is_active"))
+    problems = Problems() if problems is None else problems
+    _apply(service, data, ("code", "name", "description", "is_active"), problems)
+    _validated(service, problems)
     save_audited(service, by)
     return service
 
 
 @transaction.atomic
-def save_tool(*, by: Any, tool: Tool | None, data: dict[str, Any]) -> Tool:
+def save_tool(
+    *, by: Any, tool: Tool | None, data: dict[str, Any], problems: Problems | None = None
+) -> Tool:
     require_capability(by, Capability.MANAGE_CATALOGUE)
     tool = tool or Tool()
-    _apply(tool, data, ("code", "name", "kind", "platform_exit_only", "is_active"))
+    problems = Problems() if problems is None else problems
+    _apply(tool, data, ("code", "name", "kind", "platform_exit_only", "is_active"), problems)
+    _validated(tool, problems)
     save_audited(tool, by)
     return tool
 

@@ -101,7 +101,7 @@ def me(request: HttpRequest) -> Any:
 
 
 @router.get("/users", response=list[UserOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(PageNumberPagination, page_size=50, max_page_size=500)
 def list_users(request: HttpRequest, search: str = "", role: str = "") -> Any:
     require_capability(request.user, Capability.MANAGE_USERS)
     users = User.objects.prefetch_related("roles", "business_units").order_by("username")

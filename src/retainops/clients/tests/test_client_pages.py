@@ -1,14 +1,46 @@
 """The client pages: who sees and edits what, validation, history on the page."""
 
+import html
+import re
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from retainops.clients.models import Client, ClientTeamMember, Contact, ServiceLine
+from retainops.clients.models import (
+    Client,
+    ClientTeamMember,
+    ClientTool,
+    Contact,
+    ServiceLine,
+    Tool,
+)
 from retainops.clients.queries import with_mrr
-from retainops.core.models import DemoMarker
+from retainops.core.models import DemoMarker, Role
 from retainops.core.testing import ClientFactory, ContactFactory, UserFactory, make_contract
+
+
+def section(page: str, label: str) -> str:
+    """The HTML of the page's <section> with this aria-label."""
+    found = re.search(
+        rf'<section[^>]*aria-label="{re.escape(label)}"[^>]*>(.*?)</section>', page, re.S
+    )
+    assert found, f"no {label} section"
+    return found.group(1)
+
+
+def text(fragment: str) -> str:
+    """What a reader sees of an HTML fragment: tags dropped, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def history_rows(page: str) -> list[list[str]]:
+    """The history table's rows, each as its cells' text: when, who, what, change."""
+    body = re.search(r"<tbody>(.*?)</tbody>", section(page, "History"), re.S)
+    assert body, "no history table"
+    rows = re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
+    return [[text(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in rows]
 
 
 @pytest.fixture
@@ -93,18 +125,30 @@ def test_htmx_request_gets_only_the_table(client, account_manager, harbor):
 
 
 def test_account_manager_edits_a_client_and_the_page_shows_the_change(
-    client, account_manager, harbor
+    clock, client, account_manager, harbor
 ):
+    clock.move_to(datetime(2026, 3, 5, 14, 45, tzinfo=UTC))
     client.force_login(account_manager)
     response = client.post(
         reverse("clients:edit", args=[harbor.pk]),
-        {"name": "Harbor Dental Group", "business_unit": harbor.business_unit_id},
+        {
+            "name": "Harbor Dental Group",
+            "business_unit": harbor.business_unit_id,
+            "industry": harbor.industry,
+        },
     )
     assert response.status_code == 302
     page = client.get(reverse("clients:detail", args=[harbor.pk])).content.decode()
-    assert "Harbor Dental Group" in page
-    assert "Harbor Dental &rarr; Harbor Dental Group" in page.replace("→", "&rarr;")
-    assert "amy_am" in page or str(account_manager) in page
+    assert "<h1>Harbor Dental Group" in page
+    assert history_rows(page) == [
+        [
+            "2026-03-05 14:45",
+            str(account_manager),
+            "Client changed: Harbor Dental Group",
+            "name : Harbor Dental → Harbor Dental Group",
+        ],
+        ["2026-03-02 09:30", "system", "Client created: Harbor Dental", ""],
+    ]
 
 
 def test_invalid_edit_shows_errors_and_changes_nothing(client, account_manager, harbor):
@@ -177,11 +221,14 @@ def test_status_change_refused_without_the_capability(client, service_agent, har
 
 
 def test_team_contacts_and_tools_from_the_page(client, account_manager, north, harbor):
-    csm = UserFactory.create(username="cleo_csm", roles=["client_success_manager"], units=[north])
+    csm = UserFactory.create(
+        username="cleo_csm",
+        first_name="Cleo",
+        last_name="Mendes",
+        roles=["client_success_manager"],
+        units=[north],
+    )
     client.force_login(account_manager)
-    from retainops.clients.models import Tool
-    from retainops.core.models import Role
-
     role = Role.objects.get(code="client_success_manager")
     client.post(reverse("clients:team", args=[harbor.pk]), {"role": role.pk, "user": csm.pk})
     assert ClientTeamMember.objects.get(client=harbor, role=role).user == csm
@@ -192,10 +239,14 @@ def test_team_contacts_and_tools_from_the_page(client, account_manager, north, h
     assert Contact.objects.get(client=harbor).email == "dana@harbor.example"
     tool = Tool.objects.get(code="crm")
     client.post(reverse("clients:tool_add", args=[harbor.pk]), {"tool": tool.pk, "reference": "X1"})
+    entry = ClientTool.objects.get(client=harbor)
+    assert (entry.tool, entry.reference) == (tool, "X1")
     page = client.get(reverse("clients:detail", args=[harbor.pk])).content.decode()
-    assert "cleo_csm" in page or str(csm) in page
-    assert "Dana Reyes" in page
-    assert "CRM" in page
+    assert str(csm) in text(section(page, "Team"))
+    assert "Dana Reyes" in text(section(page, "Contacts"))
+    tools = text(section(page, "Tools and boards"))
+    assert "CRM (kept unless leaving the platform) X1" in tools
+    assert "Not set up in any tool yet" not in tools
 
 
 def test_duplicate_contact_email_is_refused(client, account_manager, harbor):
@@ -230,3 +281,59 @@ def test_contract_created_from_the_page_counts_toward_mrr(client, account_manage
     page = client.get(reverse("clients:detail", args=[harbor.pk])).content.decode()
     assert "MRR <strong>1,251</strong>" in page
     assert "USD 1,250.50 a month" in page
+
+
+def test_list_filters_by_business_unit(client, administrator, harbor, cedar):
+    client.force_login(administrator)
+    url = reverse("clients:list")
+    south_only = client.get(url, {"unit": cedar.business_unit_id}).content.decode()
+    assert "Cedar Auto" in south_only
+    assert "Harbor Dental" not in south_only
+    north_only = client.get(url, {"unit": harbor.business_unit_id}).content.decode()
+    assert "Harbor Dental" in north_only
+    assert "Cedar Auto" not in north_only
+
+
+def test_list_filters_by_team_member(client, account_manager, north, harbor):
+    ClientFactory.create(name="Pine Bakery", business_unit=north)
+    ClientTeamMember.objects.create(
+        client=harbor, role=Role.objects.get(code="account_manager"), user=account_manager
+    )
+    client.force_login(account_manager)
+    url = reverse("clients:list")
+    everyone = client.get(url).content.decode()
+    assert "Harbor Dental" in everyone and "Pine Bakery" in everyone
+    mine = client.get(url, {"owner": account_manager.pk}).content.decode()
+    assert "Harbor Dental" in mine
+    assert "Pine Bakery" not in mine
+
+
+def test_contract_budget_and_status_changes_show_in_the_clients_history(
+    clock, client, account_manager, harbor
+):
+    contract = make_contract(harbor, {"seo": "1500.00"}, reference="HD-1")
+    clock.move_to(datetime(2026, 3, 9, 11, 5, tzinfo=UTC))
+    client.force_login(account_manager)
+    seo = ServiceLine.objects.get(code="seo")
+    client.post(
+        reverse("clients:line_set", args=[contract.pk]),
+        {"service": seo.pk, "monthly_budget": "900.00"},
+    )
+    clock.move_to(datetime(2026, 3, 10, 16, 20, tzinfo=UTC))
+    client.post(reverse("clients:contract_status", args=[contract.pk]), {"transition": "pause"})
+    page = client.get(reverse("clients:detail", args=[harbor.pk])).content.decode()
+    newest = history_rows(page)[:2]
+    assert newest == [
+        [
+            "2026-03-10 16:20",
+            str(account_manager),
+            "Contract changed: HD-1 (status: pause)",
+            "status : active → paused",
+        ],
+        [
+            "2026-03-09 11:05",
+            str(account_manager),
+            "Contract line changed: HD-1 / SEO (budget change)",
+            "monthly_budget : 1500.00 → 900.00",
+        ],
+    ]

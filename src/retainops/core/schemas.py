@@ -1,0 +1,85 @@
+"""Request bodies of the API that name every bad field in one answer.
+
+django-ninja validates a body before the endpoint runs, so with a plain Schema
+one bad field (an empty name) stops the request before the endpoint could look
+up codes or ask the model, and the caller learns of the other bad fields one
+try at a time. A `BodySchema` keeps the fields that parsed, records what did
+not, and lets the endpoint add its own findings before anything is written:
+
+    problems = Problems(payload.problems())  # schema errors, by field path
+    unit = lookup(...)                        # adds unknown codes to `problems`
+    services.create_client(..., problems=problems)  # adds the model's, raises once
+
+The OpenAPI document still shows each body's fields and rules.
+"""
+
+from functools import cache
+from typing import Annotated, Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from ninja import Schema
+from pydantic import PrivateAttr, TypeAdapter, model_validator
+from pydantic import ValidationError as SchemaError
+from pydantic.functional_validators import ModelWrapValidatorHandler
+
+from retainops.core.errors import field_path
+
+
+class BodySchema(Schema):
+    """A body whose problems are kept (see `problems()`) instead of refusing the request.
+
+    Fields that failed are left unset, so `dict(exclude_unset=True)` holds only
+    good values; a field of nested BodySchemas reports theirs as `name[index].field`.
+    """
+
+    _problems: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_problems(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        if not isinstance(data, dict):
+            return handler(data)  # not an object at all: nothing to salvage
+        try:
+            body = handler(data)
+            problems: dict[str, list[str]] = {}
+        except SchemaError as error:
+            body, problems = cls._salvage(data, error)
+        for name in cls.model_fields:
+            value = body.__dict__.get(name)
+            items = value if isinstance(value, list) else []
+            for index, item in enumerate(items):
+                if isinstance(item, BodySchema):
+                    for path, messages in item.problems().items():
+                        inner = "" if path == NON_FIELD_ERRORS else path
+                        key = field_path([name, index, *([inner] if inner else [])])
+                        problems.setdefault(key, []).extend(messages)
+        body._problems = problems
+        return body
+
+    @classmethod
+    def _salvage(cls, data: dict[str, Any], error: SchemaError) -> tuple[Any, dict[str, list[str]]]:
+        """The body with each field that parses on its own; the others named."""
+        problems: dict[str, list[str]] = {}
+        for item in error.errors():
+            loc = list(item.get("loc", ()))
+            problems.setdefault(field_path(loc), []).append(str(item["msg"]))
+        bad = {str(item["loc"][0]) for item in error.errors() if item.get("loc")}
+        good = {
+            name: _field_adapter(cls, name).validate_python(data[name])
+            for name in cls.model_fields
+            if name in data and name not in bad
+        }
+        # Required fields that failed stay absent: the endpoint reads only what was set.
+        return cls.model_construct(**good), problems
+
+    def problems(self) -> dict[str, list[str]]:
+        """What was wrong with the body, by field path (empty when nothing)."""
+        return {path: list(messages) for path, messages in self._problems.items()}
+
+
+@cache
+def _field_adapter(schema: type[BodySchema], name: str) -> TypeAdapter[Any]:
+    """Validates one field of a schema alone, with the field's own rules."""
+    field = schema.model_fields[name]
+    rules: Any = Annotated[field.annotation, field]
+    return TypeAdapter(rules)
