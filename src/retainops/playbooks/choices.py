@@ -70,6 +70,7 @@ class TimerKind(models.TextChoices):
     REMIND = "remind", "Reminder"
     ESCALATE = "escalate", "Escalation"
     WAIT = "wait", "End of a wait"
+    MISSED = "missed", "Due time passed"
 
 
 class EventKind(models.TextChoices):

@@ -344,12 +344,34 @@ class DefinitionChecker:
             return
         if rule.ref == step.key:
             self._add(step.key, "a step cannot be due relative to itself", "due")
-        elif rule.ref not in self.keys and rule.ref not in self.definition.anchor_names:
+        elif rule.ref in self.keys:
+            if rule.ref not in self._all_needs(step.key):
+                # Its due time is worked out when it opens; the step it counts from must
+                # be closed by then, or the step would never be due (nor a wait end).
+                self._add(
+                    step.key,
+                    f"is due relative to step {rule.ref!r}, which it does not need: "
+                    f"add {rule.ref!r} to 'needs'",
+                    "due",
+                )
+        elif rule.ref not in self.definition.anchor_names:
             self._add(
                 step.key,
                 f"unknown anchor {rule.ref!r}: declare it under 'anchors' or name a step",
                 "due",
             )
+
+    def _all_needs(self, key: str) -> set[str]:
+        """Every step that must be closed before this one opens (needs of needs too)."""
+        direct = {s.key: s.needs for s in self.definition.steps}
+        found: set[str] = set()
+        pending = list(direct.get(key, []))
+        while pending:
+            need = pending.pop()
+            if need not in found:
+                found.add(need)
+                pending.extend(direct.get(need, []))
+        return found
 
     def _check_owner(self, step: Step) -> None:
         needs_owner = step.kind in (StepKind.TASK, StepKind.APPROVAL, StepKind.MEETING)

@@ -310,12 +310,21 @@ def _open_or_skip(
         open_task(run, task, step, by)
 
 
+def askers(run: Run) -> set[int]:
+    """Who asked for what the run decides: its requester and the subject's co-askers.
+    None of them approves it."""
+    asked = {run.requested_by_id} if run.requested_by_id else set()
+    kind = subject_type(run.subject_type)
+    asked.update(person.pk for person in kind.co_askers(kind.load(run.subject_id)) if person)
+    return asked
+
+
 def open_task(run: Run, task: Task, step: Step, by: Any) -> None:
     now = timezone.now()
     tasks = {t.step_key: t for t in run.tasks.all()}
     owner = resolve_owner(step.owner, run.client)
-    asker = run.requested_by
-    if step.kind == StepKind.APPROVAL and asker is not None and owner["assignee"] == asker:
+    assignee = owner["assignee"]
+    if step.kind == StepKind.APPROVAL and assignee is not None and assignee.pk in askers(run):
         # Whoever asked never approves: the decision goes to the others in the role.
         owner = {**owner, "assignee": None, "queue_role": _role_of(step.owner)}
     due = due_time(run, step, tasks)
@@ -519,6 +528,9 @@ def _desired_timers(task: Task, step: Step) -> list[tuple[str, int, timedelta]]:
     ]
     if step.kind == StepKind.WAIT:
         desired.append((TimerKind.WAIT, 0, timedelta(0)))
+    elif step.kind in (StepKind.TASK, StepKind.APPROVAL) and not step.escalate:
+        # An escalation records the miss itself; without one, the timeline still must.
+        desired.append((TimerKind.MISSED, 0, timedelta(0)))
     return desired
 
 

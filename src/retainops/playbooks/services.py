@@ -373,16 +373,29 @@ def decide_approval(*, by: Any, task: Task, decision: str, comment: str = "") ->
         raise invalid("decision", "Only an approval step takes a decision.")
     if decision not in Decision.values:
         raise invalid("decision", "Decide 'approved' or 'rejected'.")
-    requester = task.run.requested_by_id
-    if requester is not None and requester == by.pk:
+    if by.pk in engine.askers(task.run):
         raise PermissionDenied("You asked for this; someone else must approve it.")
     if not is_owner(by, task):
         raise PermissionDenied("This approval is not yours to decide.")
+    if _decided_another_step(by, task):
+        raise PermissionDenied(
+            "You already decided a step of this request; each approver decides once."
+        )
     if decision == Decision.REJECTED and not comment.strip():
         raise invalid("comment", "Say why it is rejected.")
     _close_or_refuse(task, by, note=comment.strip(), decision=decision)
     engine.advance(task.run, by=by)
     return task
+
+
+def _decided_another_step(user: Any, task: Task) -> bool:
+    """An approver acts once in a chain, even one who holds the roles of two of its steps."""
+    return (
+        Task.objects.filter(run_id=task.run_id, kind=StepKind.APPROVAL, closed_by=user)
+        .exclude(decision="")
+        .exclude(pk=task.pk)
+        .exists()
+    )
 
 
 @transaction.atomic
@@ -394,7 +407,7 @@ def reassign_task(*, by: Any, task: Task, to: User) -> Task:
         raise invalid("to", f"{to} is not an active user.")
     if not (sees_all_units(to) or task.business_unit_id in to.unit_ids()):
         raise invalid("to", f"{to} does not work in {task.client.business_unit}.")
-    if task.kind == StepKind.APPROVAL and to.pk == task.run.requested_by_id:
+    if task.kind == StepKind.APPROVAL and to.pk in engine.askers(task.run):
         raise invalid("to", "The person who asked cannot approve their own request.")
     before = task.owner_label
     Task.objects.filter(pk=task.pk).update(assignee=to, queue_team=None, queue_role="")
@@ -411,16 +424,21 @@ def reassign_task(*, by: Any, task: Task, to: User) -> Task:
 
 
 def may_decide(user: Any, task: Task) -> bool:
-    """An approval's owner (or a member of its queue) decides it, never the one who asked."""
-    if task.kind != StepKind.APPROVAL or task.run.requested_by_id == user.pk:
+    """An approval's owner (or a member of its queue) decides it, never the one who asked,
+    and never someone who decided another step of the same chain."""
+    if task.kind != StepKind.APPROVAL or user.pk in engine.askers(task.run):
         return False
-    return is_owner(user, task)
+    return is_owner(user, task) and not _decided_another_step(user, task)
 
 
 def may_skip(user: Any, task: Task) -> bool:
     """A step's `skippable_by` roles may skip it; without that list, supervisors may.
-    An approval is never skipped: the steps after it would open as if it were approved."""
+    An approval is never skipped: the steps after it would open as if it were approved.
+    A step that requires checks is skipped only by those who may complete it with the
+    checks unmet: skipping it would pass the gate all the same."""
     if task.kind == StepKind.APPROVAL:
+        return False
+    if task.step.requires and not may_override(user, task):
         return False
     allowed = task.step.skippable_by
     if allowed:
@@ -441,6 +459,10 @@ def skip_task(*, by: Any, task: Task, reason: str) -> Task:
         # Skipping would let the steps after it open as if it were approved.
         raise invalid("state", "An approval is approved or rejected, never skipped.")
     if not may_skip(by, task):
+        if task.step.requires:
+            raise PermissionDenied(
+                "This step waits for its checks; your roles may not pass it without them."
+            )
         raise PermissionDenied("Your roles may not skip this step.")
     if not reason.strip():
         raise invalid("reason", "Say why the step is skipped.")

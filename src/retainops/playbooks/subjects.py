@@ -40,6 +40,9 @@ class SubjectType:
     anchors: dict[str, str] = field(default_factory=dict)
     events: dict[str, str] = field(default_factory=dict)
     requester: Callable[[Any], Any] = lambda _subject: None
+    # Others who asked besides the requester (e.g. who raised a change request that
+    # someone else submitted): like the requester, they never approve it.
+    co_askers: Callable[[Any], list[Any]] = lambda _subject: []
     checks: dict[str, Check] = field(default_factory=dict)
     # What a step may do to its subject when it is done (`on_done:`): action(subject, by=...).
     actions: dict[str, Callable[..., None]] = field(default_factory=dict)

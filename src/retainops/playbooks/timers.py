@@ -97,7 +97,20 @@ def fire(timer: Timer) -> str:
         return _remind(task, timer)
     if timer.kind == TimerKind.ESCALATE:
         return _escalate(task, timer)
+    if timer.kind == TimerKind.MISSED:
+        return _record_missed(task)
     return _end_wait(task)
+
+
+def _record_missed(task: Task) -> str:
+    engine.record(
+        task.client_id,
+        EventKind.TASK_MISSED,
+        f"{task.title} was not done by its due time ({task.owner_label})",
+        run=task.run,
+        task=task,
+    )
+    return "recorded as missed"
 
 
 def _notify(task: Task, template: str, specs: list[str]) -> str:

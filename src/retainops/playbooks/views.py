@@ -30,7 +30,7 @@ from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, flash_errors, run_and_flash
-from retainops.playbooks import queries, services
+from retainops.playbooks import engine, queries, services
 from retainops.playbooks.choices import TASK_TRANSITIONS, Decision, RunState, StepKind
 from retainops.playbooks.definition import STARTED, Definition, DefinitionInvalid, Problem
 from retainops.playbooks.forms import (
@@ -158,7 +158,7 @@ SKIPPABLE_STATES = TASK_TRANSITIONS["skip"][0]
 def _task_actions(user: Any, task: Task) -> TaskActions:
     owner = services.is_owner(user, task)
     acts = task.is_open and (owner or user.has_capability(Capability.SUPERVISE_TASKS))
-    asked_for_it = task.run.requested_by_id == user.pk
+    asked_for_it = task.kind == StepKind.APPROVAL and user.pk in engine.askers(task.run)
     return TaskActions(
         complete=acts and task.kind != StepKind.APPROVAL,
         decide=task.is_open and services.may_decide(user, task),

@@ -76,9 +76,11 @@ def _titles(response: Any) -> list[str]:
 
 @pytest.fixture
 def handoff_run(
-    handoff: PlaybookVersion, harbor: Client, account_manager: User, clock: Any
+    clock: Any, handoff: PlaybookVersion, harbor: Client, account_manager: User
 ) -> dict[str, Any]:
-    """Amy starts the hand-off on Harbor Dental, sold yesterday at 13:00 (20 hours ago)."""
+    """Amy starts the hand-off on Harbor Dental, sold yesterday at 13:00 (20 hours ago).
+    The clock stands still first, so that the client's record is written at the same
+    moment as the run, whatever today's date is."""
     response = _start(ApiCaller(account_manager), harbor, sold=timezone.now() - timedelta(hours=20))
     assert response.status_code == 201, response.content
     return response.json()
@@ -620,13 +622,14 @@ def test_anyone_who_sees_the_client_may_comment(
 
 
 def test_the_timeline_merges_process_events_messages_and_record_changes(
+    clock: Any,
     handoff_run: dict[str, Any],
     account_manager: User,
     south_account_manager: User,
     harbor: Client,
-    clock: Any,
 ) -> None:
     amy = ApiCaller(account_manager)
+    started_at = timezone.now()
     clock.shift(timedelta(minutes=30))
     amy.post(f"/tasks/{_task_of(handoff_run['id'], 'first_contact').pk}/complete", {})
 
@@ -641,6 +644,15 @@ def test_the_timeline_merges_process_events_messages_and_record_changes(
     assert started["summary"] == "Hand-off from sales to operations started by hand"
     whens = [datetime.fromisoformat(e["when"]) for e in entries]
     assert whens == sorted(whens, reverse=True)
+    # Newest first: the first contact half an hour later, then what happened at the start.
+    later = started_at + timedelta(minutes=30)
+    newest = [e["kind"] for e, when in zip(entries, whens, strict=True) if when == later]
+    assert whens[0] == later
+    assert "task_done" in newest and "record_created" not in newest
+    created = {
+        when for e, when in zip(entries, whens, strict=True) if e["kind"] == "record_created"
+    }
+    assert created == {started_at}
     page = amy.get(f"/clients/{harbor.pk}/timeline", page=2, page_size=2).json()
     assert page["items"] == entries[2:4]
     sam = ApiCaller(south_account_manager)

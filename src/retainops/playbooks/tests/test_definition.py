@@ -106,6 +106,41 @@ def test_a_cycle_through_a_due_time_is_refused_too():
 
 
 @pytest.mark.django_db
+def test_a_step_due_after_a_step_it_does_not_need_is_refused_naming_both():
+    # 'follow_up' opens at once (it needs nothing), when the call has no time yet.
+    source = with_step(
+        """
+  - key: follow_up
+    title: Follow-up e-mail
+    owner: role:account_manager
+    due: 1 day after call
+"""
+    )
+
+    [problem] = problems_of(source)
+
+    assert (problem.step, problem.field) == ("follow_up", "due")
+    assert "'call', which it does not need" in problem.message
+
+
+@pytest.mark.django_db
+def test_a_step_due_after_a_step_its_needs_wait_for_is_accepted():
+    definition = parse_definition(
+        with_step(
+            """
+  - key: follow_up
+    title: Follow-up e-mail
+    owner: role:account_manager
+    needs: [call]
+    due: 3 days after prepare
+"""
+        )
+    )
+
+    assert definition.step("follow_up").due_rule == DueRule(offset=timedelta(days=3), ref="prepare")
+
+
+@pytest.mark.django_db
 def test_an_unknown_role_team_or_user_as_owner_is_refused_naming_the_step():
     Team.objects.create(name="Creative studio")
     source = with_step(

@@ -125,6 +125,31 @@ def test_an_override_needs_a_reason_and_a_permitted_role(
     assert event.actor == manager
 
 
+def test_a_step_waiting_for_its_checks_is_skipped_only_by_those_who_may_override_it(
+    client_with_hooks: list,
+    publish: Publish,
+    harbor: Client,
+    account_manager: User,
+    team_lead: User,
+    north,
+):
+    from retainops.core.testing import UserFactory
+
+    manager = UserFactory.create(username="dora_dm", roles=["department_manager"], units=[north])
+    run = start(publish(GATED), harbor, account_manager)
+    # Tess supervises tasks and may skip ordinary steps, but skipping this one would pass
+    # its gate without the details: only the department manager may do that.
+    assert not services.may_skip(team_lead, collect(run))
+
+    with pytest.raises(PermissionDenied, match="waits for its checks"):
+        services.skip_task(by=team_lead, task=collect(run), reason="Not needed")
+
+    assert collect(run).state == TaskState.OPEN
+    assert services.may_skip(manager, collect(run))
+    services.skip_task(by=manager, task=collect(run), reason="The client has no website")
+    assert collect(run).state == TaskState.SKIPPED
+
+
 def test_unknown_checks_and_actions_are_refused_when_published(
     client_with_hooks: list, publish: Publish
 ):

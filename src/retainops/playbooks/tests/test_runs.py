@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from retainops.clients.models import Client
 from retainops.clients.services import change_client_status, create_client
-from retainops.core.models import BusinessUnit, User
+from retainops.core.models import BusinessUnit, Role, User
 from retainops.core.testing import ClientFactory, UserFactory
 from retainops.messaging.models import Meeting, Message
 from retainops.playbooks import services
-from retainops.playbooks.choices import Decision, EventKind, RunState, TaskState
+from retainops.playbooks.choices import Decision, EventKind, RunState, TaskState, TimerKind
 from retainops.playbooks.models import PlaybookVersion, Run, Task, TimelineEvent, Timer
 
 from .conftest import START
@@ -164,7 +164,9 @@ def test_a_run_started_by_hand_without_an_anchor_has_no_due_time_until_it_is_set
 
     qa.refresh_from_db()
     assert qa.due_at == go_live + timedelta(days=1)
-    assert Timer.objects.get(task=qa).due_at == go_live + timedelta(days=1, hours=-2)
+    assert Timer.objects.get(task=qa, kind=TimerKind.REMIND).due_at == go_live + timedelta(
+        days=1, hours=-2
+    )
 
 
 def test_starting_is_refused_outside_ones_unit_without_the_right_or_for_a_retired_playbook(
@@ -390,6 +392,29 @@ def test_the_requester_never_approves_their_own_request(
     assert task(run, "process").state == TaskState.OPEN
 
 
+def test_one_person_holding_two_approving_roles_decides_only_one_step_of_a_chain(
+    publish: Publish, harbor: Client, account_manager: User, team_lead: User, north: BusinessUnit
+):
+    # Tess, the client's team lead, also works in finance: the chain asks two people,
+    # not two hats.
+    team_lead.roles.add(Role.objects.get(code="finance"))
+    fay = User.objects.get(pk=team_lead.pk)  # a fresh read: roles are cached per object
+    version = publish(APPROVAL.replace("mrr > 5000", "mrr >= 0"))
+    run = services.start_run(by=account_manager, playbook=version.playbook, subject_id=harbor.pk)
+    finance = UserFactory.create(username="finn_finance", roles=["finance"], units=[north])
+    services.decide_approval(by=fay, task=task(run, "manager_approval"), decision="approved")
+    finance_step = task(run, "finance_approval")
+    assert finance_step.state == TaskState.OPEN
+    assert not services.may_decide(fay, finance_step)
+
+    with pytest.raises(PermissionDenied, match="each approver decides once"):
+        services.decide_approval(by=fay, task=finance_step, decision="approved")
+
+    assert task(run, "finance_approval").state == TaskState.OPEN
+    services.decide_approval(by=finance, task=finance_step, decision="approved")
+    assert task(run, "process").state == TaskState.OPEN
+
+
 def test_an_approver_decides_once_and_only_their_own_step(
     publish: Publish, harbor: Client, account_manager: User, team_lead: User, csm: User
 ):
@@ -564,7 +589,9 @@ def test_a_slipped_go_live_moves_open_steps_their_reminders_and_the_meeting(
 
     qa = task(run, "qa")
     assert qa.due_at == slipped + timedelta(days=1)
-    assert Timer.objects.pending().get(task=qa).due_at == slipped + timedelta(days=1, hours=-2)
+    assert Timer.objects.pending().get(
+        task=qa, kind=TimerKind.REMIND
+    ).due_at == slipped + timedelta(days=1, hours=-2)
     meeting.refresh_from_db()
     assert (meeting.starts_at, meeting.sequence) == (slipped + timedelta(days=7), 1)
     invitations = Message.objects.filter(cause=f"meeting {meeting.uid}").order_by("id")
@@ -602,8 +629,10 @@ def test_cancelling_a_run_closes_its_steps_drops_timers_and_calls_off_its_meetin
 
 
 def test_the_timeline_tells_what_happened_in_order(
-    handoff: PlaybookVersion, harbor: Client, account_manager: User, sales_rep: User, clock
+    clock, handoff: PlaybookVersion, harbor: Client, account_manager: User, sales_rep: User
 ):
+    # The clock comes first so that the client and its contact are written at START too,
+    # before the steps: the timeline orders by time, whatever today's date is.
     from retainops.playbooks.queries import client_timeline
 
     run = services.start_run(by=account_manager, playbook=handoff.playbook, subject_id=harbor.pk)

@@ -76,7 +76,8 @@ def test_the_owner_is_reminded_once_four_hours_before_first_contact_is_due(
     remind_at = START + timedelta(hours=20)
 
     clock.move_to(remind_at - timedelta(minutes=1))
-    assert tick() == "messages: 0 sent, 0 to retry, 0 failed"
+    # The hand-off notes were due at 4 hours: their miss is recorded, and nobody is mailed.
+    assert tick() == "timers: 1 fired, 0 failed\nmessages: 0 sent, 0 to retry, 0 failed"
     clock.move_to(remind_at)
     assert tick() == "timers: 1 fired, 0 failed\nmessages: 1 sent, 0 to retry, 0 failed"
     clock.move_to(remind_at + timedelta(hours=1))
@@ -104,7 +105,8 @@ def test_a_missed_first_contact_is_escalated_to_the_team_lead_and_shows_as_misse
     due = START + timedelta(hours=24)
 
     clock.move_to(due)
-    assert tick().startswith("timers: 2 fired, 0 failed")  # the reminder, late, and the escalation
+    # The reminder (late), the escalation, and the hand-off notes' miss (no escalation).
+    assert tick().startswith("timers: 3 fired, 0 failed")
 
     assert (
         "Missed: First contact with the client (Harbor Dental)",
@@ -115,6 +117,55 @@ def test_a_missed_first_contact_is_escalated_to_the_team_lead_and_shows_as_misse
     assert task.state == TaskState.OPEN  # still the AM's: escalating tells, it does not take
     missed = TimelineEvent.objects.get(task=task, kind=EventKind.TASK_MISSED)
     assert str(team_lead) in missed.summary
+
+
+def test_a_step_without_an_escalation_is_recorded_as_missed_once_and_tells_no_one(
+    handoff: PlaybookVersion,
+    harbor: Client,
+    account_manager: User,
+    sales_rep: User,
+    smtp: SmtpPeer,
+    clock: time_machine.Traveller,
+):
+    run = start(handoff, harbor, account_manager)
+    notes = Task.objects.get(run=run, step_key="handoff_notes")
+
+    clock.move_to(START + timedelta(hours=4, seconds=-1))
+    tick()
+    assert not TimelineEvent.objects.filter(task=notes, kind=EventKind.TASK_MISSED).exists()
+    clock.move_to(START + timedelta(hours=4))
+    tick()
+    clock.move_to(START + timedelta(hours=5))
+    tick()
+
+    [missed] = TimelineEvent.objects.filter(task=notes, kind=EventKind.TASK_MISSED)
+    assert missed.summary == (
+        f"Write the hand-off notes for operations was not done by its due time ({sales_rep})"
+    )
+    assert missed.at == START + timedelta(hours=4)
+    assert smtp.received == []
+    notes.refresh_from_db()
+    assert notes.state == TaskState.OPEN
+
+
+def test_a_step_done_in_time_is_never_recorded_as_missed(
+    handoff: PlaybookVersion,
+    harbor: Client,
+    account_manager: User,
+    sales_rep: User,
+    clock: time_machine.Traveller,
+):
+    run = start(handoff, harbor, account_manager)
+    notes = Task.objects.get(run=run, step_key="handoff_notes")
+    clock.move_to(START + timedelta(hours=3))
+    services.complete_task(by=sales_rep, task=notes, note="Sold display and SEO")
+
+    clock.move_to(START + timedelta(hours=6))
+    tick()
+
+    assert not TimelineEvent.objects.filter(task=notes, kind=EventKind.TASK_MISSED).exists()
+    missed_timer = Timer.objects.get(task=notes, kind=TimerKind.MISSED)
+    assert (missed_timer.fired_at, missed_timer.dropped_at) == (None, START + timedelta(hours=3))
 
 
 def test_a_task_done_in_time_sends_no_reminder_and_no_escalation(
@@ -232,7 +283,8 @@ def test_a_timer_whose_effect_breaks_is_recorded_and_does_not_stop_the_others(
 
     report = timers.fire_due(now=START + timedelta(hours=24))
 
-    assert (report.fired, report.failed) == (1, 1)
+    # The escalation and the hand-off notes' miss fire; the reminder breaks alone.
+    assert (report.fired, report.failed) == (2, 1)
     reminder = Timer.objects.get(task=first_contact(run), kind=TimerKind.REMIND)
     assert reminder.outcome == "failed: RuntimeError: template engine exploded"
     assert not Message.objects.filter(subject__startswith="Reminder").exists()
@@ -271,7 +323,10 @@ def test_a_crash_in_the_middle_of_a_batch_fires_nothing_then_each_timer_once(
     monkeypatch.setattr(timers, "fire", real_fire)
     report = timers.fire_all_due(now=START + timedelta(hours=21))
 
-    assert report.fired == 5
+    # Five reminders, and five hand-off notes recorded as missed (each once).
+    assert report.fired == 10
+    missed = TimelineEvent.objects.filter(kind=EventKind.TASK_MISSED)
+    assert missed.count() == 5 and missed.values("task").distinct().count() == 5
     reminders = Message.objects.filter(subject__startswith="Reminder")
     assert reminders.count() == 5
     assert timers.fire_all_due(now=START + timedelta(hours=21)).handled == 0
