@@ -11,7 +11,7 @@ from django.db import transaction
 
 from retainops.changes.models import ApprovalRoute, ChangeReason
 from retainops.core.access import require_capability
-from retainops.core.audit import save_audited
+from retainops.core.audit import delete_audited, save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 
@@ -23,7 +23,8 @@ SUBJECT = "change_request"
 def _assign(row: Any, data: dict[str, Any], names: tuple[str, ...]) -> None:
     for name in names:
         if name in data:
-            setattr(row, name, data[name])
+            value = data[name]
+            setattr(row, name, value.strip() if isinstance(value, str) else value)
 
 
 @transaction.atomic
@@ -36,6 +37,17 @@ def save_reason(*, by: Any, reason: ChangeReason | None, data: dict[str, Any]) -
     if ChangeReason.objects.filter(code=reason.code).exclude(pk=reason.pk).exists():
         raise invalid("code", "Another reason already uses this code.")
     save_audited(reason, by)
+    return reason
+
+
+@transaction.atomic
+def retire_reason(*, by: Any, reason: ChangeReason) -> ChangeReason:
+    """No longer offer a reason; the requests that give it keep it."""
+    require_capability(by, Capability.MANAGE_CATALOGUE)
+    reason = ChangeReason.objects.select_for_update().get(pk=reason.pk)
+    if reason.is_active:
+        reason.is_active = False
+        save_audited(reason, by, "retired")
     return reason
 
 
@@ -56,3 +68,11 @@ def save_route(*, by: Any, route: ApprovalRoute | None, data: dict[str, Any]) ->
         raise invalid("kind", "A route for this unit and kind exists already: change that one.")
     save_audited(route, by)
     return route
+
+
+@transaction.atomic
+def delete_route(*, by: Any, route: ApprovalRoute) -> None:
+    """Remove a route: requests submitted from then on go by the next most specific route,
+    or the shipped playbook; runs already started keep theirs."""
+    require_capability(by, Capability.MANAGE_PLAYBOOKS)
+    delete_audited(route, by)

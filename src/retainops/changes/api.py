@@ -1,5 +1,7 @@
 """API for change requests: raising, changing and submitting them, the retention calls on
-them, offboarding, the planner, the monthly view of contract changes, and the reports.
+them, offboarding, the planner, the monthly view of contract changes, and the reports;
+and their configuration, as on the pages: the reasons clients give and the approval
+routes that pick a playbook per business unit and kind.
 
 Thin, like the pages: each endpoint resolves the request it names among those the caller
 sees (another unit's request is "not found"), then calls the same service or read as the
@@ -23,7 +25,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
-from retainops.changes import queries, services
+from retainops.changes import admin_services, queries, services
 from retainops.changes.choices import (
     ChangeKind,
     ChangeStatus,
@@ -31,12 +33,20 @@ from retainops.changes.choices import (
     LineAction,
     SaveOutcome,
 )
-from retainops.changes.models import ChangeReason, ChangeRequest, Removal, SaveAttempt
+from retainops.changes.models import (
+    ApprovalRoute,
+    ChangeReason,
+    ChangeRequest,
+    Removal,
+    SaveAttempt,
+)
 from retainops.clients.models import ServiceLine
 from retainops.clients.queries import visible_clients
+from retainops.core.access import require_capability
+from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
-from retainops.core.models import User
-from retainops.playbooks.models import Run, Task
+from retainops.core.models import BusinessUnit, User
+from retainops.playbooks.models import Playbook, Run, Task
 
 router = Router(tags=["changes"])
 
@@ -113,6 +123,32 @@ class WithdrawIn(Schema):
     reason: str = Field("", description="Why it is withdrawn (required)")
 
 
+class ReasonQuery(Schema):
+    retired: bool = Field(False, description="List the retired reasons too")
+
+
+class ReasonIn(Schema):
+    code: str = Field(description="Names the reason in the API: letters, digits, hyphens")
+    label: str
+    is_active: bool = Field(True, description="Offered when raising a request")
+
+
+class ReasonPatch(Schema):
+    """Only the fields sent change."""
+
+    code: str | None = None
+    label: str | None = None
+    is_active: bool | None = None
+
+
+class RouteIn(Schema):
+    business_unit: str | None = Field(
+        None, description="Code of the business unit; null for every unit"
+    )
+    kind: ChangeKind | None = Field(None, description="Null for every kind")
+    playbook: str = Field(description="Key of a playbook on the change_request subject")
+
+
 # Schemas: what callers read -----------------------------------------------------------------
 
 
@@ -124,6 +160,25 @@ class ClientRefOut(Schema):
 class ReasonOut(Schema):
     code: str
     label: str
+
+
+class ReasonListedOut(ReasonOut):
+    is_active: bool
+
+
+class RouteOut(Schema):
+    id: int
+    business_unit: str | None = Field(description="Code of the unit; null for every unit")
+    kind: str | None = Field(description="Null for every kind")
+    playbook: str = Field(alias="playbook.key")
+
+    @staticmethod
+    def resolve_business_unit(obj: ApprovalRoute) -> str | None:
+        return obj.business_unit.code if obj.business_unit else None
+
+    @staticmethod
+    def resolve_kind(obj: ApprovalRoute) -> str | None:
+        return obj.kind or None
 
 
 class ChangeLineOut(Schema):
@@ -325,6 +380,32 @@ def _removal(request: HttpRequest, removal_id: int) -> Removal:
     return get_object_or_404(removals, pk=removal_id)
 
 
+def _reason_data(payload: Schema) -> dict[str, Any]:
+    """The fields sent; a null for a field that needs a value is named."""
+    sent = payload.model_dump(exclude_unset=True)
+    nulls = sorted(name for name, value in sent.items() if value is None)
+    if nulls:
+        raise ValidationError({name: ["Give a value or leave the field out."] for name in nulls})
+    return sent
+
+
+def _route_data(payload: RouteIn) -> dict[str, Any]:
+    """The route's unit and playbook found by their codes; every unknown one is named."""
+    unit = None
+    if payload.business_unit is not None:
+        unit = BusinessUnit.objects.filter(code=payload.business_unit).first()
+    playbook = Playbook.objects.filter(key=payload.playbook).first()
+    problems: dict[str, list[str]] = {}
+    if payload.business_unit is not None and unit is None:
+        problems["business_unit"] = [f"No business unit has the code {payload.business_unit!r}."]
+    if playbook is None:
+        problems["playbook"] = [f"No playbook has the key {payload.playbook!r}."]
+    if problems:
+        raise ValidationError(problems)
+    kind = payload.kind.value if payload.kind else ""
+    return {"business_unit": unit, "kind": kind, "playbook": playbook}
+
+
 def _reason(code: str) -> ChangeReason:
     found = ChangeReason.objects.filter(code=code).first()
     if found is None:
@@ -386,10 +467,11 @@ def _csv(rows: list[list[str]], filename: str) -> HttpResponse:
 # The fixed paths come before /change-requests/{request_id}.
 
 
-@router.get("/change-reasons", response=list[ReasonOut])
-def list_reasons(request: HttpRequest) -> Any:
-    """The reasons a request may give."""
-    return ChangeReason.objects.filter(is_active=True)
+@router.get("/change-reasons", response=list[ReasonListedOut])
+def list_reasons(request: HttpRequest, filters: Query[ReasonQuery]) -> Any:
+    """The reasons a request may give (`retired=true`: the retired ones too)."""
+    reasons = ChangeReason.objects.all()
+    return reasons if filters.retired else reasons.filter(is_active=True)
 
 
 @router.get("/change-requests", response=list[ChangeRequestSummaryOut])
@@ -519,3 +601,60 @@ def verify_removal(request: HttpRequest, removal_id: int) -> Any:
     """The department manager checked the removal was done."""
     services.verify_removal(by=request.user, removal=_removal(request, removal_id))
     return _removal(request, removal_id)
+
+
+# Configuration: reasons and approval routes ------------------------------------------------
+# The same permissions as the pages (the catalogue's for reasons, the playbooks' for
+# routes), asked before any lookup so that a refused caller learns nothing; the services
+# ask again.
+
+
+@router.post("/change-reasons", response={201: ReasonListedOut})
+def create_reason(request: HttpRequest, payload: ReasonIn) -> Any:
+    """Add a reason clients may give."""
+    require_capability(request.user, Capability.MANAGE_CATALOGUE)
+    reason = admin_services.save_reason(by=request.user, reason=None, data=payload.model_dump())
+    return Status(201, reason)
+
+
+@router.patch("/change-reasons/{code}", response=ReasonListedOut)
+def update_reason(request: HttpRequest, code: str, payload: ReasonPatch) -> Any:
+    """Change a reason's code, label or whether it is offered."""
+    require_capability(request.user, Capability.MANAGE_CATALOGUE)
+    reason = get_object_or_404(ChangeReason, code=code)
+    return admin_services.save_reason(by=request.user, reason=reason, data=_reason_data(payload))
+
+
+@router.post("/change-reasons/{code}/retire", response=ReasonListedOut)
+def retire_reason(request: HttpRequest, code: str) -> Any:
+    """No longer offer the reason; the requests that give it keep it."""
+    require_capability(request.user, Capability.MANAGE_CATALOGUE)
+    reason = get_object_or_404(ChangeReason, code=code)
+    return admin_services.retire_reason(by=request.user, reason=reason)
+
+
+@router.get("/approval-routes", response=list[RouteOut])
+def list_routes(request: HttpRequest) -> Any:
+    """Which playbook approves a kind of request in a business unit. The most specific
+    route wins; where none applies, the shipped `change-approval`."""
+    require_capability(request.user, Capability.MANAGE_PLAYBOOKS)
+    return ApprovalRoute.objects.select_related("business_unit", "playbook")
+
+
+@router.post("/approval-routes", response={201: RouteOut})
+def create_route(request: HttpRequest, payload: RouteIn) -> Any:
+    """Route a business unit's (or every unit's) kind of request (or every kind) to a
+    playbook; one route per unit and kind."""
+    require_capability(request.user, Capability.MANAGE_PLAYBOOKS)
+    route = admin_services.save_route(by=request.user, route=None, data=_route_data(payload))
+    return Status(201, route)
+
+
+@router.delete("/approval-routes/{route_id}", response={204: None})
+def delete_route(request: HttpRequest, route_id: int) -> Any:
+    """Remove a route; runs already started keep their playbook."""
+    require_capability(request.user, Capability.MANAGE_PLAYBOOKS)
+    admin_services.delete_route(
+        by=request.user, route=get_object_or_404(ApprovalRoute, pk=route_id)
+    )
+    return Status(204, None)

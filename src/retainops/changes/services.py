@@ -5,6 +5,10 @@ return it); and the offboarding checklist.
 Who may submit follows the escalation: when the retention team was involved only
 the retention team submits (or the account manager it handed the request to);
 otherwise the person who raised it or the client's account manager does.
+
+The escalation chosen is told at once: whoever holds its role (retention team, team
+lead, department manager) in the client's business unit gets an e-mail, written to the
+outbox in the transaction that raises the request.
 """
 
 from dataclasses import dataclass
@@ -56,6 +60,13 @@ from retainops.playbooks.models import Playbook, Run
 RETENTION = RoleCode.RETENTION_TEAM
 # The shipped approval chain, used where no route names another playbook.
 DEFAULT_APPROVAL = "change-approval"
+# The message template that tells the escalation chosen (changes/migrations/0003).
+ESCALATION_TEMPLATE = "change-escalated"
+ESCALATION_ROLES = {
+    Escalation.RETENTION_TEAM: RoleCode.RETENTION_TEAM,
+    Escalation.TEAM_LEAD: RoleCode.TEAM_LEAD,
+    Escalation.DEPARTMENT_MANAGER: RoleCode.DEPARTMENT_MANAGER,
+}
 
 
 @dataclass
@@ -147,9 +158,47 @@ def raise_change_request(
         raised_by=by,
         mrr_before=client_mrr(client),
     )
-    save_audited(request, by, "raised")
+    told = escalation_recipients(request)
+    save_audited(request, by, "raised" if told else f"raised; {_nobody_to_tell(request)}")
     _write_lines(request, lines or [])
+    if told:
+        _tell_escalation(request, told, by)
     return request
+
+
+def escalation_recipients(request: ChangeRequest) -> list[User]:
+    """Whoever holds the escalation's role in the client's business unit and can be
+    written to; not the person who raised the request, who knows."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            roles__code=ESCALATION_ROLES[Escalation(request.escalation)],
+            business_units=request.client.business_unit_id,
+        )
+        .exclude(pk=request.raised_by_id)
+        .exclude(email="")
+        .distinct()
+        .order_by("username")
+    )
+
+
+def _nobody_to_tell(request: ChangeRequest) -> str:
+    party = request.get_escalation_display().lower()
+    unit = request.client.business_unit
+    if ESCALATION_ROLES[Escalation(request.escalation)] in request.raised_by.role_codes():
+        return f"nobody to tell: the {party} in {unit} raised it"
+    return f"nobody to tell: no {party} in {unit}"
+
+
+def _tell_escalation(request: ChangeRequest, people: list[User], by: Any) -> None:
+    queue_from_template(
+        template_code=ESCALATION_TEMPLATE,
+        to=[f"user:{person.username}" for person in people],
+        client=request.client,
+        cause=f"change request {request.pk} escalated",
+        by=by,
+        extra=request_variables(request),
+    )
 
 
 def _editable(request: ChangeRequest) -> None:

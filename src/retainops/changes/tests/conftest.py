@@ -20,6 +20,25 @@ from retainops.playbooks.tests.conftest import LIBRARY, ops_lead, reference_data
 EFFECTIVE = date(2026, 12, 31)
 
 
+def one_approval(key: str, owner: str = "role:approver") -> str:
+    """A small approval chain to route requests to: one approval by `owner`, then the
+    request is approved."""
+    return f"""
+key: {key}
+name: {key} approval
+subject: change_request
+trigger: manual
+anchors: [submitted, effective]
+steps:
+  - key: the_approval
+    title: Approval by {owner}
+    kind: approval
+    owner: {owner}
+    due: 1 day after submitted
+    on_done: mark_approved
+"""
+
+
 def _person(username: str, role: str, unit: BusinessUnit) -> User:
     return UserFactory.create(username=username, roles=[role], units=[unit])
 

@@ -16,15 +16,18 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from retainops.changes.models import ChangeReason
+from retainops.changes.admin_services import save_route
+from retainops.changes.models import ApprovalRoute, ChangeReason
 from retainops.clients.choices import ClientStatus
 from retainops.clients.models import Client
-from retainops.core.models import User
+from retainops.core.models import Role, User
 from retainops.core.testing import ApiCaller
 from retainops.messaging.models import Message
 from retainops.playbooks.choices import RunState
+from retainops.playbooks.models import Playbook
+from retainops.playbooks.services import publish_playbook
 
-from .conftest import EFFECTIVE, START
+from .conftest import EFFECTIVE, LIBRARY, START, one_approval
 
 pytestmark = pytest.mark.usefixtures("approval_playbook", "lists")
 
@@ -271,12 +274,17 @@ def test_a_save_attempt_needs_a_known_outcome(harbor: Client, retention_rep: Use
 def test_the_requester_cannot_decide_their_own_approval(
     harbor: Client, account_manager: User, approver: User
 ) -> None:
+    account_manager.roles.add(Role.objects.get(code="approver"))  # Amy approves in North too
     amy = ApiCaller(account_manager)
     request_id = _raised(amy, harbor)
     _submit(amy, request_id)
     first = _task(amy, request_id, "first_approval")
+    assert first["owner"] == "queue: approver"
 
-    assert _decide(amy, first["id"]).status_code == 403
+    refused = _decide(amy, first["id"])
+    assert refused.status_code == 403
+    assert "You asked for this" in refused.json()["detail"]
+    assert _task(amy, request_id, "first_approval")["state"] == "open"
     assert _decide(ApiCaller(approver), first["id"]).status_code == 200
     decided = _task(amy, request_id, "first_approval")
     assert (decided["state"], decided["decision"], decided["closed_by"]) == (
@@ -531,6 +539,145 @@ def test_only_active_reasons_are_offered(account_manager: User) -> None:
     assert "other" not in codes
 
 
+# Configuration: reasons and approval routes ------------------------------------------------------
+
+
+def test_an_administrator_adds_changes_and_retires_a_reason(
+    administrator: User, harbor: Client, account_manager: User
+) -> None:
+    ada = ApiCaller(administrator)
+
+    created = ada.post("/change-reasons", {"code": "merger", "label": "  Merged with another "})
+    assert created.status_code == 201, created.content
+    assert created.json() == {"code": "merger", "label": "Merged with another", "is_active": True}
+    changed = ada.patch("/change-reasons/merger", {"label": "Merged with another firm"})
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["label"] == "Merged with another firm"
+    offered = [r["code"] for r in ApiCaller(account_manager).get("/change-reasons").json()]
+    assert "merger" in offered
+
+    retired = ada.post("/change-reasons/merger/retire", {})
+
+    assert retired.status_code == 200, retired.content
+    assert retired.json()["is_active"] is False
+    amy = ApiCaller(account_manager)
+    assert "merger" not in [r["code"] for r in amy.get("/change-reasons").json()]
+    every = {r["code"]: r["is_active"] for r in amy.get("/change-reasons", retired="true").json()}
+    assert every["merger"] is False and every["budget-cut"] is True
+    assert _errors(amy.post("/change-requests", _body(harbor, reason="merger"))) == ["reason"]
+    assert ChangeReason.objects.get(code="merger").history.first().history_change_reason == (
+        "retired"
+    )
+
+
+def test_a_reason_is_checked_as_on_the_page_and_nothing_is_written(administrator: User) -> None:
+    ada = ApiCaller(administrator)
+    before = list(ChangeReason.objects.values_list("code", "label", "is_active"))
+
+    assert _errors(ada.post("/change-reasons", {"code": "budget-cut", "label": "Again"})) == [
+        "code"
+    ]
+    assert _errors(ada.post("/change-reasons", {"code": "not a code", "label": " "})) == [
+        "code",
+        "label",
+    ]
+    assert _errors(ada.post("/change-reasons", {"code": "merger"})) == ["label"]
+    assert _errors(ada.patch("/change-reasons/seasonal", {"code": "closing"})) == ["code"]
+    assert _errors(ada.patch("/change-reasons/seasonal", {"label": None})) == ["label"]
+    assert _errors(ada.patch("/change-reasons/seasonal", {"label": "x" * 161})) == ["label"]
+    assert ada.patch("/change-reasons/bored", {"label": "Bored"}).status_code == 404
+    assert ada.post("/change-reasons/bored/retire", {}).status_code == 404
+
+    assert list(ChangeReason.objects.values_list("code", "label", "is_active")) == before
+
+
+@pytest.fixture
+def north_pauses(ops_lead: User) -> str:
+    """A small approval chain for North's pauses, published."""
+    return publish_playbook(by=ops_lead, source=one_approval("north-pauses")).playbook.key
+
+
+def test_an_administrator_lists_adds_and_deletes_approval_routes(
+    administrator: User, north_pauses: str, harbor: Client, account_manager: User
+) -> None:
+    ada = ApiCaller(administrator)
+
+    north = ada.post(
+        "/approval-routes", {"business_unit": "north", "kind": "pause", "playbook": north_pauses}
+    )
+    everywhere = ada.post("/approval-routes", {"playbook": "change-approval"})
+
+    assert north.status_code == 201, north.content
+    route_id = north.json()["id"]
+    assert north.json() == {
+        "id": route_id,
+        "business_unit": "north",
+        "kind": "pause",
+        "playbook": "north-pauses",
+    }
+    assert everywhere.status_code == 201, everywhere.content
+    assert (everywhere.json()["business_unit"], everywhere.json()["kind"]) == (None, None)
+    listed = ada.get("/approval-routes")
+    assert listed.status_code == 200, listed.content
+    assert sorted(r["id"] for r in listed.json()) == sorted([route_id, everywhere.json()["id"]])
+    amy = ApiCaller(account_manager)
+    pause = _raised(amy, harbor, "pause")
+    assert [r["playbook"] for r in _submit(amy, pause)["approval_runs"]] == ["north-pauses"]
+
+    deleted = ada.delete(f"/approval-routes/{route_id}")
+
+    assert deleted.status_code == 204
+    assert [r["id"] for r in ada.get("/approval-routes").json()] == [everywhere.json()["id"]]
+    assert ada.delete(f"/approval-routes/{route_id}").status_code == 404
+    another = _raised(amy, harbor, "pause")
+    assert [r["playbook"] for r in _submit(amy, another)["approval_runs"]] == ["change-approval"]
+
+
+def test_a_route_is_checked_as_on_the_page_and_nothing_is_written(
+    administrator: User, north_pauses: str, ops_lead: User
+) -> None:
+    ada = ApiCaller(administrator)
+    route = {"business_unit": "north", "kind": "pause", "playbook": north_pauses}
+    assert ada.post("/approval-routes", route).status_code == 201
+    handoff = publish_playbook(by=ops_lead, source=(LIBRARY / "sales-handoff.yaml").read_text())
+
+    assert _errors(ada.post("/approval-routes", route)) == ["kind"]
+    unknown = {"business_unit": "east", "kind": "pause", "playbook": "nothing-here"}
+    assert _errors(ada.post("/approval-routes", unknown)) == ["business_unit", "playbook"]
+    on_clients = {"business_unit": "north", "playbook": handoff.playbook.key}
+    assert _errors(ada.post("/approval-routes", on_clients)) == ["playbook"]
+    assert _errors(ada.post("/approval-routes", {**route, "kind": "refund"})) == ["kind"]
+
+    assert ApprovalRoute.objects.count() == 1
+
+
+def test_the_configuration_is_refused_to_an_account_manager(
+    account_manager: User, north_pauses: str, ops_lead: User
+) -> None:
+    route = save_route(
+        by=ops_lead,
+        route=None,
+        data={"playbook": Playbook.objects.get(key=north_pauses)},
+    )
+    amy = ApiCaller(account_manager)
+
+    assert amy.post("/change-reasons", {"code": "merger", "label": "Merged"}).status_code == 403
+    assert amy.patch("/change-reasons/seasonal", {"label": "Quiet"}).status_code == 403
+    assert amy.post("/change-reasons/seasonal/retire", {}).status_code == 403
+    assert amy.get("/approval-routes").status_code == 403
+    new_route = {"business_unit": "north", "kind": "pause", "playbook": north_pauses}
+    assert amy.post("/approval-routes", new_route).status_code == 403
+    assert amy.delete(f"/approval-routes/{route.pk}").status_code == 403
+
+    assert not ChangeReason.objects.filter(code="merger").exists()
+    seasonal = ChangeReason.objects.get(code="seasonal")
+    assert (seasonal.label, seasonal.is_active) == (
+        "Seasonal business: pausing for the quiet months",
+        True,
+    )
+    assert list(ApprovalRoute.objects.all()) == [route]
+
+
 # Authentication and the document ----------------------------------------------------------------
 
 
@@ -551,12 +698,21 @@ def test_only_active_reasons_are_offered(account_manager: User) -> None:
         ("get", "/change-requests/monthly"),
         ("get", "/change-requests/reports"),
         ("get", "/change-reasons"),
+        ("post", "/change-reasons"),
+        ("patch", "/change-reasons/seasonal"),
+        ("post", "/change-reasons/seasonal/retire"),
+        ("get", "/approval-routes"),
+        ("post", "/approval-routes"),
+        ("delete", "/approval-routes/1"),
     ],
 )
 def test_every_endpoint_needs_a_token(method: str, path: str) -> None:
     caller = ApiCaller(None)
 
-    response = caller.get(path) if method == "get" else getattr(caller, method)(path, {})
+    if method in ("get", "delete"):
+        response = getattr(caller, method)(path)
+    else:
+        response = getattr(caller, method)(path, {})
 
     assert response.status_code == 401
 
@@ -575,6 +731,10 @@ def test_the_openapi_document_describes_change_requests(account_manager: User) -
         "/api/v1/change-requests/monthly",
         "/api/v1/change-requests/reports",
         "/api/v1/change-reasons",
+        "/api/v1/change-reasons/{code}",
+        "/api/v1/change-reasons/{code}/retire",
+        "/api/v1/approval-routes",
+        "/api/v1/approval-routes/{route_id}",
         "/api/v1/removals/{removal_id}/removed",
         "/api/v1/removals/{removal_id}/verified",
     ):

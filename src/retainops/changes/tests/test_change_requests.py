@@ -17,7 +17,7 @@ from retainops.changes.choices import ChangeStatus
 from retainops.changes.models import ChangeReason, ChangeRequest, Removal
 from retainops.clients.choices import ClientStatus, ContractStatus
 from retainops.clients.models import Client, ClientTool, ContractLine, ServiceLine
-from retainops.core.models import User
+from retainops.core.models import Role, User
 from retainops.messaging.models import Message
 from retainops.messaging.testing import SmtpPeer
 from retainops.playbooks import services as playbooks
@@ -153,18 +153,47 @@ def test_a_change_the_retention_team_hands_over_is_submitted_by_that_account_man
 # The approval chain ---------------------------------------------------------------------
 
 
+def also_an_approver(person: User) -> User:
+    """Give a person the approver role too, in the unit they work in."""
+    person.roles.add(Role.objects.get(code="approver"))
+    person.forget_cached_access()
+    return person
+
+
 def test_the_requester_never_approves_and_each_approver_acts_once(
     raise_request: Raise, account_manager: User, approver: User, department_manager: User
 ):
+    amy = also_an_approver(account_manager)
     request = raise_request()
-    services.submit_change_request(by=account_manager, request=request)
+    services.submit_change_request(by=amy, request=request)
+    first = step(request, "first_approval")
+    assert first.queue_role == "approver"  # Amy is in the queue: she holds the role in North
 
-    with pytest.raises(PermissionDenied):
-        decide(request, "first_approval", account_manager)
+    with pytest.raises(PermissionDenied, match="You asked for this"):
+        decide(request, "first_approval", amy)
+    assert step(request, "first_approval").state == TaskState.OPEN
     decide(request, "first_approval", approver)
     with pytest.raises(ValidationError, match="not open"):
         decide(request, "first_approval", approver)
     assert step(request, "second_approval").state == TaskState.OPEN
+
+
+def test_the_person_who_raised_a_request_never_approves_it_though_another_submitted_it(
+    raise_request: Raise, retention_rep: User, account_manager: User, approver: User
+):
+    rita = also_an_approver(retention_rep)
+    display = ServiceLine.objects.get(code="targeted-display")
+    lines = [services.LineChange(display, "budget", Decimal("1200.00"))]
+    request = raise_request("contract_change", by=rita, escalation="retention_team", lines=lines)
+    services.record_save_attempt(by=rita, request=request, outcome="saved_with_change")
+    services.hand_to_account_manager(by=rita, request=request, to=account_manager)
+    services.submit_change_request(by=account_manager, request=request)
+
+    with pytest.raises(PermissionDenied, match="You asked for this"):
+        decide(request, "first_approval", rita)
+    assert step(request, "first_approval").state == TaskState.OPEN
+    decide(request, "first_approval", approver)
+    assert step(request, "first_approval").closed_by == approver
 
 
 def test_finance_approves_only_when_a_credit_is_issued(

@@ -28,13 +28,17 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 @pytest.fixture
 def committed_reasons() -> None:
-    """The flush between transactional tests removes the migration's reasons and lists."""
+    """The flush between transactional tests removes the migrations' reasons, lists and
+    templates."""
     import importlib
 
     from django.apps import apps as django_apps
 
-    migration = importlib.import_module("retainops.changes.migrations.0002_reference_data")
-    migration.write_reference_data(django_apps, None)
+    for module, writer in (
+        ("retainops.changes.migrations.0002_reference_data", "write_reference_data"),
+        ("retainops.changes.migrations.0003_escalation_notice", "write_escalation_template"),
+    ):
+        getattr(importlib.import_module(module), writer)(django_apps, None)
 
 
 def test_two_approvers_deciding_the_first_approval_at_once_move_the_request_once(

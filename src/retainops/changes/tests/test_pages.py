@@ -7,11 +7,12 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client as HttpClient
 from django.urls import reverse
 
@@ -338,6 +339,56 @@ def test_the_planner_lists_filters_and_exports_pauses_and_cancellations(
         "Reducing the marketing budget",
     ]
     assert len(rows) == 2
+
+
+def test_the_units_tracker_shows_a_request_in_effect_once_its_date_passes_and_no_other_unit(
+    clock: time_machine.Traveller,
+    client: HttpClient,
+    raise_request: Raise,
+    account_manager: User,
+    approver: User,
+    department_manager: User,
+    accountant: User,
+    north,
+    south,
+    south_account_manager: User,
+    budget_cut: ChangeReason,
+):
+    pause = raise_request("pause", effective_date=date(2026, 12, 1))
+    services.submit_change_request(by=account_manager, request=pause)
+    for key, by in (("first_approval", approver), ("second_approval", department_manager)):
+        playbooks.decide_approval(by=by, task=task_of(pause, key), decision="approved")
+    playbooks.complete_task(by=accountant, task=task_of(pause, "process"))
+    summit = ClientFactory.create(name="Summit Roofing", business_unit=south)
+    south_pause = services.raise_change_request(
+        by=south_account_manager,
+        client=summit,
+        kind="pause",
+        reason=budget_cut,
+        escalation="team_lead",
+        effective_date=date(2026, 12, 1),
+    )
+    services.submit_change_request(by=south_account_manager, request=south_pause)
+    tracker = reverse("changes:planner")
+    before = as_(client, account_manager).get(tracker, {"unit": north.pk}).content.decode()
+    assert "In effect" not in section_table(before)
+
+    clock.move_to(datetime(2026, 12, 1, 9, tzinfo=UTC))
+    call_command("tick", stdout=io.StringIO())
+
+    north_tracker = as_(client, account_manager).get(tracker, {"unit": north.pk})
+    rows = section_table(north_tracker.content.decode())
+    assert "Harbor Dental" in rows and "In effect" in rows and "2026-12-01" in rows
+    assert "Summit Roofing" not in rows
+    asking_for_south = client.get(tracker, {"unit": south.pk}).content.decode()
+    assert "Summit Roofing" not in asking_for_south
+    south_tracker = as_(client, south_account_manager).get(tracker, {"unit": south.pk})
+    south_rows = section_table(south_tracker.content.decode())
+    assert "Summit Roofing" in south_rows and "Harbor Dental" not in south_rows
+
+
+def task_of(change: ChangeRequest, key: str) -> Task:
+    return Task.objects.get(run=run_of(change), step_key=key)
 
 
 def section_table(html: str) -> str:
