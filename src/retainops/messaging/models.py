@@ -131,6 +131,11 @@ class Message(models.Model):
     cause = models.CharField(
         max_length=120, blank=True, help_text="The process or action that caused the message."
     )
+    # The playbook run whose step or timer queued the message: the cause says which step,
+    # this says which run, so the message can be shown with what the run is about.
+    run = models.ForeignKey(
+        "playbooks.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

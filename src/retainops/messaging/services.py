@@ -59,9 +59,10 @@ class Outgoing:
 
 
 def queue_message(
-    *, outgoing: Outgoing, client: Client | None, cause: str, by: Any = None
+    *, outgoing: Outgoing, client: Client | None, cause: str, by: Any = None, run: Any = None
 ) -> Message:
-    """Write a message to the outbox inside the current transaction."""
+    """Write a message to the outbox inside the current transaction; `run` is the playbook
+    run that queued it, if one did."""
     if not outgoing.body_text.strip():
         raise invalid("body", "The message has no text.")
     with transaction.atomic():
@@ -69,6 +70,7 @@ def queue_message(
             channel=outgoing.channel,
             client=client,
             cause=cause[:120],
+            run=run,
             created_by=by if getattr(by, "pk", None) else None,
             subject=outgoing.subject[:300],
             body_text=outgoing.body_text,
@@ -108,6 +110,7 @@ def queue_from_template(
     by: Any = None,
     extra: dict[str, Any] | None = None,
     attachments: list[Attachment] | None = None,
+    run: Any = None,
 ) -> Message:
     """Render a stored template with the client's (and process's) variables and queue it."""
     template = MessageTemplate.objects.filter(code=template_code).first()
@@ -126,7 +129,7 @@ def queue_from_template(
         webhook=webhook,
         attachments=attachments or [],
     )
-    return queue_message(outgoing=outgoing, client=client, cause=cause, by=by)
+    return queue_message(outgoing=outgoing, client=client, cause=cause, by=by, run=run)
 
 
 @transaction.atomic

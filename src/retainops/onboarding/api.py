@@ -1,5 +1,5 @@
 """API for onboarding: sold programs and their purchase orders, proofs, portal links, the
-onboarding board, the order requirements, and the client portal.
+onboarding board, the order requirements (and their configuration), and the client portal.
 
 Thin, like the pages: each staff endpoint resolves the program it names among those the
 caller sees (another unit's program is "not found"), then calls the same service or read
@@ -27,11 +27,14 @@ from pydantic import AwareDatetime, BeforeValidator, Field
 
 from retainops.clients.models import ServiceLine
 from retainops.clients.queries import visible_clients
+from retainops.core.access import require_capability
+from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.messaging.api import MessageOut
 from retainops.messaging.models import Meeting
 from retainops.onboarding import portal, queries, requirements, services
-from retainops.onboarding.choices import ProgramStatus
+from retainops.onboarding.admin_services import remove_requirement, save_requirement
+from retainops.onboarding.choices import DetailKind, ProgramStatus
 from retainops.onboarding.models import (
     DetailRequirement,
     PortalLink,
@@ -95,6 +98,33 @@ class GoLiveIn(Schema):
 
 class LinesIn(Schema):
     lines: list[ProgramLineIn]
+
+
+class RequirementIn(Schema):
+    service: str | None = Field(None, description="Code of the service; null for every program")
+    key: str = Field(description="Names the detail in orders and the API: letters, digits, - and _")
+    label: str
+    kind: str = Field(
+        DetailKind.TEXT,
+        description="One of: " + ", ".join(DetailKind.values),
+    )
+    choices: list[str] = Field(default_factory=list, description="For kind 'choice'")
+    help_text: str = ""
+    required: bool = Field(True, description="Required before the work can start")
+    position: int = Field(0, description="Order among the service's details")
+
+
+class RequirementPatch(Schema):
+    """Only the fields sent change; a null service means every program."""
+
+    service: str | None = Field(None, description="Code of the service; null for every program")
+    key: str | None = None
+    label: str | None = None
+    kind: str | None = None
+    choices: list[str] | None = None
+    help_text: str | None = None
+    required: bool | None = None
+    position: int | None = None
 
 
 # Schemas: what staff read -----------------------------------------------------------------
@@ -563,6 +593,39 @@ def list_requirements(request: HttpRequest, service: str = "") -> Any:
     if not ServiceLine.objects.filter(code=service).exists():
         raise invalid("service", f"No service has the code {service!r}.")
     return found.filter(service__code=service)
+
+
+# Configuring the requirements: the permission of the pages, asked before any lookup so
+# that a refused caller learns nothing; the services ask again.
+
+
+@router.post("/requirements", response={201: RequirementOut})
+def create_requirement(request: HttpRequest, payload: RequirementIn) -> Any:
+    """Ask purchase orders for a detail: of every program, or of one service's."""
+    require_capability(request.user, Capability.MANAGE_CATALOGUE)
+    requirement = save_requirement(by=request.user, requirement=None, data=payload.model_dump())
+    return Status(201, requirement)
+
+
+@router.patch("/requirements/{requirement_id}", response=RequirementOut)
+def update_requirement(request: HttpRequest, requirement_id: int, payload: RequirementPatch) -> Any:
+    """Change a requirement; the key of a detail orders hold stays as it is."""
+    require_capability(request.user, Capability.MANAGE_CATALOGUE)
+    requirement = get_object_or_404(DetailRequirement, pk=requirement_id)
+    sent = payload.model_dump(exclude_unset=True)
+    nulls = sorted(name for name, value in sent.items() if value is None and name != "service")
+    if nulls:
+        raise ValidationError({name: ["Give a value or leave the field out."] for name in nulls})
+    return save_requirement(by=request.user, requirement=requirement, data=sent)
+
+
+@router.delete("/requirements/{requirement_id}", response={204: None})
+def delete_requirement(request: HttpRequest, requirement_id: int) -> Any:
+    """Stop asking for a detail; one that orders already hold is kept (make it optional)."""
+    require_capability(request.user, Capability.MANAGE_CATALOGUE)
+    requirement = get_object_or_404(DetailRequirement, pk=requirement_id)
+    remove_requirement(by=request.user, requirement=requirement)
+    return Status(204, None)
 
 
 # The client's portal ----------------------------------------------------------------------

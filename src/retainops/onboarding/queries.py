@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from retainops.clients.queries import visible_clients
 from retainops.messaging.choices import MeetingState
-from retainops.messaging.models import Meeting
+from retainops.messaging.models import Meeting, Message
 from retainops.onboarding.choices import ProgramStatus
 from retainops.onboarding.models import Program
 from retainops.playbooks.choices import CLOSED_TASK_STATES, TaskState
@@ -181,14 +181,49 @@ def timings(programs: list[Program]) -> Timings:
 def client_meetings(program: Program, *, now: datetime | None = None) -> list[Meeting]:
     """Meetings the program's processes booked with the client's contacts, yet to come
     (internal ones, such as the production meeting, stay out of the client's sight)."""
-    booked = Task.objects.filter(
-        run__subject_type="program", run__subject_id=program.pk, meeting__isnull=False
-    ).values("meeting_id")
-    meetings = Meeting.objects.filter(
-        pk__in=booked, state=MeetingState.SCHEDULED, starts_at__gte=now or timezone.now()
-    ).order_by("starts_at")
+    meetings = program_meetings(program).filter(
+        state=MeetingState.SCHEDULED, starts_at__gte=now or timezone.now()
+    )
     return [m for m in meetings if any(_with_contacts(spec) for spec in m.attendees)]
 
 
 def _with_contacts(spec: str) -> bool:
     return spec == "contacts" or spec.startswith("contact:")
+
+
+def program_meetings(program: Program) -> QuerySet[Meeting]:
+    """The meetings the program's processes booked, whatever their state."""
+    booked = Task.objects.filter(
+        run__subject_type="program", run__subject_id=program.pk, meeting__isnull=False
+    ).values("meeting_id")
+    return Meeting.objects.filter(pk__in=booked).order_by("starts_at")
+
+
+# Messages ---------------------------------------------------------------------------------
+
+
+def program_cause(program: Program, what: str) -> str:
+    """The `cause` of a message the program's own operations queue (not its runs')."""
+    return f"program {program.pk}: {what}"
+
+
+def program_messages(program: Program) -> QuerySet[Message]:
+    """The messages the program caused, newest first: those its runs queued (steps,
+    reminders, escalations), its meetings' invitations and updates, and those its own
+    operations queued (portal links, what the client did through the portal).
+
+    A client with several programs has the messages of each apart; what was written to
+    the client by hand belongs to no program and stays on the client's page.
+    """
+    meetings = program_meetings(program).values_list("uid", flat=True)
+    caused = (
+        Q(run__subject_type="program", run__subject_id=program.pk)
+        | Q(cause__in=[f"meeting {uid}" for uid in meetings])
+        | Q(cause__startswith=program_cause(program, ""))
+    )
+    return (
+        Message.objects.filter(caused, client=program.client)
+        .select_related("created_by", "webhook")
+        .prefetch_related("recipients")
+        .order_by("-created_at", "-id")
+    )

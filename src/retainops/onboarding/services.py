@@ -24,7 +24,7 @@ from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.core.events import emit
 from retainops.messaging.services import Outgoing, queue_from_template, queue_message
-from retainops.onboarding import portal
+from retainops.onboarding import portal, queries
 from retainops.onboarding.choices import ProgramStatus, ProofDecision, ProofKind
 from retainops.onboarding.models import (
     PortalLink,
@@ -265,7 +265,7 @@ def send_portal_link(*, by: Any, program: Program) -> Any:
         template_code="onboarding-portal-link",
         to=["contacts"],
         client=program.client,
-        cause=f"program {program.pk}: portal link",
+        cause=queries.program_cause(program, "portal link"),
         by=by,
         extra=_program_extra(program),
     )
@@ -395,5 +395,5 @@ def _tell_team(program: Program, subject: str, contact: str, lines: list[str]) -
     queue_message(
         outgoing=Outgoing(subject=subject, body_text=body, to=team),
         client=program.client,
-        cause=f"program {program.pk}: client portal",
+        cause=queries.program_cause(program, "client portal"),
     )

@@ -27,8 +27,6 @@ from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, run_and_flash
-from retainops.messaging.models import Meeting
-from retainops.messaging.queries import messages_for_client
 from retainops.onboarding import portal, queries, requirements, services
 from retainops.onboarding.admin_services import save_requirement
 from retainops.onboarding.forms import (
@@ -41,7 +39,6 @@ from retainops.onboarding.forms import (
     budget_field_name,
 )
 from retainops.onboarding.models import DetailRequirement, PortalLink, Program, Proof, ProofVersion
-from retainops.playbooks.models import Task
 
 MESSAGES_ON_PROGRAM_PAGE = 20
 
@@ -136,14 +133,6 @@ def _proofs(program: Program) -> QuerySet[Proof]:
     )
 
 
-def _program_meetings(program: Program) -> QuerySet[Meeting]:
-    """The meetings the program's processes booked, whatever their state."""
-    booked = Task.objects.filter(
-        run__subject_type="program", run__subject_id=program.pk, meeting__isnull=False
-    ).values("meeting_id")
-    return Meeting.objects.filter(pk__in=booked).order_by("starts_at")
-
-
 def _program_page(
     request: HttpRequest, program: Program, *, status: int = 200, **bound: forms.Form
 ) -> HttpResponse:
@@ -157,8 +146,8 @@ def _program_page(
         "missing": requirements.missing_details(program),
         "run": run,
         "tasks": run.tasks.select_related("assignee", "queue_team").order_by("id") if run else [],
-        "meetings": _program_meetings(program),
-        "client_messages": messages_for_client(program.client)[:MESSAGES_ON_PROGRAM_PAGE],
+        "meetings": queries.program_meetings(program),
+        "program_messages": queries.program_messages(program)[:MESSAGES_ON_PROGRAM_PAGE],
         "proofs": _proofs(program),
         "links": [(link, portal.url_for(link)) for link in links],
         "timings": list(queries.program_timings(program).items()),

@@ -19,7 +19,7 @@ from retainops.core.testing import ApiCaller
 from retainops.messaging.tests.conftest import START
 from retainops.onboarding import portal
 from retainops.onboarding.choices import ProgramStatus, ProofDecision
-from retainops.onboarding.models import PortalLink, Program, ProofVersion
+from retainops.onboarding.models import DetailRequirement, PortalLink, Program, ProofVersion
 from retainops.onboarding.services import mark_program_sold
 from retainops.playbooks.choices import TaskState
 from retainops.playbooks.models import PlaybookVersion, Run, Task
@@ -751,6 +751,167 @@ def test_the_requirements_of_a_service_are_listed(account_manager: User) -> None
     assert _errors(amy.get("/requirements", service="skywriting")) == ["service"]
 
 
+def _requirement(**fields: Any) -> dict[str, Any]:
+    return {
+        "service": "sem",
+        "key": "sem_daily_cap",
+        "label": "Daily budget cap",
+        "kind": "number",
+        "help_text": "The most to spend in a day.",
+        "position": 30,
+        **fields,
+    }
+
+
+def test_an_administrator_adds_a_requirement_for_a_service(administrator: User) -> None:
+    ada = ApiCaller(administrator)
+
+    response = ada.post(
+        "/requirements",
+        _requirement(key="sem_pacing", kind="choice", choices=["Daily", " Weekly", "Daily", ""]),
+    )
+
+    assert response.status_code == 201, response.content
+    added = response.json()
+    assert (added["key"], added["service"], added["kind"]) == ("sem_pacing", "sem", "choice")
+    assert (added["choices"], added["required"], added["position"]) == (
+        ["Daily", "Weekly"],
+        True,
+        30,
+    )
+    requirement = DetailRequirement.objects.get(key="sem_pacing")
+    assert requirement.history.get().history_user == administrator
+    assert "sem_pacing" in [r["key"] for r in ada.get("/requirements", service="sem").json()]
+
+
+def test_every_bad_field_of_a_requirement_is_named_and_nothing_is_written(
+    administrator: User,
+) -> None:
+    ada = ApiCaller(administrator)
+    before = DetailRequirement.objects.count()
+
+    everything_wrong = ada.post(
+        "/requirements",
+        _requirement(service="skywriting", key="not a key!", label=" ", kind="colour", position=-1),
+    )
+    list_without_choices = ada.post("/requirements", _requirement(kind="choice"))
+    key_taken = ada.post("/requirements", _requirement(key="sem_keywords", label=""))
+
+    assert _errors(everything_wrong) == ["key", "kind", "label", "position", "service"]
+    assert everything_wrong.json()["errors"]["service"] == ["No service has the code 'skywriting'."]
+    assert list_without_choices.json()["errors"] == {
+        "choices": ["List the choices, separated by commas."]
+    }
+    assert _errors(key_taken) == ["key", "label"]
+    assert key_taken.json()["errors"]["key"] == ["Another requirement already uses this key."]
+    assert DetailRequirement.objects.count() == before
+
+
+def test_an_administrator_changes_only_the_fields_sent(administrator: User) -> None:
+    ada = ApiCaller(administrator)
+    keywords = DetailRequirement.objects.get(key="sem_keywords")
+
+    relabelled = ada.patch(f"/requirements/{keywords.pk}", {"label": "Keywords to bid on"})
+    for_everyone = ada.patch(f"/requirements/{keywords.pk}", {"service": None, "required": False})
+
+    assert relabelled.status_code == 200, relabelled.content
+    assert (relabelled.json()["label"], relabelled.json()["service"]) == (
+        "Keywords to bid on",
+        "sem",
+    )
+    assert (for_everyone.json()["service"], for_everyone.json()["required"]) == (None, False)
+    keywords.refresh_from_db()
+    assert (keywords.kind, keywords.label, keywords.service) == (
+        "long_text",
+        "Keywords to bid on",
+        None,
+    )
+    assert keywords.history.first().history_user == administrator
+
+
+def test_a_bad_change_of_a_requirement_is_named_and_changes_nothing(
+    administrator: User, new_program: ProgramMaker
+) -> None:
+    new_program(details=SOME_ORDER)  # its order holds the billing contact
+    ada = ApiCaller(administrator)
+    billing = DetailRequirement.objects.get(key="billing_contact")
+
+    renamed = ada.patch(f"/requirements/{billing.pk}", {"key": "billing_email", "kind": "colour"})
+    emptied = ada.patch(f"/requirements/{billing.pk}", {"label": None, "position": None})
+    unknown = ada.patch("/requirements/999999", {"label": "Anything"})
+
+    assert renamed.json()["errors"] == {
+        "key": ["Orders already hold this detail under its key; keep the key."],
+        "kind": ["Value 'colour' is not a valid choice."],
+    }
+    assert _errors(emptied) == ["label", "position"]
+    assert unknown.status_code == 404
+    billing.refresh_from_db()
+    assert (billing.key, billing.kind, billing.label) == (
+        "billing_contact",
+        "email",
+        "Billing contact e-mail",
+    )
+
+
+def test_removing_a_requirement_no_order_holds(
+    administrator: User, new_program: ProgramMaker
+) -> None:
+    new_program(details=SOME_ORDER)  # holds the billing contact and the keywords
+    ada = ApiCaller(administrator)
+    geography = DetailRequirement.objects.get(key="sem_geography")
+    billing = DetailRequirement.objects.get(key="billing_contact")
+
+    removed = ada.delete(f"/requirements/{geography.pk}")
+    kept = ada.delete(f"/requirements/{billing.pk}")
+
+    assert removed.status_code == 204, removed.content
+    assert not DetailRequirement.objects.filter(key="sem_geography").exists()
+    assert DetailRequirement.history.filter(key="sem_geography").latest().history_type == "-"
+    assert kept.json()["errors"] == {
+        "key": [
+            "Orders already hold this detail under its key: make it optional instead of "
+            "removing it."
+        ]
+    }
+    assert DetailRequirement.objects.filter(key="billing_contact").exists()
+
+
+def test_removing_the_last_missing_detail_completes_the_collect_step(
+    onboarding: PlaybookVersion,
+    administrator: User,
+    sales_rep: User,
+    new_program: ProgramMaker,
+) -> None:
+    almost = {key: value for key, value in FULL_ORDER.items() if key != "sem_geography"}
+    program = _sold(new_program, sales_rep, details=almost)
+    _finish(program, "production_meeting", sales_rep)
+    assert _task(program, "collect_details").state == TaskState.OPEN
+    geography = DetailRequirement.objects.get(key="sem_geography")
+
+    ApiCaller(administrator).delete(f"/requirements/{geography.pk}")
+
+    assert _task(program, "collect_details").state == TaskState.DONE
+    assert _task(program, "design_meeting").state == TaskState.OPEN
+
+
+def test_an_account_manager_may_not_configure_requirements(account_manager: User) -> None:
+    amy = ApiCaller(account_manager)
+    keywords = DetailRequirement.objects.get(key="sem_keywords")
+
+    answers = [
+        amy.post("/requirements", _requirement()),
+        amy.patch(f"/requirements/{keywords.pk}", {"label": "Words"}),
+        amy.delete(f"/requirements/{keywords.pk}"),
+        amy.patch("/requirements/999999", {"label": "Words"}),  # refused before it is looked up
+    ]
+
+    assert [a.status_code for a in answers] == [403, 403, 403, 403]
+    assert not DetailRequirement.objects.filter(key="sem_daily_cap").exists()
+    keywords.refresh_from_db()
+    assert keywords.label == "Keywords"
+
+
 # Access and the document -------------------------------------------------------------------
 
 
@@ -772,12 +933,18 @@ def test_the_requirements_of_a_service_are_listed(account_manager: User) -> None
         ("post", "/links/1/revoke"),
         ("get", "/onboarding/board"),
         ("get", "/requirements"),
+        ("post", "/requirements"),
+        ("patch", "/requirements/1"),
+        ("delete", "/requirements/1"),
     ],
 )
 def test_staff_endpoints_need_a_token(db: None, method: str, path: str) -> None:
     caller = ApiCaller(None)
 
-    response = caller.get(path) if method == "get" else getattr(caller, method)(path, {})
+    if method in ("get", "delete"):
+        response = getattr(caller, method)(path)
+    else:
+        response = getattr(caller, method)(path, {})
 
     assert response.status_code == 401
 
@@ -800,6 +967,7 @@ def test_the_openapi_document_describes_onboarding(account_manager: User) -> Non
         "/api/v1/links/{link_id}/revoke",
         "/api/v1/onboarding/board",
         "/api/v1/requirements",
+        "/api/v1/requirements/{requirement_id}",
         "/api/v1/portal/{token}",
         "/api/v1/portal/{token}/details",
         "/api/v1/portal/{token}/proofs/{version_id}/decision",

@@ -2,6 +2,7 @@
 proofs and portal links, the board, and the requirements administrators configure.
 Each refusal has its test."""
 
+import html
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from pytest_django import Settings
 from retainops.clients.models import Client, ServiceLine
 from retainops.core.models import User
 from retainops.messaging.models import Message
+from retainops.messaging.services import Outgoing, queue_message, write_to_client
 from retainops.onboarding import portal, services
 from retainops.onboarding.choices import ProgramStatus
 from retainops.onboarding.models import DetailRequirement, Program, ProofVersion
@@ -419,6 +421,126 @@ def test_another_units_program_is_not_found(
     assert client.get(reverse("onboarding:program_create", args=[harbor.pk])).status_code == 404
     link.refresh_from_db()
     assert link.revoked_at is None and program.portal_links.count() == 1
+
+
+# Timings and messages of a program ------------------------------------------------------
+
+THE_REST = {
+    "tracking_access": "GA4 access granted to ads@agency.example",
+    "sem_keywords": "dentist, implants",
+    "sem_geography": "Massachusetts",
+    "display_targeting": "Families within 25 miles",
+    "display_creative": "300x250 and 728x90; logo attached",
+}
+
+
+def approve_proofs(program: Program, by: User) -> None:
+    link = program.portal_links.get()
+    for kind, title in (("creative", "Banner set"), ("targeting", "Audience plan")):
+        version = services.upload_proof(
+            by=by,
+            program=program,
+            kind=kind,
+            title=title,
+            upload=services.ProofUpload(f"{title}.pdf", "application/pdf", b"%PDF"),
+        )
+        services.decide_proof(
+            link=link, version=version, decision="approved", comment="", contact="Dana Diaz"
+        )
+
+
+def test_the_program_page_counts_the_days_from_the_sale_to_each_step_and_to_go_live(
+    clock: time_machine.Traveller,
+    client: HttpClient,
+    account_manager: User,
+    sales_rep: User,
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+):
+    program = services.mark_program_sold(by=sales_rep, program=new_program({**HALF, **THE_REST}))
+    client.force_login(account_manager)
+    before = section(client.get(page_of(program)).content.decode(), "Timings")
+
+    clock.move_to(START + timedelta(days=2))
+    playbooks.complete_task(by=sales_rep, task=step(program, "production_meeting"))
+    clock.move_to(START + timedelta(days=4))
+    playbooks.complete_task(by=account_manager, task=step(program, "design_meeting"))
+    clock.move_to(START + timedelta(days=5, hours=12))
+    approve_proofs(program, account_manager)
+    clock.move_to(START + timedelta(days=7))
+    playbooks.complete_task(by=account_manager, task=step(program, "set_live"))
+    timings = section(client.get(page_of(program)).content.decode(), "Timings")
+
+    assert "Nothing done since the sale yet." in before
+    rows = re.findall(r'<tr><td>([^<]*)</td><td class="num">([^<]*)</td></tr>', timings)
+    assert dict((html.unescape(title), days) for title, days in rows) == {
+        PRODUCTION_MEETING: "2.0",
+        "Introduction e-mail to the client": "2.0",
+        "Collect the missing order details": "2.0",  # the order was already complete
+        "Design meeting on the campaign's vision": "4.0",
+        "Client approves creative and targeting": "5.5",
+        "Build the campaign and set it live": "7.0",
+        "Live": "7.0",
+    }
+    assert rows[-1] == ("Live", "7.0")
+    assert "First contact with the client" not in timings  # still open
+
+
+def test_each_program_page_lists_only_the_messages_that_program_caused(
+    clock: time_machine.Traveller,
+    client: HttpClient,
+    account_manager: User,
+    csm: User,
+    sales_rep: User,
+    harbor: Client,
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+):
+    spring = sold(new_program, sales_rep)
+    autumn = sold(new_program, sales_rep, name="Autumn campaign")
+    link_mail = services.send_portal_link(by=csm, program=spring)
+    autumn_link = autumn.portal_links.get()
+    services.supply_details(link=autumn_link, details={"sem_keywords": "dentist"}, contact="Dana")
+    [team_note] = Message.objects.filter(subject="Harbor Dental sent order details")
+    by_hand = write_to_client(
+        client=harbor, by=account_manager, to=["contacts"], subject="Hello", body="A word."
+    )
+    # What a run's step or timer queues carries the run.
+    from_run = {
+        program.pk: queue_message(
+            outgoing=Outgoing(
+                subject=f"Reminder for {program.name}",
+                body_text="Due soon.",
+                to=["role:client_success_manager"],
+            ),
+            client=harbor,
+            cause="playbook onboarding: first_contact",
+            run=Run.objects.get(subject_type="program", subject_id=program.pk),
+        )
+        for program in (spring, autumn)
+    }
+    client.force_login(account_manager)
+
+    def listed(program: Program) -> tuple[set[int], str]:
+        response = client.get(page_of(program))
+        pks = {message.pk for message in response.context["program_messages"]}
+        return pks, section(response.content.decode(), "Messages")
+
+    spring_listed, spring_section = listed(spring)
+    autumn_listed, autumn_section = listed(autumn)
+
+    def invitation(program: Program) -> int:
+        meeting = step(program, "production_meeting").meeting
+        assert meeting is not None
+        return Message.objects.get(cause=f"meeting {meeting.uid}").pk
+
+    assert spring_listed == {invitation(spring), link_mail.pk, from_run[spring.pk].pk}
+    assert autumn_listed == {invitation(autumn), team_note.pk, from_run[autumn.pk].pk}
+    assert "Your program page: Spring campaign" in spring_section
+    assert "Reminder for Autumn campaign" not in spring_section
+    assert "Harbor Dental sent order details" in autumn_section
+    assert "Your program page" not in autumn_section
+    assert by_hand.pk not in spring_listed | autumn_listed
 
 
 # The board ------------------------------------------------------------------------------

@@ -150,18 +150,24 @@ def expire(link: PortalLink, clock: time_machine.Traveller, settings: Settings) 
 
 @pytest.mark.parametrize("spoil", [break_link, revoke, expire], ids=["wrong", "revoked", "expired"])
 def test_a_link_that_does_not_work_is_not_found_and_names_no_client(
+    clock: time_machine.Traveller,
     client: HttpClient,
     sell: Callable[..., Program],
-    clock: time_machine.Traveller,
+    account_manager: User,
     settings: Settings,
     spoil: Callable[..., str],
 ):
     program = sell()
+    banners = upload(program, account_manager, "creative", "Banner set")
     token = spoil(program.portal_links.get(), clock, settings)
 
     pages = [
         client.get(reverse("portal:home", args=[token])),
         client.post(reverse("portal:details", args=[token]), {**THE_REST, "your_name": "D"}),
+        client.post(
+            reverse("portal:decide", args=[token, banners.pk]), answer(banners, "approved")
+        ),
+        client.get(reverse("portal:proof_file", args=[token, banners.pk])),
     ]
 
     for response in pages:
@@ -169,8 +175,11 @@ def test_a_link_that_does_not_work_is_not_found_and_names_no_client(
         page = response.content.decode()
         assert "This link does not work" in page
         assert "Harbor Dental" not in page and "Spring campaign" not in page
+        assert "Banner set" not in page and "%PDF" not in page
     program.refresh_from_db()
     assert program.details == HALF
+    banners.refresh_from_db()
+    assert banners.decision == ProofDecision.PENDING
 
 
 def test_the_client_sends_the_missing_details_and_the_collect_step_completes(
