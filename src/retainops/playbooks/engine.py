@@ -376,6 +376,7 @@ def _send_message_step(run: Run, task: Task, step: Step, by: Any) -> None:
                 cause=f"playbook {run.version.playbook.key}: {step.key}",
                 by=by,
                 extra=task_variables(task),
+                run=run,
             )
     except ValidationError as error:
         problems = "; ".join(m for ms in error.message_dict.values() for m in ms)

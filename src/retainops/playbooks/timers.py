@@ -123,6 +123,7 @@ def _notify(task: Task, template: str, specs: list[str]) -> str:
             client=task.client,
             cause=f"playbook {task.run.version.playbook.key}: {task.step_key}",
             extra=engine.task_variables(task),
+            run=task.run,
         )
     except ValidationError as error:
         return "not sent: " + "; ".join(m for ms in error.message_dict.values() for m in ms)

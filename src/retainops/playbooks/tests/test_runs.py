@@ -653,3 +653,13 @@ def test_the_timeline_tells_what_happened_in_order(
     assert newest_first[3] == ("process", "Write the hand-off notes for operations done")
     sources = {e["source"] for e in entries}
     assert sources == {"process", "message", "record"}
+
+
+def test_a_message_step_records_the_run_that_sent_it(
+    clock, handoff: PlaybookVersion, harbor: Client, account_manager: User
+):
+    run = services.start_run(by=account_manager, playbook=handoff.playbook, subject_id=harbor.pk)
+    services.complete_task(by=account_manager, task=task(run, "first_contact"))
+
+    told = Message.objects.get(subject="Harbor Dental: first contact made")
+    assert told.run == run
