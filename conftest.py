@@ -1,9 +1,20 @@
 """Shared fixtures: two business units and the people who work in them."""
 
+from collections.abc import Iterator
+
 import pytest
+from django.test import override_settings
 
 from retainops.core.models import BusinessUnit, User
 from retainops.core.testing import ApiCaller, BusinessUnitFactory, UserFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hashing() -> Iterator[None]:
+    """Production hashing is slow on purpose (over a million rounds); tests create
+    hundreds of users, so they hash with a fast scheme that proves nothing else."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture

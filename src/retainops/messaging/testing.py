@@ -124,7 +124,10 @@ class SmtpPeer:
 
     def start(self) -> "SmtpPeer":
         if self._controller is None:
-            self._controller = Controller(self.handler, hostname=self.host, port=self.port)
+            # A fixed greeting name: the default looks up this machine's own name.
+            self._controller = Controller(
+                self.handler, hostname=self.host, port=self.port, server_hostname="smtp.test"
+            )
             self._controller.start()
         return self
 
