@@ -4,20 +4,30 @@ Steps of one pass (`process_due`):
   1. Claim up to a batch of due messages in one short transaction: on
      PostgreSQL `FOR UPDATE SKIP LOCKED` lets several workers take disjoint
      batches; on SQLite the IMMEDIATE transaction serialises claimers. A claim
-     sets state=sending, the worker's id, and pushes the timer out by a lease.
-  2. Send each claimed message (SMTP or webhook) with its stable id.
-  3. Record the outcome with a compare-and-set on (state=sending, claimed_by=me):
-     sent; or queued again with exponential backoff; or failed when the
-     error is permanent or the attempts are used up.
-A worker that dies between 1 and 3 leaves rows in `sending`; when their lease
-runs out they are due again and another worker sends them. A death between
-sending and recording can therefore repeat a send, which the receiver
-recognises by the Message-ID / webhook-id.
+     sets state=sending, the worker's id, counts the attempt, and pushes the
+     timer out by a lease. A message still `sending` whose lease ran out was
+     abandoned by a worker that stopped while sending it: the claim counts that
+     as an interruption and, once its attempts are used up, fails it instead.
+  2. For each claimed message in turn, renew its claim with a compare-and-set
+     (still ours → lease extended from now; taken over by another worker after
+     our lease ran out → skip it, the other worker sends it), then send it
+     (SMTP or webhook) with its stable id.
+  3. Record the outcome with the same compare-and-set: sent; or queued again
+     with exponential backoff; or failed when the error is permanent or the
+     attempts are used up.
+The claim's fencing token is (claimed_by, next_attempt_at): every claim and
+renewal writes a lease instant, and a later claim of a row always writes a later
+one, so a worker that lost a row cannot touch it even under the same name. A
+worker that dies between 1 and 3 leaves rows in `sending`; when their lease runs
+out they are due again and another worker sends them. A death (or a single send
+outlasting the lease) between sending and recording can therefore repeat that
+one send, which the receiver recognises by the Message-ID / webhook-id.
 """
 
 import json
 import logging
 import smtplib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -27,7 +37,7 @@ import httpx
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import connection, transaction
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -65,12 +75,49 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, MAX_BACKOFF)
 
 
-def _transition(name: str, ids: list[int], worker: str | None, **fields: Any) -> int:
+def _transition(
+    name: str, ids: list[int], worker: str | None, lease: datetime | None = None, **fields: Any
+) -> int:
+    """Apply a delivery transition to the rows still in its source states (and, with
+    `worker` and `lease`, still held under that claim); returns how many rows moved."""
     sources, target = MESSAGE_TRANSITIONS[name]
     rows = Message.objects.filter(pk__in=ids, state__in=sources)
     if worker is not None:
         rows = rows.filter(claimed_by=worker)
+    if lease is not None:
+        rows = rows.filter(next_attempt_at=lease)
     return rows.update(state=target, **fields)
+
+
+@dataclass
+class Claim:
+    """A batch of messages one worker holds, and the lease instant of each.
+
+    `leases[id]` is the instant the claim (or its last renewal) wrote to the
+    row's next_attempt_at: with claimed_by, the token every later write checks.
+    """
+
+    worker: str
+    now: datetime  # the instant the pass runs for (`tick --at` may name another)
+    ids: list[int]
+    leases: dict[int, datetime]
+    given_up: int = 0  # abandoned messages failed at claim time, attempts used up
+    started: datetime = field(default_factory=timezone.now)  # real time of the claim
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def clock(self) -> datetime:
+        """The pass's instant moved on by the time the batch has taken so far."""
+        return self.now + (timezone.now() - self.started)
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.MESSAGE_CLAIM_LEASE_SECONDS)
+
+
+def _interrupted(times: int) -> str:
+    return f"the worker stopped while sending, {times} time{'' if times == 1 else 's'}"
 
 
 def due_for_claim(now: datetime) -> QuerySet[Message]:
@@ -90,14 +137,81 @@ def due_for_claim(now: datetime) -> QuerySet[Message]:
     return due
 
 
-def claim_due(*, now: datetime, worker: str, limit: int) -> list[int]:
-    """Take up to `limit` due messages for this worker; no other worker gets them."""
-    lease_until = now + timedelta(seconds=settings.MESSAGE_CLAIM_LEASE_SECONDS)
+def claim_due(*, now: datetime, worker: str, limit: int) -> Claim:
+    """Take up to `limit` due messages for this worker; no other worker gets them.
+
+    Each claim counts an attempt. A due message still in `sending` was abandoned
+    mid-send (its worker died, or outlasted the lease): that is an interruption,
+    and a message whose attempts are all used up that way (a poison message that
+    kills every worker trying it) is failed here rather than tried forever.
+    """
+    started = timezone.now()
+    lease_until = now + _lease()
+    columns = ("id", "state", "attempts", "max_attempts", "interruptions")
     with transaction.atomic():
-        ids = list(due_for_claim(now).values_list("id", flat=True)[:limit])
+        due = list(due_for_claim(now).values_list(*columns)[:limit])
+        ids, given_up = [], 0
+        for pk, state, attempts, max_attempts, interruptions in due:
+            if state != MessageState.SENDING:
+                ids.append(pk)
+                continue
+            times = interruptions + 1
+            if attempts >= max_attempts:
+                given_up += _transition(
+                    "give_up",
+                    [pk],
+                    None,
+                    claimed_by=worker,
+                    interruptions=times,
+                    last_error=f"{_interrupted(times)}; gave up after {attempts} attempts",
+                )
+                continue
+            Message.objects.filter(pk=pk).update(
+                interruptions=times, last_error=_interrupted(times)
+            )
+            ids.append(pk)
         if ids:
-            _transition("claim", ids, None, claimed_by=worker, next_attempt_at=lease_until)
-    return ids
+            _transition(
+                "claim",
+                ids,
+                None,
+                claimed_by=worker,
+                next_attempt_at=lease_until,
+                attempts=F("attempts") + 1,
+            )
+    return Claim(
+        worker=worker,
+        now=now,
+        ids=ids,
+        leases=dict.fromkeys(ids, lease_until),
+        given_up=given_up,
+        started=started,
+    )
+
+
+def renew_claim(claim: Claim, message: Message) -> bool:
+    """Extend this message's lease from the batch's clock if the claim is still ours.
+
+    Called before each send, so a message's lease runs from its own send rather
+    than from the claim of the whole batch (20 sends of up to EMAIL_TIMEOUT each can
+    outlast MESSAGE_CLAIM_LEASE_SECONDS). False when another worker has taken the
+    message over (our lease ran out and it claimed the row): the message is theirs
+    to send. A lease that ran out without anyone taking the row over is still ours:
+    a claimer and this update write the same row under the same row lock, so either
+    the claim came first and this matches nothing, or this came first and the row
+    is no longer due.
+    """
+    held = claim.leases.get(message.pk)
+    if held is None:
+        return False  # never in this claim
+    renewed_until = claim.clock() + _lease()
+    renewed = Message.objects.filter(
+        pk=message.pk, state=MessageState.SENDING, claimed_by=claim.worker, next_attempt_at=held
+    ).update(next_attempt_at=renewed_until)
+    if not renewed:
+        return False
+    claim.leases[message.pk] = renewed_until
+    return True
 
 
 def _email(message: Message) -> EmailMultiAlternatives:
@@ -186,62 +300,82 @@ def _send_chat(message: Message) -> None:
     raise httpx.HTTPStatusError(reason, request=response.request, response=response)
 
 
-def _record_failure(message: Message, worker: str, now: datetime, error: str, final: bool) -> str:
-    attempts = message.attempts + 1
-    if final or attempts >= message.max_attempts:
-        _transition("give_up", [message.pk], worker, attempts=attempts, last_error=error[:2000])
+def _record(name: str, message: Message, claim: Claim, **fields: Any) -> None:
+    moved = _transition(name, [message.pk], claim.worker, claim.leases[message.pk], **fields)
+    if not moved:
+        # The send took longer than the lease and another worker took the message over:
+        # its outcome stands (and the receiver may see the message twice, same id).
+        log.warning("message %s was taken over while %s sent it", message.pk, claim.worker)
+
+
+def _record_failure(message: Message, claim: Claim, error: str, final: bool) -> str:
+    """The attempt was counted at claim time; give up if it was the last one."""
+    if final or message.attempts >= message.max_attempts:
+        _record("give_up", message, claim, last_error=error[:2000])
         return "failed"
-    _transition(
+    _record(
         "retry_later",
-        [message.pk],
-        worker,
-        attempts=attempts,
+        message,
+        claim,
         last_error=error[:2000],
-        next_attempt_at=now + backoff(attempts),
+        next_attempt_at=claim.now + backoff(message.attempts),
         claimed_by="",
     )
     return "retried"
 
 
-def deliver(message: Message, *, worker: str, now: datetime, mail_connection: Any) -> str:
-    """Send one claimed message and record what happened: 'sent', 'retried' or 'failed'."""
+def deliver(message: Message, *, claim: Claim, mail_connection: Any) -> str:
+    """Send one claimed message and record what happened: 'sent', 'retried' or
+    'failed'; 'skipped' when another worker took it over before it was sent."""
+    if not renew_claim(claim, message):
+        return "skipped"
     try:
         if message.channel == Channel.CHAT:
             _send_chat(message)
         else:
             _classify_smtp(message, mail_connection)
     except PermanentFailure as error:
-        return _record_failure(message, worker, now, str(error), final=True)
+        return _record_failure(message, claim, str(error), final=True)
     except (TimeoutError, smtplib.SMTPException, OSError, httpx.HTTPError) as error:
-        return _record_failure(message, worker, now, f"{type(error).__name__}: {error}", False)
+        return _record_failure(message, claim, f"{type(error).__name__}: {error}", False)
     except Exception as error:
         # A message that breaks the sender (bad stored data, a library error) must
         # not stop the worker and the rest of its batch: count it as an attempt.
         log.exception("delivering message %s failed unexpectedly", message.pk)
-        return _record_failure(message, worker, now, f"{type(error).__name__}: {error}", False)
-    _transition(
-        "mark_sent", [message.pk], worker, attempts=message.attempts + 1, sent_at=now, last_error=""
-    )
+        return _record_failure(message, claim, f"{type(error).__name__}: {error}", False)
+    _record("mark_sent", message, claim, sent_at=claim.now, last_error="")
     return "sent"
+
+
+def deliver_claimed(claim: Claim) -> Iterator[str]:
+    """Deliver a claimed batch one message after another, yielding each outcome."""
+    messages = Message.objects.filter(
+        pk__in=claim.ids, claimed_by=claim.worker, state=MessageState.SENDING
+    )
+    mail_connection = mailers.default
+    try:
+        for message in (
+            messages.order_by("id")  # in the order they were queued
+            .select_related("webhook")
+            .prefetch_related("recipients", "attachments")
+        ):
+            yield deliver(message, claim=claim, mail_connection=mail_connection)
+    finally:
+        _close_quietly(mail_connection)
 
 
 def process_due(*, now: datetime, worker: str, limit: int | None = None) -> DeliveryReport:
     """One pass: claim a batch of due messages and deliver each."""
-    report = DeliveryReport()
-    ids = claim_due(now=now, worker=worker, limit=limit or settings.WORKER_BATCH_SIZE)
-    if not ids:
+    claim = claim_due(now=now, worker=worker, limit=limit or settings.WORKER_BATCH_SIZE)
+    report = DeliveryReport(failed=claim.given_up)
+    if not claim.ids:
         return report
-    messages = Message.objects.filter(pk__in=ids, claimed_by=worker, state=MessageState.SENDING)
-    mail_connection = mailers.default
-    try:
-        for message in messages.select_related("webhook").prefetch_related(
-            "recipients", "attachments"
-        ):
-            outcome = deliver(message, worker=worker, now=now, mail_connection=mail_connection)
-            setattr(report, outcome, getattr(report, outcome) + 1)
-    finally:
-        _close_quietly(mail_connection)
-    report.skipped = len(ids) - (report.sent + report.retried + report.failed)
+    delivered = 0
+    for outcome in deliver_claimed(claim):
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        delivered += 1
+    # Claimed, but taken over by another worker before the batch was even read.
+    report.skipped += len(claim.ids) - delivered
     return report
 
 

@@ -5,6 +5,7 @@ calendar programs replace the earlier version; cancelling sends METHOD:CANCEL.
 """
 
 from datetime import datetime
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone
@@ -23,6 +24,19 @@ def _address(email: str, name: str, role: str | None = None) -> vCalAddress:
         address.params["partstat"] = vText("NEEDS-ACTION")
         address.params["rsvp"] = vText("TRUE")
     return address
+
+
+def _organizer(meeting: Meeting) -> vCalAddress:
+    """The organizer's own address; for one without an e-mail, the sender's address.
+
+    DEFAULT_FROM_EMAIL may carry a display name ("RetainOps <retainops@localhost>"):
+    the mailto: URI takes only the bare address, the name becomes the CN.
+    """
+    organizer = meeting.organizer
+    if organizer.email:
+        return _address(organizer.email, str(organizer))
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return _address(address, name)
 
 
 def build_invitation(
@@ -47,8 +61,7 @@ def build_invitation(
     if meeting.location:
         event.add("location", meeting.location)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    organizer = meeting.organizer
-    event["organizer"] = _address(organizer.email or settings.DEFAULT_FROM_EMAIL, str(organizer))
+    event["organizer"] = _organizer(meeting)
     for attendee in attendees:
         event.add("attendee", _address(attendee.address, attendee.name, "REQ-PARTICIPANT"))
     calendar.add_component(event)

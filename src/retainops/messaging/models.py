@@ -147,7 +147,13 @@ class Message(models.Model):
     webhook = models.ForeignKey(
         WebhookEndpoint, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
     )
+    # Counted when a worker claims the message, so an attempt that never gets to
+    # record its outcome (the worker was killed while sending) still counts.
     attempts = models.PositiveIntegerField(default=0)
+    # Attempts whose claim ran out before an outcome was recorded: the worker stopped
+    # (or stalled past its lease) while sending. db_default so rows written by raw SQL
+    # (bench/) need not name it.
+    interruptions = models.PositiveIntegerField(default=0, db_default=0)
     max_attempts = models.PositiveIntegerField(default=8)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_by = models.CharField(max_length=120, blank=True)

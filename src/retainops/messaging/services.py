@@ -155,6 +155,7 @@ def retry_message(*, message: Message, by: Any) -> Message:
     updated = Message.objects.filter(pk=message.pk, state=MessageState.FAILED).update(
         state=MessageState.QUEUED,
         attempts=0,
+        interruptions=0,
         next_attempt_at=timezone.now(),
         last_error=f"retried by {by.username}; earlier error: {message.last_error}"[:2000],
     )

@@ -185,11 +185,17 @@ class ReceivedRequest:
     headers: dict[str, str]
     body: bytes
 
+    def header(self, name: str) -> str:
+        """A header's value by name in any case ('' if absent)."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), "")
+
 
 @dataclass
 class _Behaviour:
     status: int = 200
     stall: bool = False
+    delay: float = 0.0
     released: threading.Event = field(default_factory=threading.Event)
 
 
@@ -200,8 +206,10 @@ class _RecordingRequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         peer = self.server.peer
-        peer.record(ReceivedRequest("POST", self.path, dict(self.headers.items()), body))
         behaviour = peer.behaviour
+        if behaviour.delay:
+            time.sleep(behaviour.delay)  # the receiver is slow, like a busy chat service
+        peer.record(ReceivedRequest("POST", self.path, dict(self.headers.items()), body))
         if behaviour.stall:
             # Hold the request open past the client's timeout (released at stop).
             behaviour.released.wait(timeout=30)
@@ -258,6 +266,10 @@ class HttpPeer:
         """Hold every following request open without answering (until stop or answer)."""
         self.behaviour = _Behaviour(stall=True)
 
+    def slow_down(self, seconds: float) -> None:
+        """Take this long over each following request before recording and answering it."""
+        self.behaviour.delay = seconds
+
     def record(self, request: ReceivedRequest) -> None:
         with self._lock:
             self._requests.append(request)
@@ -266,6 +278,14 @@ class HttpPeer:
     def requests(self) -> list[ReceivedRequest]:
         with self._lock:
             return list(self._requests)
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self._requests)
+
+    def webhook_ids(self) -> Counter[str]:
+        """How many times each webhook-id arrived."""
+        return Counter(request.header("webhook-id") for request in self.requests)
 
 
 def database_url(connection: BaseDatabaseWrapper) -> str:
@@ -293,17 +313,18 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, interval: float
     return condition()
 
 
-def process_env(database: str, smtp: SmtpPeer, **extra: str) -> dict[str, str]:
-    """Environment for a `python -m retainops.cli ...` subprocess: this database, this SMTP."""
+def process_env(database: str, smtp: SmtpPeer | None, **extra: str) -> dict[str, str]:
+    """Environment for a `python -m retainops.cli ...` subprocess: this database, this SMTP
+    (None: no SMTP server, for a test that sends only webhooks, whose URLs are in the rows)."""
     env = dict(os.environ)
     env.update(
         DATABASE_URL=database,
-        EMAIL_HOST=smtp.host,
-        EMAIL_PORT=str(smtp.port),
         DJANGO_SETTINGS_MODULE="retainops.settings",
         LOG_LEVEL="WARNING",
         PYTHONWARNINGS="ignore",
     )
+    if smtp is not None:
+        env.update(EMAIL_HOST=smtp.host, EMAIL_PORT=str(smtp.port))
     env.update(extra)
     return env
 

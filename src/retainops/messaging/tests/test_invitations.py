@@ -7,6 +7,7 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
+from pytest_django import Settings
 
 from retainops.clients.models import Client
 from retainops.core.models import User
@@ -119,3 +120,43 @@ def test_cancelling_sends_method_cancel_with_sequence_2(
     assert mail.subject == "Cancelled: Quarterly review"
     uids = {str(_invitation(m)[2]["UID"]) for m in smtp.received}
     assert len(uids) == 1 and len({m.message_id for m in smtp.received}) == 3
+
+
+def test_the_organizer_is_the_person_who_scheduled_it_by_address_and_name(
+    smtp: SmtpPeer, review: Meeting
+):
+    _method, _calendar, event = _invitation(_deliver_one(smtp))
+
+    organizer = event["ORGANIZER"]
+    assert str(organizer) == "mailto:amy_am@agency.example"
+    assert str(organizer.params["CN"]) == "Amy Archer"
+
+
+def test_an_organizer_without_an_email_is_the_sender_by_its_bare_address_and_name(
+    smtp: SmtpPeer,
+    harbor: Client,
+    account_manager: User,
+    settings: Settings,
+    clock: time_machine.Traveller,
+):
+    """DEFAULT_FROM_EMAIL reads "Name <address>"; a mailto: URI holds only the address."""
+    settings.DEFAULT_FROM_EMAIL = "Harbor Desk <desk@agency.example>"
+    account_manager.email = ""
+    account_manager.save()
+    schedule_meeting(
+        by=account_manager,
+        client=harbor,
+        title="Quarterly review",
+        starts_at=REVIEW_START,
+        ends_at=REVIEW_START + timedelta(hours=1),
+        attendees=["contacts"],
+    )
+
+    mail = _deliver_one(smtp)
+
+    _method, _calendar, event = _invitation(mail)
+    organizer = event["ORGANIZER"]
+    assert str(organizer) == "mailto:desk@agency.example"
+    assert str(organizer.params["CN"]) == "Harbor Desk"
+    [(_name, _type, payload)] = mail.attachments()
+    assert b"<" not in payload.split(b"ORGANIZER", 1)[1].split(b"\r\n", 1)[0]

@@ -1,7 +1,7 @@
 """Delivery when peers fail: retries on the clock, giving up, crashes, concurrent workers.
 
 The clock is moved (time-machine, `now=`, `tick --at`); nothing sleeps to let
-time pass. The two process tests run real `retainops worker` processes against
+time pass. The process tests run real `retainops worker` processes against
 the test database, which is why they use committed (transactional) data.
 """
 
@@ -21,7 +21,14 @@ from pytest_django import Settings
 from standardwebhooks import Webhook
 
 from retainops.messaging.choices import Channel, MessageState
-from retainops.messaging.delivery import backoff, due_for_claim, process_due
+from retainops.messaging.delivery import (
+    backoff,
+    claim_due,
+    deliver_claimed,
+    due_for_claim,
+    process_due,
+    renew_claim,
+)
 from retainops.messaging.models import Message, MessageRecipient, WebhookEndpoint
 from retainops.messaging.services import Outgoing, queue_message
 from retainops.messaging.testing import (
@@ -52,6 +59,10 @@ def _tick(at: datetime | None = None) -> str:
 def _states(messages: list[Message]) -> list[tuple[str, int]]:
     rows = Message.objects.filter(pk__in=[m.pk for m in messages]).order_by("pk")
     return list(rows.values_list("state", "attempts"))
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.MESSAGE_CLAIM_LEASE_SECONDS)
 
 
 def test_smtp_down_keeps_messages_queued_until_it_is_back_then_sends_each_once(
@@ -179,6 +190,98 @@ def test_the_claim_query_reads_the_partial_due_index(queue_emails: QueueEmails):
         plan = due_for_claim(timezone.now()).values_list("id", flat=True)[:20].explain()
 
     assert "message_due_idx" in plan, plan
+
+
+# Claims that outlast their lease ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("second_worker", ["worker-b", "worker-a"])
+def test_a_batch_outlasting_its_lease_does_not_send_what_another_worker_took_over(
+    smtp: SmtpPeer, queue_emails: QueueEmails, clock: time_machine.Traveller, second_worker: str
+):
+    """20 sends of up to EMAIL_TIMEOUT each can outlast the lease; the worker that claims
+    the rest then sends them, and the first must not send them too. Even a second worker
+    of the same name (a restarted one) counts as another: the lease instant is in the token."""
+    first, second, third = queue_emails(3)
+    batch_a = deliver_claimed(claim_due(now=timezone.now(), worker="worker-a", limit=20))
+    assert next(batch_a) == "sent"  # worker A sends the first message...
+    clock.move_to(START + _lease() + timedelta(seconds=1))  # ...and the others wait too long
+
+    report_b = process_due(now=timezone.now(), worker=second_worker)
+    assert (report_b.sent, report_b.skipped) == (2, 0)
+    assert list(batch_a) == ["skipped", "skipped"]
+
+    assert smtp.message_ids() == {m.message_id: 1 for m in (first, second, third)}
+    rows = Message.objects.filter(pk__in=[first.pk, second.pk, third.pk]).order_by("pk")
+    assert list(rows.values_list("state", "claimed_by", "attempts", "interruptions")) == [
+        (MessageState.SENT, "worker-a", 1, 0),
+        (MessageState.SENT, second_worker, 2, 1),
+        (MessageState.SENT, second_worker, 2, 1),
+    ]
+
+
+def test_renewing_before_each_send_keeps_that_message_from_a_second_worker(
+    queue_emails: QueueEmails, clock: time_machine.Traveller
+):
+    first, second = queue_emails(2)
+    claim_a = claim_due(now=timezone.now(), worker="worker-a", limit=20)
+    clock.move_to(START + _lease() - timedelta(seconds=1))
+    assert renew_claim(claim_a, first)  # worker A is about to send the first, late in the lease
+
+    clock.move_to(START + _lease() + timedelta(seconds=1))
+    claim_b = claim_due(now=timezone.now(), worker="worker-b", limit=20)
+
+    assert claim_b.ids == [second.pk]
+    assert not renew_claim(claim_a, second)  # A finds the second taken over and skips it
+    assert renew_claim(claim_a, first)  # while the first is still A's to send
+    assert not renew_claim(claim_b, first)
+
+
+def test_a_lease_that_ran_out_unnoticed_stays_with_its_worker_and_nothing_goes_twice(
+    smtp: SmtpPeer, queue_emails: QueueEmails, clock: time_machine.Traveller
+):
+    messages = queue_emails(3)
+    batch_a = deliver_claimed(claim_due(now=timezone.now(), worker="worker-a", limit=20))
+    assert next(batch_a) == "sent"
+    clock.move_to(START + _lease() + timedelta(seconds=1))
+
+    assert list(batch_a) == ["sent", "sent"]  # no one took them over: still A's to send
+    assert process_due(now=timezone.now(), worker="worker-b").handled == 0
+    assert smtp.message_ids() == {m.message_id: 1 for m in messages}
+    assert _states(messages) == [(MessageState.SENT, 1)] * 3
+
+
+def test_a_message_that_kills_every_worker_fails_after_max_attempts_saying_why(
+    smtp: SmtpPeer, settings: Settings, queue_emails: QueueEmails, clock: time_machine.Traveller
+):
+    settings.MESSAGE_MAX_ATTEMPTS = 3
+    [poison] = queue_emails(1)
+
+    errors = []
+    for attempt in (1, 2, 3):
+        # A worker claims it and dies sending it: no outcome is ever recorded.
+        claim = claim_due(now=timezone.now(), worker=f"worker-{attempt}", limit=20)
+        assert claim.ids == [poison.pk]
+        poison.refresh_from_db()
+        assert (poison.state, poison.attempts) == (MessageState.SENDING, attempt)
+        errors.append(poison.last_error)
+        clock.move_to(poison.next_attempt_at)  # its lease runs out
+
+    report = process_due(now=timezone.now(), worker="worker-4")
+
+    assert (report.sent, report.retried, report.failed) == (0, 0, 1)
+    poison.refresh_from_db()
+    assert (poison.state, poison.attempts, poison.interruptions) == (MessageState.FAILED, 3, 3)
+    assert (
+        poison.last_error == "the worker stopped while sending, 3 times; gave up after 3 attempts"
+    )
+    assert errors == [
+        "",
+        "the worker stopped while sending, 1 time",
+        "the worker stopped while sending, 2 times",
+    ]
+    assert smtp.count() == 0
+    assert process_due(now=timezone.now() + timedelta(days=1), worker="w").handled == 0
 
 
 # Chat webhooks --------------------------------------------------------------------------
@@ -334,3 +437,57 @@ def test_two_workers_over_one_outbox_deliver_each_message_exactly_once(
     assert set(received.values()) == {1}
     claimers = set(Message.objects.values_list("claimed_by", flat=True))
     assert len(claimers) == 2, "both workers should have delivered part of the outbox"
+
+
+def _queue_chats_committed(webhook: WebhookEndpoint, count: int) -> set[str]:
+    with transaction.atomic():
+        return {_chat(webhook).delivery_id for _ in range(count)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_of_webhooks_loses_nothing_and_repeats_only_by_id(
+    receiver: HttpPeer, webhook: WebhookEndpoint, tmp_path: Path
+):
+    batch, total = 10, 60
+    receiver.slow_down(0.05)  # a slow chat service, so the kill lands inside a batch
+    expected = _queue_chats_committed(webhook, total)
+    env = process_env(database_url(connection), None, WORKER_BATCH_SIZE=str(batch))
+    log = tmp_path / "worker.log"
+
+    worker = start_worker(env, log)
+    try:
+        reached = wait_until(lambda: receiver.count() >= batch + batch // 2, timeout=60)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    assert reached, _log(log)
+    assert worker.returncode == -signal.SIGKILL
+    assert 0 < receiver.count() < total
+    sending = Message.objects.filter(state=MessageState.SENDING)
+    in_flight = set(sending.values_list("pk", flat=True))
+    assert in_flight, "no claim in flight"
+
+    # Before the lease runs out the claimed messages are not due: a tick leaves them.
+    assert run_tick(env, timezone.now().isoformat()).returncode == 0
+    assert set(sending.values_list("pk", flat=True)) == in_flight
+
+    done = run_tick(env, (timezone.now() + _lease() + timedelta(seconds=1)).isoformat())
+    assert done.returncode == 0, done.stderr
+
+    received = receiver.webhook_ids()
+    assert set(received) == expected
+    # Only the one message on the wire at the kill can arrive twice.
+    duplicated = {uid: n for uid, n in received.items() if n > 1}
+    assert len(duplicated) <= 1 and all(n == 2 for n in duplicated.values()), duplicated
+    # Each request is signed, and a repeat is the same body under the same webhook-id,
+    # so the receiver can drop it.
+    signer, bodies = Webhook(webhook.secret), dict[str, bytes]()
+    for request in receiver.requests:
+        assert signer.verify(request.body, request.headers)["username"] == "RetainOps"
+        assert bodies.setdefault(request.header("webhook-id"), request.body) == request.body
+    assert sorted(set(Message.objects.values_list("state", flat=True))) == [MessageState.SENT]
+    # What the killed worker held counts as one interrupted attempt each.
+    interrupted = Message.objects.filter(interruptions=1)
+    assert set(interrupted.values_list("pk", flat=True)) == in_flight
+    assert set(interrupted.values_list("attempts", flat=True)) == {2}
+    assert not Message.objects.exclude(pk__in=in_flight).exclude(attempts=1).exists()
