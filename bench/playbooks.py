@@ -10,6 +10,10 @@ Run by bench/run_all.py once per data-set size, each in a fresh database:
             back, among every pending timer of the open tasks (all in the future)
             plus exactly 100 due; with the query plan, which should read the
             partial index timer_due_idx and so follow what is due, not what exists.
+  by due    the whole sweep (timers.fire_all_due: pass after pass until nothing
+            is due, as `retainops tick` does), rolled back, with 10, 100 and 1,000
+            timers due among the same pending timers: its cost should grow in
+            proportion to what is due (the same milliseconds per due timer).
 
 The data: runs of a ten-step onboarding playbook, two per client, every run
 still running, tasks done, open and waiting as the steps' dependencies allow,
@@ -26,6 +30,7 @@ import random
 import statistics
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +42,10 @@ USERNAME = "bench.account_manager.bench-north.0"
 # team lead on the client's team) and ends of waits (they move the run on).
 DUE_MIX = {"remind": 45, "escalate": 45, "wait": 10}
 DUE = sum(DUE_MIX.values())
+# How many timers the sweep finds due in the "by due" measurement (same mix), and how
+# many times each is repeated (a sweep of 1,000 takes seconds at the target size).
+DUE_LADDER = (10, 100, 1_000)
+LADDER_REPEAT = 5
 CHUNK_RUNS = 5_000
 HOUR, DAY = 60, 24 * 60  # times are whole minutes from the clock
 # People per business unit at STAFF_RUNS runs (a few hundred in all hold the tasks);
@@ -565,10 +574,18 @@ def _vendor() -> str:
     return connection.vendor
 
 
-def _make_due(now: datetime) -> None:
-    """Exactly DUE timers due at `now`, in the same mix whatever the size: the latest
-    reminders and escalations of open tasks left unfired (the worker has not passed
-    yet), and the soonest waits ended a minute ago.
+def _mix(count: int) -> dict[str, int]:
+    """DUE_MIX scaled to `count` due timers."""
+    remind = count * DUE_MIX["remind"] // DUE
+    escalate = count * DUE_MIX["escalate"] // DUE
+    return {"remind": remind, "escalate": escalate, "wait": count - remind - escalate}
+
+
+def _make_due(now: datetime, count: int = DUE) -> None:
+    """`count` timers due at `now` (exactly, when the data set has that many to choose
+    from), in the same mix whatever the size: the latest reminders and escalations of
+    open tasks left unfired (the worker has not passed yet), and the soonest waits
+    ended a minute ago.
 
     Only tasks held by a person: a queue task's reminder goes to every holder of the
     role in the unit, a number that differs between the data sets, and the sweep
@@ -576,15 +593,16 @@ def _make_due(now: datetime) -> None:
     """
     from retainops.playbooks.models import Task, Timer
 
+    mix = _mix(count)
     fired = Timer.objects.filter(
         task__state="open", task__assignee__isnull=False, fired_at__isnull=False
     ).order_by("-due_at", "-id")
     for kind, slots in (("remind", [0, 1, 2]), ("escalate", [0])):
         latest = fired.filter(kind=kind, slot__in=slots).values_list("id", flat=True)
-        chosen = list(latest[: DUE_MIX[kind]])
+        chosen = list(latest[: mix[kind]])
         Timer.objects.filter(pk__in=chosen).update(fired_at=None, outcome="")
     waits = Timer.objects.pending().filter(kind="wait").order_by("due_at", "id")
-    for timer_id, task_id in list(waits.values_list("id", "task_id")[: DUE_MIX["wait"]]):
+    for timer_id, task_id in list(waits.values_list("id", "task_id")[: mix["wait"]]):
         Timer.objects.filter(pk=timer_id).update(due_at=now - timedelta(minutes=1))
         Task.objects.filter(pk=task_id).update(due_at=now - timedelta(minutes=1))
 
@@ -699,7 +717,59 @@ def _fire_and_undo(now: datetime) -> Any:
     return report
 
 
-def sweep(repeat: int) -> dict[str, Any]:
+def _sweep_all_and_undo(now: datetime) -> Any:
+    """fire_all_due, as one `retainops tick` runs it, rolled back."""
+    from django.db import transaction
+
+    from retainops.playbooks.timers import fire_all_due
+
+    with transaction.atomic():
+        report = fire_all_due(now=now)
+        transaction.set_rollback(True)
+    return report
+
+
+def sweep_by_due(
+    now: datetime, repeat: int, ladder: Sequence[int] = DUE_LADDER
+) -> list[dict[str, Any]]:
+    """The whole sweep with each count of `ladder` due among the same pending timers.
+
+    Each count is set up inside a transaction that is rolled back afterwards: the
+    timers due at `now` are set aside (marked fired), `count` are made due in the
+    usual mix, the sweep is timed (each repeat rolled back too), and the data set
+    is left as it was, with its DUE due.
+    """
+    from django.db import connection, transaction
+
+    from retainops.playbooks.models import Timer
+
+    # Django's query log keeps the last 9,000 queries; a sweep of 1,000 due timers runs
+    # more, and the count must be of the whole sweep.
+    connection.queries_log = deque(maxlen=1_000_000)
+    figures = []
+    for count in ladder:
+        with transaction.atomic():
+            Timer.objects.due(now).update(fired_at=now, outcome="bench: set aside")
+            _make_due(now, count)
+            due = Timer.objects.due(now).count()
+            report = _sweep_all_and_undo(now)  # the warm-up, and what one sweep does
+            timed = _time(lambda: _sweep_all_and_undo(now), repeat, warm_up=False)
+            transaction.set_rollback(True)
+        per_timer = timed["median_ms"] / due if due else None
+        figures.append(
+            {
+                "asked": count,
+                "due": due,
+                "fired": report.fired,
+                "failed": report.failed,
+                **timed,
+                "ms_per_due": round(per_timer, 3) if per_timer is not None else None,
+            }
+        )
+    return figures
+
+
+def sweep(repeat: int, ladder: Sequence[int] = DUE_LADDER) -> dict[str, Any]:
     from django.conf import settings
     from django.db import transaction
 
@@ -732,10 +802,12 @@ def sweep(repeat: int) -> dict[str, Any]:
     report = _fire_and_undo(now)  # the warm-up, and what one pass does
     fire = _time(lambda: _fire_and_undo(now), repeat, warm_up=False)
     figures["fire"] = {**fire, "fired": report.fired, "failed": report.failed}
+    figures["by_due_repeat"] = min(repeat, LADDER_REPEAT)
+    figures["by_due"] = sweep_by_due(now, figures["by_due_repeat"], ladder)
     return figures
 
 
-def measure(runs: int, repeat: int) -> dict[str, Any]:
+def measure(runs: int, repeat: int, ladder: Sequence[int] = DUE_LADDER) -> dict[str, Any]:
     from django.db.models import Count
 
     from retainops.core.models import User
@@ -752,7 +824,7 @@ def measure(runs: int, repeat: int) -> dict[str, Any]:
         ),
         "generated": generated,
         **my_work(repeat),
-        "sweep": sweep(repeat),
+        "sweep": sweep(repeat, ladder),
     }
 
 
@@ -827,6 +899,8 @@ def _sweep_table(engine: str, baseline: dict[str, Any], target: dict[str, Any]) 
         _row(f"fire_due(limit={DUE}): {big['fire']['fired']} fired "
              f"({big['fire']['failed']} failed), rolled back", big["fire"], small["fire"]),
         "",
+        *_by_due_table(big, small),
+        "",
         f"Plan of fire_due's read at {big['pending']:,} pending timers "
         f"(timer_due_idx used: {used}):",
         "",
@@ -834,6 +908,44 @@ def _sweep_table(engine: str, baseline: dict[str, Any], target: dict[str, Any]) 
         big["plan"],
         "```",
     ]  # fmt: skip
+
+
+def _times(figure: float | None, base: float | None) -> str:
+    return f"x{figure / base:.1f}" if figure is not None and base else "?"
+
+
+def _by_due_table(big: dict[str, Any], small: dict[str, Any]) -> list[str]:
+    """The whole sweep against what is due, at the target's pending timers (baseline's
+    in brackets); each count compared with the fewest due."""
+    rows, base_rows = big["by_due"], {r["asked"]: r for r in small["by_due"]}
+    first = rows[0]
+    counts = ", ".join(f"{row['due']:,}" for row in rows)
+    lines = [
+        f"The whole sweep (fire_all_due: passes of {big['batch']} until nothing is due, "
+        f"as `retainops tick` runs it; rolled back) with {counts} timers due among the "
+        f"same {big['pending']:,} pending (baseline {small['pending']:,}); the median of "
+        f"{big['by_due_repeat']} sweeps each:",
+        "",
+        f"| due (baseline) | median ms (baseline) | queries (baseline) | ms per due timer "
+        f"(baseline) | time vs {first['due']:,} due | queries vs {first['due']:,} due |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        base = base_rows.get(row["asked"], {})
+        failed = f", {row['failed']} failed" if row["failed"] else ""
+        lines.append(
+            f"| {row['due']:,}{failed} ({base.get('due', '?')}) "
+            f"| {row['median_ms']} ({base.get('median_ms', '?')}) "
+            f"| {row['queries']:,} ({base.get('queries', '?')}) "
+            f"| {row['ms_per_due']} ({base.get('ms_per_due', '?')}) "
+            f"| {_times(row['median_ms'], first['median_ms'])} "
+            f"| {_times(row['queries'], first['queries'])} |"
+        )
+    short = [r for r in (*rows, *small["by_due"]) if r["due"] < r["asked"]]
+    if short:
+        lines += ["", "Fewer due than asked where the data set had too few timers to choose: "
+                  + ", ".join(f"{r['due']} of {r['asked']}" for r in short) + "."]  # fmt: skip
+    return lines
 
 
 def playbooks_section(engines: list[tuple[str, UrlFor]], run: Callable[..., dict]) -> list[str]:
@@ -857,10 +969,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, required=True)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--due",
+        default=",".join(map(str, DUE_LADDER)),
+        help="How many timers are due in each whole-sweep measurement, e.g. 10,100 "
+        f"(default {','.join(map(str, DUE_LADDER))})",
+    )
     args = parser.parse_args()
+    ladder = [int(n) for n in args.due.split(",") if n.strip()]
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     _setup(args.database_url)
-    print(json.dumps(measure(args.runs, args.repeat)))
+    print(json.dumps(measure(args.runs, args.repeat, ladder)))
 
 
 if __name__ == "__main__":

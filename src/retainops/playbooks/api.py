@@ -14,10 +14,13 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import AwareDatetime, Field
 
@@ -27,12 +30,17 @@ from retainops.core.models import User
 from retainops.playbooks import queries, services
 from retainops.playbooks.choices import Decision, RunState, TaskState
 from retainops.playbooks.definition import Definition, DefinitionInvalid
-from retainops.playbooks.models import Playbook, PlaybookVersion, Run, Task, TaskComment
+from retainops.playbooks.forms import as_upload
+from retainops.playbooks.models import (
+    Playbook,
+    PlaybookVersion,
+    Run,
+    Task,
+    TaskAttachment,
+    TaskComment,
+)
 
 router = Router(tags=["playbooks"])
-
-# The timeline merges three sources in memory; pages go this deep into the past.
-TIMELINE_DEPTH = 1000
 
 
 # Schemas --------------------------------------------------------------------------------
@@ -223,6 +231,24 @@ class CommentOut(Schema):
         return obj.author.username
 
 
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    uploaded_by: str
+    uploaded_at: datetime
+    download: str = Field(description="Path of the file's download (the API's, same access)")
+
+    @staticmethod
+    def resolve_uploaded_by(obj: TaskAttachment) -> str:
+        return obj.uploaded_by.username
+
+    @staticmethod
+    def resolve_download(obj: TaskAttachment) -> str:
+        return reverse("api:task_attachment", args=[obj.task_id, obj.pk])
+
+
 class TaskOut(Schema):
     id: int
     run: int = Field(alias="run_id")
@@ -245,6 +271,7 @@ class TaskOut(Schema):
     skip_reason: str
     overdue: bool = Field(alias="is_overdue")
     comments: list[CommentOut]
+    attachments: list[AttachmentOut]
 
     @staticmethod
     def resolve_description(obj: Task) -> str:
@@ -271,6 +298,10 @@ class TaskOut(Schema):
     @staticmethod
     def resolve_comments(obj: Task) -> list[TaskComment]:
         return list(obj.comments.all())
+
+    @staticmethod
+    def resolve_attachments(obj: Task) -> list[TaskAttachment]:
+        return list(obj.attachments.all())
 
 
 class NoteIn(Schema):
@@ -302,6 +333,25 @@ class TimelineEntryOut(Schema):
     message: int | None = None
 
 
+class TimelineQuery(Schema):
+    before: AwareDatetime | None = Field(
+        None,
+        description="Only entries older than this ISO date and time (with its offset): "
+        "the `next_before` of the page before",
+    )
+    limit: int = Field(50, ge=1, le=500, description="Entries per page")
+
+
+class TimelinePageOut(Schema):
+    items: list[TimelineEntryOut] = Field(
+        description="Newest first; a page ends with every entry of its last instant, "
+        "so it may hold a few more than `limit`"
+    )
+    next_before: datetime | None = Field(
+        description="Pass as `before` for the older entries; null when none are left"
+    )
+
+
 # Lookups --------------------------------------------------------------------------------
 
 
@@ -325,8 +375,9 @@ def _run(request: HttpRequest, run_id: int) -> Run:
 
 
 def _with_details(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    files = TaskAttachment.objects.defer("content").select_related("uploaded_by").order_by("id")
     return tasks.select_related(*queries.TASK_RELATED, "closed_by").prefetch_related(
-        "comments__author"
+        "comments__author", Prefetch("attachments", queryset=files)
     )
 
 
@@ -490,9 +541,53 @@ def get_task(request: HttpRequest, task_id: int) -> Any:
 
 @router.post("/tasks/{task_id}/complete", response=TaskOut, tags=["tasks"])
 def complete_task(request: HttpRequest, task_id: int, payload: NoteIn) -> Any:
-    """Mark a task done; the steps that waited for it open."""
+    """Mark a task done; the steps that waited for it open. To attach files, send the
+    same as multipart to `/complete-with-files`."""
     services.complete_task(by=request.user, task=_task(request, task_id), note=payload.note)
     return _task(request, task_id)
+
+
+@router.post("/tasks/{task_id}/complete-with-files", response=TaskOut, tags=["tasks"])
+def complete_task_with_files(
+    request: HttpRequest,
+    task_id: int,
+    file: File[list[UploadedFile] | None] = None,
+    note: Form[str] = "",
+) -> Any:
+    """Mark a task done with files attached (multipart: `note`, and one or more `file`);
+    each file stays with the task (at most 10 MB each), as from the task's page."""
+    task = _task(request, task_id)
+    if not file:
+        raise invalid("file", "Attach a file (or complete the task without one at /complete).")
+    with _fields_renamed(attachments="file"):
+        services.complete_task(
+            by=request.user, task=task, note=note, attachments=[as_upload(f) for f in file]
+        )
+    return _task(request, task_id)
+
+
+@router.get(
+    "/tasks/{task_id}/attachments/{attachment_id}",
+    url_name="task_attachment",
+    tags=["tasks"],
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
+)
+def download_attachment(request: HttpRequest, task_id: int, attachment_id: int) -> HttpResponse:
+    """The file as it was uploaded, always as a download (never shown inline)."""
+    task = get_object_or_404(queries.visible_tasks(request.user), pk=task_id)
+    attachment = get_object_or_404(task.attachments, pk=attachment_id)
+    response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
+    return response
 
 
 @router.post("/tasks/{task_id}/decide", response=TaskOut, tags=["tasks"])
@@ -530,9 +625,10 @@ def comment_on_task(request: HttpRequest, task_id: int, payload: CommentIn) -> A
 # Timeline -------------------------------------------------------------------------------
 
 
-@router.get("/clients/{client_id}/timeline", response=list[TimelineEntryOut], tags=["timeline"])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
-def client_timeline(request: HttpRequest, client_id: int) -> Any:
-    """Process events, messages and record changes of a client, newest first."""
+@router.get("/clients/{client_id}/timeline", response=TimelinePageOut, tags=["timeline"])
+def client_timeline(request: HttpRequest, client_id: int, filters: Query[TimelineQuery]) -> Any:
+    """Process events, messages and record changes of a client, newest first, a page at
+    a time: to read further back, ask again with `before` set to the answer's `next_before`."""
     client = get_object_or_404(visible_clients(request.user), pk=client_id)
-    return queries.client_timeline(client, limit=TIMELINE_DEPTH)
+    found = queries.client_timeline_page(client, limit=filters.limit, before=filters.before)
+    return {"items": found.entries, "next_before": found.next_before}

@@ -4,7 +4,7 @@ These functions assume the caller has checked who is acting and holds a
 transaction (services.py and timers.py do). Moving a run forward:
   1. A step opens when every step it needs is done or skipped; a step that
      needs a rejected approval is skipped, as is one whose condition is false
-     (the reason is recorded).
+     or cannot be evaluated for the subject's values (the reason is recorded).
   2. Opening resolves the owner (the role's holder on the client's team, a
      named person, or a queue), computes the due time (anchor + offset, or
      another step's completion + offset) and arms the step's timers.
@@ -15,6 +15,7 @@ transaction (services.py and timers.py do). Moving a run forward:
      approval was refused.
 """
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,6 +44,8 @@ from retainops.playbooks.choices import (
 from retainops.playbooks.definition import STARTED, Step, parse_duration
 from retainops.playbooks.models import Run, Task, TimelineEvent, Timer
 from retainops.playbooks.subjects import subject_type
+
+log = logging.getLogger(__name__)
 
 
 def record(
@@ -287,9 +290,21 @@ def subject_values(run: Run) -> dict[str, Any]:
     return kind.values(kind.load(run.subject_id))
 
 
+class ConditionError(Exception):
+    """A step's condition passed the definition's checks but could not be evaluated."""
+
+
 def condition_holds(expression: str, values: dict[str, Any]) -> bool:
+    """Whether a step's `when:` holds for the subject's values; ConditionError if the
+    expression cannot be worked out for them (e.g. `name > 5` compares text with a number).
+
+    The definition's checks know the field names, not the values' types, so such an
+    expression is only found out here."""
     names = {**values, "true": True, "false": False, "none": None}
-    return bool(SimpleEval(names=names).eval(expression))
+    try:
+        return bool(SimpleEval(names=names).eval(expression))
+    except Exception as error:  # whatever a person's expression raises is the expression's fault
+        raise ConditionError(str(error) or type(error).__name__) from error
 
 
 def _open_or_skip(
@@ -304,8 +319,23 @@ def _open_or_skip(
     if rejected is not None:
         # A refusal ends the process: nothing after it opens, however it is connected.
         skip(task, reason=f"{rejected.title!r} was rejected", by=None)
-    elif step.when and not condition_holds(step.when, values):
-        skip(task, reason=f"its condition ({step.when}) does not hold", by=None)
+    elif step.when:
+        try:
+            holds = condition_holds(step.when, values)
+        except ConditionError as error:
+            # A broken condition must not stop the run: the step is skipped, and the
+            # reason (on the task and the timeline) tells the playbook's author what to fix.
+            log.warning(
+                "run %s, step %s: condition %r failed: %s", run.pk, step.key, step.when, error
+            )
+            skip(
+                task, reason=f"its condition ({step.when}) could not be evaluated: {error}", by=None
+            )
+            return
+        if holds:
+            open_task(run, task, step, by)
+        else:
+            skip(task, reason=f"its condition ({step.when}) does not hold", by=None)
     else:
         open_task(run, task, step, by)
 

@@ -5,10 +5,11 @@
   waiting on others), each read from an index that starts with the person's
   own column (assignee, queue, requester).
 - `work_counts`: the two numbers the navigation shows.
-- `client_timeline`: process events, messages and record changes of one
-  client, merged newest first.
+- `client_timeline` / `client_timeline_page`: process events, messages and
+  record changes of one client, merged newest first, a page at a time.
 """
 
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -167,35 +168,114 @@ def startable_playbooks(subject: str = "client") -> QuerySet[Playbook]:
 
 def client_timeline(client: Client, *, limit: int = 100) -> list[dict[str, Any]]:
     """Everything that happened to a client, newest first: process events (runs, tasks
-    done and missed, approvals), messages, and record changes."""
-    entries: list[dict[str, Any]] = []
+    done and missed, approvals), messages, and record changes; at most `limit`."""
+    return client_timeline_page(client, limit=limit).entries[:limit]
+
+
+@dataclass
+class TimelinePage:
+    entries: list[dict[str, Any]]
+    # Pass as `before` to read on into the past; None when nothing older is left.
+    next_before: datetime | None
+
+
+def client_timeline_page(
+    client: Client, *, limit: int = 100, before: datetime | None = None
+) -> TimelinePage:
+    """One page of the client's timeline: the newest `limit` entries older than `before`.
+
+    The three sources are merged in memory:
+      1. From each source, the newest `limit + 1` entries older than `before`.
+      2. Merged newest first, the page ends at its `limit`-th entry's instant.
+      3. Every entry of that very instant joins the page (a page may hold a few more
+         than `limit`): the next page, strictly older, neither repeats nor loses one
+         of the entries several sources record in one instant.
+      4. There is a next page when any source holds an entry older than that instant.
+    Record changes are worked out whole (each is a diff against the row before it)
+    and filtered here.
+    """
+    history = [e for e in _record_entries(client) if before is None or e["when"] < before]
+    sources = [
+        _process_entries(client, before=before, limit=limit + 1),
+        _message_entries(client, before=before, limit=limit + 1),
+        history[: limit + 1],
+    ]
+    fetched = _newest_first([entry for source in sources for entry in source])
+    if len(fetched) <= limit:
+        return TimelinePage(fetched, None)  # every source held fewer: nothing older is left
+    edge = fetched[limit - 1]["when"]
+    page = [e for e in fetched if e["when"] > edge]
+    page += _process_entries(client, at=edge)
+    page += _message_entries(client, at=edge)
+    page += [e for e in history if e["when"] == edge]
+    older = (
+        any(e["when"] < edge for e in history)
+        or TimelineEvent.objects.filter(client=client, at__lt=edge).exists()
+        or messages_for_client(client).filter(created_at__lt=edge).exists()
+    )
+    return TimelinePage(_newest_first(page), edge if older else None)
+
+
+def _newest_first(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(entries, key=lambda entry: entry["when"], reverse=True)
+
+
+def _process_entries(
+    client: Client,
+    *,
+    before: datetime | None = None,
+    at: datetime | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
     events = TimelineEvent.objects.filter(client=client).select_related("actor", "run", "task")
-    for event in events[:limit]:
-        entries.append(
-            {
-                "when": event.at,
-                "source": "process",
-                "kind": event.kind,
-                "label": event.get_kind_display(),
-                "summary": event.summary,
-                "who": str(event.actor) if event.actor else None,
-                "run": event.run_id,
-                "task": event.task_id,
-            }
-        )
-    for message in messages_for_client(client)[:limit]:
-        entries.append(
-            {
-                "when": message.created_at,
-                "source": "message",
-                "kind": f"message_{message.state}",
-                "label": f"Message {message.get_state_display().lower()}",
-                "summary": message.subject or message.body_text[:120],
-                "who": str(message.created_by) if message.created_by else None,
-                "message": message.pk,
-            }
-        )
-    for change in client_history(client, limit=limit):
+    if before is not None:
+        events = events.filter(at__lt=before)
+    if at is not None:
+        events = events.filter(at=at)
+    return [
+        {
+            "when": event.at,
+            "source": "process",
+            "kind": event.kind,
+            "label": event.get_kind_display(),
+            "summary": event.summary,
+            "who": str(event.actor) if event.actor else None,
+            "run": event.run_id,
+            "task": event.task_id,
+        }
+        for event in (events[:limit] if limit is not None else events)
+    ]
+
+
+def _message_entries(
+    client: Client,
+    *,
+    before: datetime | None = None,
+    at: datetime | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    messages = messages_for_client(client)
+    if before is not None:
+        messages = messages.filter(created_at__lt=before)
+    if at is not None:
+        messages = messages.filter(created_at=at)
+    return [
+        {
+            "when": message.created_at,
+            "source": "message",
+            "kind": f"message_{message.state}",
+            "label": f"Message {message.get_state_display().lower()}",
+            "summary": message.subject or message.body_text[:120],
+            "who": str(message.created_by) if message.created_by else None,
+            "message": message.pk,
+        }
+        for message in (messages[:limit] if limit is not None else messages)
+    ]
+
+
+def _record_entries(client: Client) -> list[dict[str, Any]]:
+    entries = []
+    for change in client_history(client, limit=sys.maxsize):
         described = ", ".join(f"{c['field']}: {c['old']} -> {c['new']}" for c in change["changes"])
         entries.append(
             {
@@ -207,5 +287,4 @@ def client_timeline(client: Client, *, limit: int = 100) -> list[dict[str, Any]]
                 "who": str(change["who"]) if change["who"] else None,
             }
         )
-    entries.sort(key=lambda entry: entry["when"], reverse=True)
-    return entries[:limit]
+    return entries

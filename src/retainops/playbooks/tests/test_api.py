@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from retainops.clients.models import Client
@@ -502,6 +503,96 @@ def test_amy_may_not_complete_sols_task(handoff_run: dict[str, Any], account_man
     assert notes.state == "open"
 
 
+def _upload(caller: ApiCaller, task: Task, **fields: Any) -> Any:
+    """POST multipart to the task's completion with files, as a program sends a form."""
+    url = f"/api/v1/tasks/{task.pk}/complete-with-files"
+    return caller.http.post(url, fields, headers=caller.headers)
+
+
+def test_amy_completes_first_contact_with_a_file_that_only_her_unit_downloads(
+    handoff_run: dict[str, Any], account_manager: User, csm: User, south_account_manager: User
+) -> None:
+    contact = _task_of(handoff_run["id"], "first_contact")
+    notes = SimpleUploadedFile("call notes.txt", b"Spoke with Dana.", content_type="text/plain")
+    amy = ApiCaller(account_manager)
+
+    done = _upload(amy, contact, note="Called Dana", file=notes)
+
+    assert done.status_code == 200, done.content
+    body = done.json()
+    assert (body["state"], body["note"], body["closed_by"]) == ("done", "Called Dana", "amy_am")
+    [attached] = body["attachments"]
+    assert (attached["filename"], attached["content_type"], attached["size"]) == (
+        "call notes.txt",
+        "text/plain",
+        len(b"Spoke with Dana."),
+    )
+    assert attached["uploaded_by"] == "amy_am"
+    assert amy.get(f"/tasks/{contact.pk}").json()["attachments"] == [attached]
+    # Cleo works in North too: she downloads it; Sam, in South, is told it does not exist.
+    cleo, sam = ApiCaller(csm), ApiCaller(south_account_manager)
+    download = cleo.http.get(attached["download"], headers=cleo.headers)
+    assert download.status_code == 200
+    assert download.content == b"Spoke with Dana."
+    assert download["Content-Type"] == "text/plain"
+    assert download["Content-Disposition"] == 'attachment; filename="call notes.txt"'
+    assert sam.http.get(attached["download"], headers=sam.headers).status_code == 404
+    assert ApiCaller(None).http.get(attached["download"]).status_code == 401
+
+
+def test_completing_with_files_needs_a_file_and_the_tasks_owner(
+    handoff_run: dict[str, Any], account_manager: User, csm: User
+) -> None:
+    contact = _task_of(handoff_run["id"], "first_contact")
+    order = SimpleUploadedFile("order.pdf", b"%PDF order", content_type="application/pdf")
+
+    without = _upload(ApiCaller(account_manager), contact, note="Called")
+    assert without.status_code == 422
+    assert list(without.json()["errors"]) == ["file"]
+    refused = _upload(ApiCaller(csm), contact, note="Mine now", file=order)
+    assert refused.status_code == 403
+
+    contact.refresh_from_db()
+    assert contact.state == TaskState.OPEN
+    assert not contact.attachments.exists()
+
+
+MISTYPED = """
+key: mistyped
+name: Mistyped condition
+steps:
+  - key: intake
+    title: Take in the order
+    owner: role:account_manager
+  - key: shorten
+    title: Shorten the name
+    owner: role:account_manager
+    needs: [intake]
+    when: name > 5
+"""
+
+
+def test_completing_the_step_before_a_condition_that_cannot_be_evaluated_answers_normally(
+    publish: Callable[[str], PlaybookVersion], harbor: Client, account_manager: User
+) -> None:
+    # `name` is text: `name > 5` passes the definition's checks and fails when evaluated.
+    publish(MISTYPED)
+    amy = ApiCaller(account_manager)
+    run = _start(amy, harbor, playbook="mistyped").json()
+
+    done = amy.post(f"/tasks/{_task_of(run['id'], 'intake').pk}/complete", {"note": "In"})
+
+    assert done.status_code == 200, done.content
+    after = amy.get(f"/runs/{run['id']}").json()
+    assert after["state"] == "completed"
+    assert {t["step_key"]: t["state"] for t in after["tasks"]} == {
+        "intake": "done",
+        "shorten": "skipped",
+    }
+    reason = amy.get(f"/tasks/{_task_of(run['id'], 'shorten').pk}").json()["skip_reason"]
+    assert reason.startswith("its condition (name > 5) could not be evaluated: ")
+
+
 @pytest.fixture
 def budget_run(
     publish: Callable[[str], PlaybookVersion], harbor: Client, account_manager: User
@@ -636,7 +727,6 @@ def test_the_timeline_merges_process_events_messages_and_record_changes(
     body = amy.get(f"/clients/{harbor.pk}/timeline").json()
 
     entries = body["items"]
-    assert body["count"] == len(entries)
     assert {e["source"] for e in entries} == {"process", "message", "record"}
     kinds = [e["kind"] for e in entries]
     assert {"run_started", "task_done", "message_queued", "record_created"} <= set(kinds)
@@ -653,10 +743,57 @@ def test_the_timeline_merges_process_events_messages_and_record_changes(
         when for e, when in zip(entries, whens, strict=True) if e["kind"] == "record_created"
     }
     assert created == {started_at}
-    page = amy.get(f"/clients/{harbor.pk}/timeline", page=2, page_size=2).json()
-    assert page["items"] == entries[2:4]
+    assert body["next_before"] is None  # all of it fits on one page
     sam = ApiCaller(south_account_manager)
     assert sam.get(f"/clients/{harbor.pk}/timeline").status_code == 404
+
+
+def test_the_timeline_reads_back_page_by_page_losing_and_repeating_nothing(
+    clock: Any, handoff_run: dict[str, Any], account_manager: User, csm: User, harbor: Client
+) -> None:
+    # Amy and Cleo hand first contact back and forth, a minute apart, after the start,
+    # when the client's record and the run were written in one instant.
+    contact = _task_of(handoff_run["id"], "first_contact")
+    callers = {"amy_am": ApiCaller(account_manager), "cleo_csm": ApiCaller(csm)}
+    holder, other = "amy_am", "cleo_csm"
+    for _ in range(6):
+        clock.shift(timedelta(minutes=1))
+        handed = callers[holder].post(f"/tasks/{contact.pk}/reassign", {"to": other})
+        assert handed.status_code == 200, handed.content
+        holder, other = other, holder
+    amy, path = callers["amy_am"], f"/clients/{harbor.pk}/timeline"
+    everything = amy.get(path, limit=500).json()
+    assert everything["next_before"] is None
+    started = [e for e in everything["items"] if e["when"] == everything["items"][-1]["when"]]
+    assert len(started) > 4, "the start should hold more entries than a page"
+
+    pages, before = [], None
+    while True:
+        params = {"limit": 4, **({"before": before} if before else {})}
+        page = amy.get(path, **params).json()
+        pages.append(page["items"])
+        before = page["next_before"]
+        if before is None:
+            break
+
+    assert [len(items) for items in pages] == [4, 2 + len(started)]
+    assert [e for items in pages for e in items] == everything["items"]
+    # The page ends with all of its last instant, and the next starts strictly before it.
+    assert pages[0][-1]["when"] > pages[1][0]["when"]
+
+
+def test_the_timeline_cursor_needs_a_time_zone_and_a_sensible_page_size(
+    handoff_run: dict[str, Any], account_manager: User, harbor: Client
+) -> None:
+    amy, path = ApiCaller(account_manager), f"/clients/{harbor.pk}/timeline"
+
+    naive = amy.get(path, before="2026-11-24T09:00:00")
+    assert naive.status_code == 422
+    assert list(naive.json()["errors"]) == ["before"]
+    assert list(amy.get(path, limit=0).json()["errors"]) == ["limit"]
+    assert list(amy.get(path, limit=501).json()["errors"]) == ["limit"]
+    long_ago = amy.get(path, before="2000-01-01T00:00:00+00:00").json()
+    assert long_ago == {"items": [], "next_before": None}
 
 
 # The API itself -------------------------------------------------------------------------
@@ -688,6 +825,8 @@ def test_the_openapi_document_describes_the_process_engine(account_manager: User
         "/api/v1/tasks",
         "/api/v1/tasks/{task_id}",
         "/api/v1/tasks/{task_id}/complete",
+        "/api/v1/tasks/{task_id}/complete-with-files",
+        "/api/v1/tasks/{task_id}/attachments/{attachment_id}",
         "/api/v1/tasks/{task_id}/decide",
         "/api/v1/tasks/{task_id}/reassign",
         "/api/v1/tasks/{task_id}/skip",

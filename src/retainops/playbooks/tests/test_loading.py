@@ -1,20 +1,24 @@
 """Playbooks loaded from files (`retainops load_playbook`), and the demo's hand-offs: the
-shipped sample published and under way after `seed_demo`, and one of them run to its end."""
+shipped sample published and under way after `seed_demo`, one of them run to its end, and
+one left alone past its first contact's due time, escalated to a team lead of its unit."""
 
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils.dateparse import parse_datetime
 
 from retainops.core.demo import ADMIN_USERNAME
 from retainops.core.models import User
 from retainops.core.testing import UserFactory
+from retainops.messaging.testing import SmtpPeer
 from retainops.playbooks import services
-from retainops.playbooks.choices import RunState, TaskState
+from retainops.playbooks.choices import EventKind, RunState, TaskState
 from retainops.playbooks.demo import HANDOFF, RECENT_SALES
 from retainops.playbooks.library import shipped_sources
-from retainops.playbooks.models import Playbook, PlaybookVersion, Run, Task
+from retainops.playbooks.models import Playbook, PlaybookVersion, Run, Task, TimelineEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +121,32 @@ def test_the_demo_puts_hand_offs_under_way_once_and_one_runs_to_its_end():
     assert run.state == RunState.COMPLETED
     told = Task.objects.get(run=run, step_key="tell_sales")
     assert (told.state, told.note) == (TaskState.DONE, "message queued")
+
+
+def test_a_demo_hand_off_left_past_its_first_contacts_due_time_is_escalated_to_a_team_lead(
+    smtp: SmtpPeer,
+):
+    call_command("seed_demo", clients=40, stdout=StringIO())
+    run = Run.objects.filter(version__playbook__key=HANDOFF).order_by("-started_at").first()
+    assert run is not None
+    sold = parse_datetime(run.anchors["sold"])
+    assert sold is not None
+    contact = Task.objects.get(run=run, step_key="first_contact")
+    assert (contact.state, contact.due_at) == (TaskState.OPEN, sold + timedelta(hours=24))
+
+    output = StringIO()
+    call_command("tick", "--at", (sold + timedelta(hours=24, minutes=1)).isoformat(), stdout=output)
+
+    assert "0 failed" in output.getvalue()
+    client = run.client
+    subject = f"Missed: First contact with the client ({client.name})"
+    [mail] = [m for m in smtp.received if m.subject == subject]
+    leads = User.objects.filter(
+        roles__code="team_lead", business_units=client.business_unit, is_active=True
+    ).exclude(email="")
+    assert mail.envelope_to, "the escalation went to no one"
+    assert set(mail.envelope_to) <= set(leads.values_list("email", flat=True))
+    missed = TimelineEvent.objects.get(task=contact, kind=EventKind.TASK_MISSED)
+    assert "escalated to" in missed.summary
+    contact.refresh_from_db()
+    assert contact.escalated_at == contact.due_at

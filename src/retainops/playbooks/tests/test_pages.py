@@ -93,6 +93,21 @@ steps:
     override_by: [department_manager]
 """
 
+# `name` is text: `name > 5` passes the definition's checks and fails when evaluated.
+MISTYPED = """
+key: mistyped
+name: Mistyped condition
+steps:
+  - key: intake
+    title: Take in the order
+    owner: role:account_manager
+  - key: shorten
+    title: Shorten the name
+    owner: role:account_manager
+    needs: [intake]
+    when: name > 5
+"""
+
 
 def _as(client: HttpClient, user: User) -> HttpClient:
     client.force_login(user)
@@ -306,11 +321,36 @@ def test_no_one_is_offered_to_skip_an_approval(
     account_manager: User,
     team_lead: User,
 ) -> None:
-    approval = _task(_start(account_manager, harbor, "discount"), "approve_discount")
+    run = _start(account_manager, harbor, "discount")
+    approval, apply = _task(run, "approve_discount"), _task(run, "apply_discount")
+    _as(client, team_lead)
 
-    page = _page(_as(client, team_lead), "task", approval.pk)
-
+    # Tess supervises tasks: she may skip the step after the approval, and its page says so...
+    apply_page = _page(client, "task", apply.pk)
+    assert reverse("playbooks:task_skip", args=[apply.pk]) in apply_page
+    assert "Skip this step" in apply_page
+    # ...but the approval's page, where she may decide, offers her no skip.
+    page = _page(client, "task", approval.pk)
+    assert reverse("playbooks:task_decide", args=[approval.pk]) in page
     assert reverse("playbooks:task_skip", args=[approval.pk]) not in page
+    assert "Skip this step" not in page
+
+
+def test_completing_the_step_before_a_condition_that_cannot_be_evaluated_answers_normally(
+    client: HttpClient, publish: Publish, harbor: Client, account_manager: User
+) -> None:
+    publish(MISTYPED)
+    run = _start(account_manager, harbor, "mistyped")
+    intake = _task(run, "intake")
+
+    response = _as(client, account_manager).post(
+        reverse("playbooks:task_complete", args=[intake.pk]), {"note": "In"}
+    )
+
+    assert response.status_code == 302
+    assert _task(run, "shorten").state == TaskState.SKIPPED
+    run_page = _page(client, "run", run.pk)
+    assert "Skipped: its condition (name &gt; 5) could not be evaluated: " in run_page
 
 
 # Steps that require checks ----------------------------------------------------------------

@@ -372,6 +372,50 @@ def test_a_step_whose_condition_holds_opens(
     assert services.in_queue(finance, finance_step)
 
 
+# `name` is text: the definition's checks know the field, not its type, so this passes
+# them, and comparing it with a number fails only when the step is about to open.
+MISTYPED = """
+key: long-names
+name: Long names
+steps:
+  - key: intake
+    title: Take in the order
+    owner: role:account_manager
+  - key: shorten
+    title: Shorten the name for the ad accounts
+    owner: role:account_manager
+    needs: [intake]
+    when: name > 5
+  - key: wrap_up
+    title: Wrap up
+    owner: role:account_manager
+    needs: [shorten]
+"""
+
+
+def test_a_condition_that_cannot_be_evaluated_skips_its_step_saying_why_and_the_run_goes_on(
+    publish: Publish, harbor: Client, account_manager: User
+):
+    version = publish(MISTYPED)
+    run = services.start_run(by=account_manager, playbook=version.playbook, subject_id=harbor.pk)
+
+    services.complete_task(by=account_manager, task=task(run, "intake"), note="In")
+
+    shorten = task(run, "shorten")
+    assert shorten.state == TaskState.SKIPPED
+    assert shorten.skip_reason.startswith("its condition (name > 5) could not be evaluated: ")
+    assert "not supported between instances of 'str' and 'int'" in shorten.skip_reason
+    assert TimelineEvent.objects.filter(
+        run=run,
+        kind=EventKind.TASK_SKIPPED,
+        summary__contains="its condition (name > 5) could not be evaluated",
+    ).exists()
+    assert task(run, "wrap_up").state == TaskState.OPEN
+    services.complete_task(by=account_manager, task=task(run, "wrap_up"))
+    run.refresh_from_db()
+    assert run.state == RunState.COMPLETED
+
+
 def test_the_requester_never_approves_their_own_request(
     publish: Publish, harbor: Client, team_lead: User
 ):
