@@ -6,6 +6,7 @@ missing or malformed one stops start-up naming the variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "simple_history",
+    "axes",
     "retainops.core",
     "retainops.clients",
     "retainops.messaging",
@@ -54,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its answer (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "retainops.urls"
@@ -112,6 +116,29 @@ AUTH_USER_MODEL = "core.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# The lockout backend comes first: it refuses a locked-out sign-in before any password
+# is checked. Every sign-in must call authenticate() with the request (the login page
+# and POST /api/v1/auth/token do; a test's client.login passes request=HttpRequest()).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, the login page and the token endpoint refuse that pair, even with the
+# right password, until AXES_COOLOFF_MINUTES have passed since the last try (each try while
+# locked out starts the wait again). A successful sign-in clears the count.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "retainops.core.api.answer_locked_out_sign_in"
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed sign-ins for this username from your address: "
+    f"try again in {_COOLOFF_MINUTES} minute{'s' if _COOLOFF_MINUTES != 1 else ''}."
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "clients:list"
 LOGOUT_REDIRECT_URL = "login"

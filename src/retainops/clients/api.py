@@ -155,6 +155,14 @@ class ToolIn(BodySchema):
     is_active: bool = True
 
 
+class ToolPatch(BodySchema):
+    code: str | None = None
+    name: str | None = None
+    kind: str | None = None
+    platform_exit_only: bool | None = None
+    is_active: bool | None = None
+
+
 class ClientToolIn(BodySchema):
     tool: str = Field(description="Code of the tool or board")
     reference: str = ""
@@ -183,6 +191,7 @@ class ServiceIn(BodySchema):
 
 
 class ServicePatch(BodySchema):
+    code: str | None = None
     name: str | None = None
     description: str | None = None
     is_active: bool | None = None
@@ -579,6 +588,14 @@ def update_service(request: HttpRequest, service_id: int, payload: ServicePatch)
     )
 
 
+@router.post("/services/{service_id}/retire", response=ServiceOut, tags=["catalogue"])
+def retire_service(request: HttpRequest, service_id: int) -> Any:
+    """Stop offering a service, as its page does by clearing "Active": contract lines that
+    use it stay, no new line may name it, and it leaves the list unless asked for."""
+    service = get_object_or_404(ServiceLine, pk=service_id)
+    return services.retire_service_line(by=request.user, service=service)
+
+
 @router.get("/tools", response=list[ToolOut], tags=["catalogue"])
 def list_tools(request: HttpRequest) -> Any:
     return Tool.objects.all()
@@ -589,3 +606,22 @@ def create_tool(request: HttpRequest, payload: ToolIn) -> Any:
     problems = Problems(payload.problems())
     data = payload.dict(exclude_unset=True)
     return Status(201, services.save_tool(by=request.user, tool=None, data=data, problems=problems))
+
+
+@router.patch("/tools/{tool_id}", response=ToolOut, tags=["catalogue"])
+def update_tool(request: HttpRequest, tool_id: int, payload: ToolPatch) -> Any:
+    tool = get_object_or_404(Tool, pk=tool_id)
+    return services.save_tool(
+        by=request.user,
+        tool=tool,
+        data=payload.dict(exclude_unset=True),
+        problems=Problems(payload.problems()),
+    )
+
+
+@router.post("/tools/{tool_id}/retire", response=ToolOut, tags=["catalogue"])
+def retire_tool(request: HttpRequest, tool_id: int) -> Any:
+    """Mark a tool or board no longer used, as its page does by clearing "Active"; the
+    clients already set up in it keep their entry (and offboarding still removes them)."""
+    tool = get_object_or_404(Tool, pk=tool_id)
+    return services.retire_tool(by=request.user, tool=tool)

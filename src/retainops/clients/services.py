@@ -65,6 +65,13 @@ def _check_client_editor(client: Client, by: Any) -> None:
     require_unit_access(by, client.business_unit_id)
 
 
+def _check_unit_in_use(unit: BusinessUnit, problems: Problems) -> None:
+    """A retired unit keeps its clients but takes no new ones (the pages offer only
+    active units; the API is held to the same rule here)."""
+    if not unit.is_active:
+        problems.add("business_unit", f"{unit} is retired and takes no new clients.")
+
+
 def _announce_sale(client: Client, by: Any) -> None:
     """A client sold (or won back) now: playbooks triggered by the sale start."""
     emit(
@@ -87,6 +94,7 @@ def create_client(
     unit = data.get("business_unit")
     if isinstance(unit, BusinessUnit):
         require_unit_access(by, unit.pk)
+        _check_unit_in_use(unit, problems)
     elif "business_unit" not in problems.named():
         problems.add("business_unit", "Choose a business unit.")
     client = Client()
@@ -109,6 +117,7 @@ def update_client(
     new_unit = changes.get("business_unit")
     if isinstance(new_unit, BusinessUnit) and new_unit.pk != client.business_unit_id:
         require_unit_access(by, new_unit.pk)
+        _check_unit_in_use(new_unit, problems)
     _apply(client, changes, CLIENT_FIELDS, problems)
     _validated(client, problems)
     save_audited(client, by)
@@ -215,6 +224,8 @@ def remove_contact(*, contact: Contact, by: Any) -> None:
 @transaction.atomic
 def add_client_tool(*, client: Client, by: Any, tool: Tool, reference: str = "") -> ClientTool:
     _check_client_editor(client, by)
+    if not tool.is_active:
+        raise invalid("tool", f"{tool} is retired: no client is set up in it any more.")
     if ClientTool.objects.filter(client=client, tool=tool).exists():
         raise invalid("tool", f"The client is already set up in {tool}.")
     entry = ClientTool(client=client, tool=tool, reference=reference)
@@ -388,6 +399,30 @@ def save_tool(
     _apply(tool, data, ("code", "name", "kind", "platform_exit_only", "is_active"), problems)
     _validated(tool, problems)
     save_audited(tool, by)
+    return tool
+
+
+@transaction.atomic
+def retire_service_line(*, by: Any, service: ServiceLine) -> ServiceLine:
+    """No longer offer a service (what clearing "Active" on its page does). The contract
+    lines that use it stay; no new line may name it. Retiring a retired one changes nothing."""
+    require_capability(by, Capability.MANAGE_CATALOGUE)
+    service = ServiceLine.objects.select_for_update().get(pk=service.pk)
+    if service.is_active:
+        service.is_active = False
+        save_audited(service, by, "retired")
+    return service
+
+
+@transaction.atomic
+def retire_tool(*, by: Any, tool: Tool) -> Tool:
+    """Mark a tool or board no longer used (what clearing "Active" on its page does); the
+    clients set up in it keep their entry, so offboarding still removes them from it."""
+    require_capability(by, Capability.MANAGE_CATALOGUE)
+    tool = Tool.objects.select_for_update().get(pk=tool.pk)
+    if tool.is_active:
+        tool.is_active = False
+        save_audited(tool, by, "retired")
     return tool
 
 

@@ -2,8 +2,11 @@
 
 from typing import Any
 
-from django.http import HttpRequest
+from axes.helpers import get_lockout_message
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
@@ -11,7 +14,9 @@ from pydantic import Field
 from retainops.core import services
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
+from retainops.core.errors import Problems
 from retainops.core.models import BusinessUnit, Role, Team, User
+from retainops.core.schemas import BodySchema
 
 router = Router(tags=["people"])
 
@@ -25,9 +30,52 @@ class TokenOut(Schema):
     token: str
 
 
-@router.post("/auth/token", auth=None, response=TokenOut, tags=["auth"])
+class LockedOut(Schema):
+    detail: str
+    retry_after_seconds: int
+
+
+@router.post("/auth/token", auth=None, response={200: TokenOut, 429: LockedOut}, tags=["auth"])
 def obtain_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
-    return {"token": services.issue_api_token(username=payload.username, password=payload.password)}
+    """A bearer token for a username and password. Wrong passwords count toward the same
+    lockout as the login page: after AXES_FAILURE_LIMIT of them for one username from one
+    address, the answer is 429, even to the right password, until the cool-off passes."""
+    token = services.issue_api_token(
+        request=request, username=payload.username, password=payload.password
+    )
+    return {"token": token}
+
+
+def answer_locked_out_sign_in(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The answer to a sign-in refused because of too many wrong passwords
+    (settings.AXES_LOCKOUT_CALLABLE; django-axes' middleware calls it).
+
+    The API answers JSON with the wait in seconds; the login page is shown again with
+    the reason where its errors go. Both carry Retry-After: every try while locked out
+    starts the cool-off again, so the wait is always the whole cool-off.
+    """
+    message = str(get_lockout_message())
+    status = settings.AXES_HTTP_RESPONSE_CODE
+    wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    match = getattr(request, "resolver_match", None)
+    context = getattr(original_response, "context_data", None) or {}
+    response: HttpResponse
+    if match is not None and match.namespace == "api":
+        response = JsonResponse({"detail": message, "retry_after_seconds": wait}, status=status)
+    elif isinstance(original_response, TemplateResponse) and "form" in context:
+        form = context["form"]
+        form.errors.clear()  # the lockout is the answer now, not "wrong password"
+        form.add_error(None, message)
+        page = TemplateResponse(request, original_response.template_name, context, status=status)
+        response = page.render()
+    else:
+        response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(wait)
+    return response
 
 
 class UnitOut(Schema):
@@ -41,6 +89,12 @@ class UnitIn(Schema):
     code: str
     name: str
     is_active: bool = True
+
+
+class UnitPatch(BodySchema):
+    code: str | None = None
+    name: str | None = None
+    is_active: bool | None = None
 
 
 class RoleOut(Schema):
@@ -143,6 +197,25 @@ def list_units(request: HttpRequest) -> Any:
 @router.post("/business-units", response={201: UnitOut})
 def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
     return Status(201, services.save_business_unit(by=request.user, unit=None, data=payload.dict()))
+
+
+@router.patch("/business-units/{unit_id}", response=UnitOut)
+def update_unit(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Any:
+    unit = get_object_or_404(BusinessUnit, pk=unit_id)
+    return services.save_business_unit(
+        by=request.user,
+        unit=unit,
+        data=payload.dict(exclude_unset=True),
+        problems=Problems(payload.problems()),
+    )
+
+
+@router.post("/business-units/{unit_id}/retire", response=UnitOut)
+def retire_unit(request: HttpRequest, unit_id: int) -> Any:
+    """Retire a unit, as its page does by clearing "Active": its clients, staff and teams
+    stay; it takes no new clients."""
+    unit = get_object_or_404(BusinessUnit, pk=unit_id)
+    return services.retire_business_unit(by=request.user, unit=unit)
 
 
 class TeamOut(Schema):

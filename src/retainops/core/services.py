@@ -2,26 +2,52 @@
 
 from typing import Any
 
+from axes.helpers import get_lockout_message
 from django.contrib.auth import authenticate
-from django.core.exceptions import ValidationError
+from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 
 from retainops.core.access import require_capability
 from retainops.core.audit import save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.choices import RoleCode
-from retainops.core.errors import invalid
+from retainops.core.errors import Problems, invalid
 from retainops.core.models import ApiToken, BusinessUnit, Role, Team, User
 
 
 @transaction.atomic
-def save_business_unit(*, by: Any, unit: BusinessUnit | None, data: dict[str, Any]) -> BusinessUnit:
+def save_business_unit(
+    *,
+    by: Any,
+    unit: BusinessUnit | None,
+    data: dict[str, Any],
+    problems: Problems | None = None,
+) -> BusinessUnit:
+    """Add a unit (``unit=None``) or change one. `problems` holds what the caller found
+    already (an API body's bad fields); every problem is named at once, before writing."""
     require_capability(by, Capability.MANAGE_UNITS)
     unit = unit or BusinessUnit()
+    problems = Problems() if problems is None else problems
     for name in ("code", "name", "is_active"):
         if name in data:
             setattr(unit, name, data[name])
+    problems.check(unit)
+    problems.raise_if_any()
     save_audited(unit, by)
+    return unit
+
+
+@transaction.atomic
+def retire_business_unit(*, by: Any, unit: BusinessUnit) -> BusinessUnit:
+    """Retire a unit (what clearing "Active" on its page does): its clients, staff and
+    teams stay; it takes no new clients. Retiring a retired one changes nothing."""
+    require_capability(by, Capability.MANAGE_UNITS)
+    unit = BusinessUnit.objects.select_for_update().get(pk=unit.pk)
+    if unit.is_active:
+        unit.is_active = False
+        save_audited(unit, by, "retired")
     return unit
 
 
@@ -118,12 +144,21 @@ def save_team(*, by: Any, team: Team | None, data: dict[str, Any]) -> Team:
     return team
 
 
-def issue_api_token(*, username: str, password: str) -> str:
-    """Exchange a username and password for a bearer token (returned once)."""
+def issue_api_token(*, request: HttpRequest, username: str, password: str) -> str:
+    """Exchange a username and password for a bearer token (returned once).
+
+    It is a sign-in like the login page's: authenticate() gets the request, so the
+    lockout (django-axes) counts a wrong password here and refuses a locked-out
+    username and address even with the right one; a success is announced as a login,
+    which clears the count of wrong passwords and records the time.
+    """
     if not username or not password:
         raise ValidationError({"username": ["Give a username and a password."]})
-    user = authenticate(username=username, password=password)
+    user = authenticate(request, username=username, password=password)
     if user is None:
+        if getattr(request, "axes_locked_out", False):
+            raise PermissionDenied(get_lockout_message())
         raise ValidationError({"password": ["Username or password is wrong."]})
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
     _token, raw = ApiToken.issue(user)
     return raw

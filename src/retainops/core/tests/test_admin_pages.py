@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
@@ -252,7 +253,7 @@ def test_administrator_creates_a_user_who_can_then_sign_in(
     fiona = User.objects.get(username="fiona_fin")
     assert list(fiona.roles.all()) == [finance]
     assert set(fiona.business_units.all()) == {north, south}
-    assert HttpClient().login(username="fiona_fin", password="ledger-2026")
+    assert HttpClient().login(request=HttpRequest(), username="fiona_fin", password="ledger-2026")
 
 
 def test_short_password_is_refused_by_the_service_and_nobody_is_created(
@@ -304,7 +305,9 @@ def test_editing_a_user_changes_profile_and_access(
     assert (amy.last_name, amy.is_active) == ("Moved", False)
     assert amy.role_codes() == {"finance"}
     assert amy.unit_ids() == {south.pk}
-    assert not HttpClient().login(username=amy.username, password="pass-word-1")
+    assert not HttpClient().login(
+        request=HttpRequest(), username=amy.username, password="pass-word-1"
+    )
 
 
 def test_user_search_matches_username_name_and_email(

@@ -106,3 +106,47 @@ def test_email_host_selects_smtp_with_django_variable_names():
         "True",
         "mailer",
     ]
+
+
+def test_sign_in_lockout_is_configured_from_the_environment_with_defaults():
+    env = {
+        "DJANGO_SETTINGS_MODULE": "retainops.settings",
+        **{k: v for k, v in os.environ.items() if not k.startswith("AXES_")},
+        "AXES_FAILURE_LIMIT": "3",
+        "AXES_COOLOFF_MINUTES": "1",
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds())); "
+        "print(s.AXES_COOLOFF_MESSAGE)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    limit, message = result.stdout.splitlines()[:2]
+    assert limit == "3 60"
+    assert message.endswith("try again in 1 minute.")
+    unset = {k: v for k, v in env.items() if not k.startswith("AXES_")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=unset,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.splitlines()[:2] == [
+        "5 900",
+        "Too many failed sign-ins for this username from your address: try again in 15 minutes.",
+    ]
+
+
+def test_a_lockout_limit_below_one_is_named():
+    result = _start_with({"AXES_FAILURE_LIMIT": "0"})
+    assert result.returncode != 0
+    assert "AXES_FAILURE_LIMIT=0 must be at least 1" in result.stderr
