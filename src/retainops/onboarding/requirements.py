@@ -50,8 +50,12 @@ def missing_details(program: Program) -> list[Missing]:
 
 
 def clean_value(requirement: DetailRequirement, raw: Any) -> str:
-    """The value as stored (text), or ValidationError saying what is wrong with it."""
-    text = str(raw if raw is not None else "").strip()
+    """The value as stored (text), or ValidationError saying what is wrong with it.
+
+    Line ends are stored as plain newlines whoever sends them (a browser's textarea sends
+    CRLF, an API client may send either), so a short text's one-line check sees a lone CR
+    too, and a long text reads the same from the page, the portal and the API."""
+    text = str(raw if raw is not None else "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         return ""
     if len(text) > MAX_DETAIL_LENGTH:

@@ -1,5 +1,7 @@
 """`seed_demo`: a demo data set a newcomer can log in to, whose history reads true."""
 
+import html
+import re
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -7,10 +9,14 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Max, Min
+from django.http import HttpRequest
 from django.test import Client as HttpClient
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import get_history_manager_for_model
 
+from retainops.changes.choices import ChangeKind, ChangeStatus, SaveOutcome
+from retainops.changes.models import ChangeRequest
 from retainops.clients.choices import ClientStatus, ContractStatus
 from retainops.clients.models import (
     Client,
@@ -24,6 +30,11 @@ from retainops.clients.queries import with_mrr
 from retainops.core import demo
 from retainops.core.choices import RoleCode
 from retainops.core.models import BusinessUnit, DemoMarker, Team, User
+from retainops.onboarding.choices import ProgramStatus
+from retainops.onboarding.models import Program
+from retainops.playbooks.choices import StepKind, TaskState
+from retainops.playbooks.models import Task
+from retainops.playbooks.queries import in_my_queues
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +82,8 @@ def test_two_units_and_a_login_per_role_with_password_demo(seeded: str) -> None:
         assert user.role_codes() == {expected_role}
         assert len(user.unit_ids()) == 2, "demo logins see both units"
         assert user.get_full_name()
-    assert HttpClient().login(username="admin", password="demo")
-    assert HttpClient().login(username="account_manager", password="demo")
+    assert HttpClient().login(request=HttpRequest(), username="admin", password="demo")
+    assert HttpClient().login(request=HttpRequest(), username="account_manager", password="demo")
 
 
 def test_extra_staff_and_teams_per_unit(seeded: str) -> None:
@@ -181,3 +192,94 @@ def test_names_are_unique_and_stable_per_index(seeded: str) -> None:
 def test_negative_client_count_is_refused() -> None:
     with pytest.raises(CommandError):
         call_command("seed_demo", clients=-1, stdout=StringIO())
+
+
+# The processes the demo starts (README, "Demo logins") --------------------------------------
+
+# Where a program waits on its way to go-live, in the playbook's order: the columns of the
+# board (the introduction and the launch confirmation are e-mails, sent as they open).
+ONBOARDING_STAGES = [
+    "Internal production meeting on the order",
+    "Collect the missing order details",
+    "Design meeting on the campaign's vision",
+    "Client approves creative and targeting",
+    "Build the campaign and set it live",
+    "QA check once data flows",
+]
+# Enough demo clients for a program at every stage: 4 in 50 are still onboarding.
+CLIENTS_FOR_EVERY_STAGE = 100
+
+
+def board_columns(page: str) -> dict[str, list[str]]:
+    """The onboarding board's columns, in order, with the program names in each."""
+    columns = re.findall(
+        r'<section class="board-column" aria-label="([^"]*)">(.*?)</section>', page, re.S
+    )
+    return {
+        html.unescape(title): re.findall(r"<h3><a [^>]*>(.*?)</a></h3>", body)
+        for title, body in columns
+    }
+
+
+def test_the_onboarding_board_has_a_program_at_each_stage() -> None:
+    output = run_seed(clients=CLIENTS_FOR_EVERY_STAGE)
+    browser = HttpClient()
+    browser.force_login(User.objects.get(username="account_manager"))
+
+    columns = board_columns(browser.get(reverse("onboarding:board")).content.decode())
+
+    assert list(columns) == ONBOARDING_STAGES
+    assert all(len(programs) == 1 for programs in columns.values()), columns
+    assert Program.objects.filter(status=ProgramStatus.DRAFT).count() == 1  # not sold yet
+    live = Program.objects.get(status=ProgramStatus.LIVE)
+    assert live.went_live_at is not None
+    assert "Demo programs: 7, one at every onboarding stage." in output
+
+
+def test_too_few_onboarding_clients_are_reported_as_stages_missing(seeded: str) -> None:
+    assert Client.objects.filter(status=ClientStatus.ONBOARDING).count() == 1
+    assert "Demo programs: 1 of 7 onboarding stages (draft)." in seeded
+
+
+def open_decisions(username: str) -> list[str]:
+    """The change-request approvals waiting in this demo login's queues."""
+    queue = in_my_queues(User.objects.get(username=username))
+    decisions = queue.filter(run__subject_type="change_request", kind=StepKind.APPROVAL)
+    return sorted(decisions.values_list("step_key", flat=True))
+
+
+def test_change_requests_stand_at_each_point_of_the_escalation_pathway(seeded: str) -> None:
+    requests = {
+        request.status: request for request in ChangeRequest.objects.prefetch_related("saves")
+    }
+    assert ChangeRequest.objects.count() == 6
+    assert set(requests) == {
+        ChangeStatus.DRAFT,
+        ChangeStatus.WITHDRAWN,
+        ChangeStatus.SUBMITTED,
+        ChangeStatus.RETURNED,
+        ChangeStatus.PROCESSED,
+    }
+    saved = requests[ChangeStatus.WITHDRAWN]
+    assert saved.kind == ChangeKind.RETENTION
+    assert [s.outcome for s in saved.saves.all()] == [SaveOutcome.SAVED]
+    lost = requests[ChangeStatus.PROCESSED]
+    assert (lost.kind, [s.outcome for s in lost.saves.all()]) == (
+        ChangeKind.CANCELLATION,
+        [SaveOutcome.LOST],
+    )
+    waiting_for_its_date = Task.objects.get(
+        run__subject_type="change_request", run__subject_id=lost.pk, step_key="take_effect"
+    )
+    assert waiting_for_its_date.state == TaskState.OPEN
+    assert open_decisions("department_manager") == ["second_approval"]
+    assert open_decisions("finance") == ["finance_approval"]  # the credit on a budget cut
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="changes/demo.py leaves no request at its first approval: the README says the "
+    "approver has requests to decide",
+)
+def test_the_approver_has_a_change_request_to_decide(seeded: str) -> None:
+    assert open_decisions("approver") == ["first_approval"]

@@ -3,7 +3,7 @@ lists exactly what is missing, the client supplies it through the portal, the st
 order through go-live, QA and launch, and the meetings after go-live follow it."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -11,11 +11,12 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.http import Http404
+from icalendar import Calendar, Event, vRecur
 
 from retainops.core.models import User
 from retainops.core.testing import UserFactory
 from retainops.messaging.models import Meeting, Message
-from retainops.messaging.testing import SmtpPeer
+from retainops.messaging.testing import ReceivedMail, SmtpPeer
 from retainops.onboarding import portal, queries, services
 from retainops.onboarding.choices import ProgramStatus
 from retainops.onboarding.models import Program, ProofVersion
@@ -57,6 +58,46 @@ def sold(new_program: NewProgram, by: User, **fields: object) -> Program:
     return services.mark_program_sold(by=by, program=program)
 
 
+PRODUCTION = "Internal production meeting on the order"
+DESIGN = "Design meeting on the campaign's vision"
+WEEK = "Reporting and onboarding meeting"
+MONTH = "30-day optimization meeting on ROI"
+SERIES = "Optimization meetings every 30 days"
+CONTACTS = ["dana@harbor.example", "evan@harbor.example"]
+
+
+def invitations(smtp: SmtpPeer, title: str) -> list[tuple[ReceivedMail, Event]]:
+    """What the SMTP server received for Harbor's meeting of this step title, in the
+    order it arrived: each e-mail with the event of its iCalendar attachment."""
+    received = []
+    for mail in smtp.received:
+        for _filename, content_type, payload in mail.attachments():
+            if content_type != "text/calendar":
+                continue
+            [event] = Calendar.from_ical(payload).walk("VEVENT")
+            assert isinstance(event, Event)
+            if str(event["SUMMARY"]) == f"{title}: Harbor Dental":
+                received.append((mail, event))
+    return received
+
+
+def invited(event: Event) -> list[str]:
+    """The addresses of the event's ATTENDEE lines, sorted."""
+    lines = event.get("ATTENDEE", [])
+    lines = lines if isinstance(lines, list) else [lines]
+    return sorted(str(line).removeprefix("mailto:") for line in lines)
+
+
+def starts(event: Event) -> object:
+    return event.decoded("DTSTART")
+
+
+def sequence(event: Event) -> int:
+    value = event["SEQUENCE"]
+    assert isinstance(value, int)
+    return value
+
+
 def test_missing_details_follow_the_services_of_the_program(new_program: NewProgram):
     program = new_program(HALF)
 
@@ -88,6 +129,38 @@ def test_a_bad_detail_is_named_and_nothing_is_saved(new_program: NewProgram, csm
     assert set(refused.value.message_dict) == {"billing_contact", "colour"}
     program.refresh_from_db()
     assert program.details == HALF
+
+
+def test_creative_and_targeting_keep_their_lines_and_a_one_line_detail_refuses_them(
+    new_program: NewProgram, account_manager: User
+):
+    program = new_program(HALF)
+    creative = "Sizes: 300x250, 728x90\r\nLogo: attached\r\n\r\nMessage: book a check-up"
+
+    services.update_order(
+        by=account_manager,
+        program=program,
+        details={"display_creative": creative, "display_targeting": "Families\nWithin 25 miles"},
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.update_order(
+            by=account_manager,
+            program=program,
+            details={"display_geography": "Boston\nCambridge", "tracking_access": "GA4\rGTM"},
+        )
+
+    program.refresh_from_db()
+    # Lines as the browser sends them (CRLF) are kept as plain newlines.
+    assert program.details["display_creative"] == (
+        "Sizes: 300x250, 728x90\nLogo: attached\n\nMessage: book a check-up"
+    )
+    assert program.details["display_targeting"] == "Families\nWithin 25 miles"
+    assert refused.value.message_dict == {
+        "display_geography": ["One line only."],
+        "tracking_access": ["One line only."],
+    }
+    assert program.details["display_geography"] == "Boston, 25 miles"
+    assert "tracking_access" not in program.details
 
 
 def test_selling_starts_onboarding_and_the_introduction_lists_exactly_what_is_missing(
@@ -251,7 +324,11 @@ def test_a_proof_is_approved_in_its_latest_version_only(
     ]
 
 
-def _through_design(program: Program, sales_rep: User, account_manager: User) -> None:
+def _through_design(
+    program: Program, sales_rep: User, account_manager: User, *, design_done: bool = True
+) -> None:
+    """Production meeting held, every missing detail sent through the portal, and (unless
+    told otherwise) the design meeting held."""
     done(program, "production_meeting", sales_rep)
     link = program.portal_links.get()
     services.supply_details(
@@ -265,7 +342,8 @@ def _through_design(program: Program, sales_rep: User, account_manager: User) ->
         },
         contact="Dana",
     )
-    done(program, "design_meeting", account_manager)
+    if design_done:
+        done(program, "design_meeting", account_manager)
 
 
 def test_the_steps_run_in_order_through_go_live_qa_and_launch(
@@ -347,6 +425,172 @@ def test_the_meetings_after_go_live_are_invited_and_move_when_go_live_moves(
     moved = Message.objects.filter(subject__startswith="Moved: Reporting and onboarding")
     assert moved.count() == 1
     assert Meeting.objects.filter(pk=week.pk, state="scheduled").exists()
+
+
+def test_the_production_meeting_invites_the_sales_rep_csm_and_account_manager_only(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    sales_rep: User,
+    csm: User,
+    account_manager: User,
+    smtp: SmtpPeer,
+    clock: time_machine.Traveller,
+):
+    sold(new_program, sales_rep)
+    tick()
+
+    [(mail, event)] = invitations(smtp, PRODUCTION)
+    team = sorted([sales_rep.email, csm.email, account_manager.email])
+    assert invited(event) == team  # not the team lead, the creative director or the client
+    assert sorted(mail.envelope_to) == team
+    assert mail.subject == f"Invitation: {PRODUCTION}: Harbor Dental"
+    assert (starts(event), sequence(event)) == (START + timedelta(hours=4), 0)
+
+
+def test_the_design_meeting_invites_the_account_manager_and_creative_director_only(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    sales_rep: User,
+    account_manager: User,
+    creative_director: User,
+    smtp: SmtpPeer,
+    clock: time_machine.Traveller,
+):
+    program = sold(new_program, sales_rep)
+    _through_design(program, sales_rep, account_manager, design_done=False)
+    tick()
+
+    [(mail, event)] = invitations(smtp, DESIGN)
+    pair = sorted([account_manager.email, creative_director.email])
+    assert invited(event) == pair
+    assert sorted(mail.envelope_to) == pair
+    assert starts(event) == START + timedelta(days=2)  # 2 days after the details came in
+
+
+def test_the_meetings_after_go_live_invite_the_people_the_playbook_names(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    sales_rep: User,
+    csm: User,
+    smtp: SmtpPeer,
+    clock: time_machine.Traveller,
+):
+    program = sold(new_program, sales_rep)
+    planned = START + timedelta(days=14)
+    services.plan_go_live(by=csm, program=program, at=planned)
+    tick()
+
+    expected = {
+        WEEK: (7, sorted([csm.email, *CONTACTS])),
+        MONTH: (30, sorted([sales_rep.email, csm.email, *CONTACTS])),
+        SERIES: (60, sorted([csm.email, *CONTACTS])),
+    }
+    for title, (days, people) in expected.items():
+        [(mail, event)] = invitations(smtp, title)
+        assert invited(event) == people, title
+        assert sorted(mail.envelope_to) == people, title
+        assert starts(event) == planned + timedelta(days=days), title
+    [(_mail, series)] = invitations(smtp, SERIES)
+    rule = series["RRULE"]
+    assert isinstance(rule, vRecur)
+    # Every 30 days until the end of the flight's last day (31 May 2027).
+    assert dict(rule) == {
+        "FREQ": ["DAILY"],
+        "INTERVAL": [30],
+        "UNTIL": [datetime(2027, 6, 1, tzinfo=UTC)],
+    }
+
+
+def test_moving_the_planned_go_live_sends_each_meeting_again_with_its_uid_and_sequence_1(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    sales_rep: User,
+    csm: User,
+    smtp: SmtpPeer,
+    clock: time_machine.Traveller,
+):
+    program = sold(new_program, sales_rep)
+    planned = START + timedelta(days=14)
+    services.plan_go_live(by=csm, program=program, at=planned)
+    tick()
+    slipped = planned + timedelta(days=5)
+
+    services.plan_go_live(by=csm, program=program, at=slipped)
+    tick()
+
+    for title, days in ((WEEK, 7), (MONTH, 30), (SERIES, 60)):
+        [(first_mail, first), (moved_mail, moved)] = invitations(smtp, title)
+        assert moved_mail.subject == f"Moved: {title}: Harbor Dental"
+        assert str(moved["UID"]) == str(first["UID"]), title
+        assert (sequence(first), sequence(moved)) == (0, 1), title
+        assert (starts(first), starts(moved)) == (
+            planned + timedelta(days=days),
+            slipped + timedelta(days=days),
+        ), title
+        assert sorted(moved_mail.envelope_to) == sorted(first_mail.envelope_to) == invited(moved)
+    [(_, first_series), (_, moved_series)] = invitations(smtp, SERIES)
+    # The series starts later and still ends with the flight.
+    assert moved_series["RRULE"].to_ical() == first_series["RRULE"].to_ical()
+    series = step(program, "further_optimization").meeting
+    assert series is not None
+    assert (series.starts_at, series.sequence) == (slipped + timedelta(days=60), 1)
+
+
+def _ready_to_go_live(program: Program, sales_rep: User, account_manager: User) -> None:
+    """Details in, design meeting held, creative and targeting approved by the client."""
+    _through_design(program, sales_rep, account_manager)
+    link = program.portal_links.get()
+    for kind, title in (("creative", "Banner set"), ("targeting", "Audience plan")):
+        version = services.upload_proof(
+            by=account_manager,
+            program=program,
+            kind=kind,
+            title=title,
+            upload=services.ProofUpload(f"{title}.pdf", "application/pdf", b"%PDF"),
+        )
+        services.decide_proof(
+            link=link, version=version, decision="approved", comment="", contact="Dana"
+        )
+
+
+@pytest.mark.parametrize(
+    "live_on_day",
+    [19, 9, 25],
+    ids=["late", "early", "late-past-the-planned-week-meeting"],
+)
+def test_the_meetings_after_go_live_follow_the_actual_go_live_not_the_planned_one(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    sales_rep: User,
+    account_manager: User,
+    csm: User,
+    smtp: SmtpPeer,
+    clock: time_machine.Traveller,
+    live_on_day: int,
+):
+    program = sold(new_program, sales_rep)
+    _ready_to_go_live(program, sales_rep, account_manager)
+    planned = START + timedelta(days=14)
+    services.plan_go_live(by=csm, program=program, at=planned)
+    tick()
+    actual = START + timedelta(days=live_on_day)
+
+    clock.move_to(actual)
+    done(program, "set_live", account_manager)
+    tick()
+
+    assert step(program, "qa_check").due_at == actual + timedelta(days=2)
+    for title, days in ((WEEK, 7), (MONTH, 30), (SERIES, 60)):
+        [(_, invitation), (update_mail, update)] = invitations(smtp, title)
+        assert starts(invitation) == planned + timedelta(days=days), title
+        assert starts(update) == actual + timedelta(days=days), title
+        assert str(update["UID"]) == str(invitation["UID"]), title
+        assert sequence(update) > sequence(invitation), title
+        assert sorted(update_mail.envelope_to) == invited(update), title
+    week = step(program, "onboarding_meeting").meeting
+    assert week is not None and week.starts_at == actual + timedelta(days=7)
+    # What does not hang on go-live is not sent again.
+    assert len(invitations(smtp, PRODUCTION)) == len(invitations(smtp, DESIGN)) == 1
 
 
 def test_a_short_program_has_no_series_of_optimization_meetings(

@@ -225,6 +225,25 @@ def test_saving_the_order_keeps_good_values_and_an_emptied_field_clears_its_deta
     assert "Order saved. 5 details still missing." in response.content.decode()
 
 
+def test_creative_specifications_are_written_and_shown_over_several_lines(
+    client: HttpClient, account_manager: User, new_program: NewProgram
+):
+    program = new_program(HALF)
+    client.force_login(account_manager)
+
+    client.post(
+        action("program_order", program),
+        {**HALF, "display_creative": "300x250 and 728x90\r\nLogo attached"},
+    )
+
+    program.refresh_from_db()
+    assert program.details["display_creative"] == "300x250 and 728x90\nLogo attached"
+    order = section(client.get(page_of(program)).content.decode(), "Purchase order")
+    shown = re.search(r'<textarea name="display_creative"[^>]*>(.*?)</textarea>', order, re.S)
+    assert shown and shown.group(1).strip() == "300x250 and 728x90\nLogo attached"
+    assert re.search(r'<input type="text" name="display_geography"', order)
+
+
 def test_a_service_agent_may_not_change_the_order(
     client: HttpClient, service_agent: User, new_program: NewProgram
 ):

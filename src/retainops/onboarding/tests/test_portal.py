@@ -204,6 +204,48 @@ def test_the_client_sends_the_missing_details_and_the_collect_step_completes(
     assert "We have every detail we need." in page
 
 
+def test_the_client_writes_creative_specifications_over_several_lines(
+    client: HttpClient, sell: Callable[..., Program]
+):
+    program = sell()
+    home = home_of(program.portal_links.get())
+    asked = section(client.get(home).content.decode(), "Details we need")
+    assert re.search(r'<textarea name="display_creative"', asked)
+    assert re.search(r'<textarea name="display_targeting"', asked)
+    assert re.search(r'<input type="text" name="sem_geography"', asked)  # one line
+
+    response = client.post(
+        reverse("portal:details", args=[portal.token_for(program.portal_links.get())]),
+        {
+            **THE_REST,
+            "display_creative": "300x250 and 728x90\r\nLogo attached\r\nBlue and white",
+            "your_name": "Dana Diaz",
+        },
+    )
+
+    assert response.status_code == 302
+    program.refresh_from_db()
+    lines = program.details["display_creative"].split("\n")
+    assert lines == ["300x250 and 728x90", "Logo attached", "Blue and white"]
+    assert missing_details(program) == []
+
+
+def test_a_one_line_detail_from_the_portal_refuses_several_lines(
+    client: HttpClient, sell: Callable[..., Program]
+):
+    program = sell()
+
+    response = client.post(
+        reverse("portal:details", args=[portal.token_for(program.portal_links.get())]),
+        {**THE_REST, "sem_geography": "Massachusetts\r\nRhode Island", "your_name": "Dana"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["details_form"].errors == {"sem_geography": ["One line only."]}
+    program.refresh_from_db()
+    assert program.details == HALF
+
+
 def test_a_bad_detail_from_the_portal_is_named_and_nothing_is_saved(
     client: HttpClient, sell: Callable[..., Program]
 ):
