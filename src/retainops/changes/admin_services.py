@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from retainops.changes.chains import EVERY_KIND, chain_problems, refusal
 from retainops.changes.models import ApprovalRoute, ChangeReason
 from retainops.core.access import require_capability
 from retainops.core.audit import delete_audited, save_audited
@@ -54,13 +55,21 @@ def retire_reason(*, by: Any, reason: ChangeReason) -> ChangeReason:
 @transaction.atomic
 def save_route(*, by: Any, route: ApprovalRoute | None, data: dict[str, Any]) -> ApprovalRoute:
     """Add a route (``route=None``) or change one: which playbook approves a kind of
-    request in a business unit (empty: every unit, every kind)."""
+    request in a business unit (empty: every unit, every kind).
+
+    The playbook must carry the requests it gets through after approval (announce,
+    operations lead, accounting, the effective date, and offboarding when it gets
+    cancellations: see chains.py); one that lacks a step is refused, naming it."""
     require_capability(by, Capability.MANAGE_PLAYBOOKS)
     route = route or ApprovalRoute()
     _assign(route, data, ROUTE_FIELDS)
     route.kind = route.kind or ""
     if route.playbook_id and route.playbook.subject != SUBJECT:
         raise invalid("playbook", "Choose a playbook that runs on change requests.")
+    if route.playbook_id:
+        problems = chain_problems(route.playbook, [route.kind] if route.kind else EVERY_KIND)
+        if problems:
+            raise invalid("playbook", refusal(route.playbook, problems))
     same = ApprovalRoute.objects.filter(
         business_unit_id=route.business_unit_id, kind=route.kind
     ).exclude(pk=route.pk)

@@ -113,6 +113,11 @@ class ReportQuery(Schema):
 class SaveAttemptIn(Schema):
     outcome: SaveOutcome
     notes: str = ""
+    at: datetime | None = Field(
+        None,
+        description="When the call was made, for one recorded afterwards (not in the future, "
+        "not before the request was raised); left out: now. Without a zone: the site's time.",
+    )
 
 
 class HandOverIn(Schema):
@@ -325,9 +330,10 @@ class MonthOut(Schema):
 
 
 class RateOut(Schema):
-    attempts: int
-    saved: int
-    rate: float | None
+    requests: int = Field(description="Requests the retention team called on")
+    saved: int = Field(description="Of them, those whose final outcome kept the client")
+    attempts: int = Field(description="The retention team's calls on them")
+    rate: float | None = Field(description="saved / requests; null without a request")
 
 
 class KindReasonOut(Schema):
@@ -342,8 +348,10 @@ class ReportsOut(Schema):
     save_rate_by_month: dict[str, RateOut]
     requests_by_kind_and_reason: list[KindReasonOut]
     approval_hours_by_step: dict[str, float] = Field(description="Step title -> median hours")
-    revenue_saved: Decimal
-    revenue_lost: Decimal
+    revenue_saved: Decimal = Field(
+        description="MRR kept: each request's MRR when raised, split by its final outcome"
+    )
+    revenue_lost: Decimal = Field(description="The rest of that MRR: what went away")
 
 
 # Lookups --------------------------------------------------------------------------------------
@@ -504,7 +512,9 @@ def monthly(request: HttpRequest, filters: Query[RequestQuery]) -> Any:
 @router.get("/change-requests/reports", response=ReportsOut)
 def reports(request: HttpRequest, filters: Query[ReportQuery]) -> Any:
     """Save rates, requests by kind and reason, approval cycle times, revenue saved and lost,
-    over the requests raised from `from` up to (not including) `to`."""
+    over the requests raised from `from` up to (not including) `to`. Each request counts
+    once, by its final outcome (what happened once it took effect, else its latest save
+    attempt); the save rate is the retention team's, over the requests it called on."""
     return queries.reports(request.user, start=filters.start, end=filters.end)
 
 
@@ -555,6 +565,7 @@ def record_save_attempt(request: HttpRequest, request_id: int, payload: SaveAtte
         request=_change_request(request, request_id),
         outcome=payload.outcome.value,
         notes=payload.notes,
+        at=payload.at,
     )
     return Status(201, attempt)
 

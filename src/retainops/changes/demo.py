@@ -1,6 +1,7 @@
 """Demo change requests along the escalation pathway: a client saved on the retention
-call, a cancellation approved and waiting for its date, a pause half approved, a budget
-cut with a credit waiting for finance, one returned, one still a draft; and the lists the
+call, a cancellation approved and waiting for its date, a pause half approved, a pause
+escalated to the department manager waiting for its first approval, a budget cut with a
+credit waiting for finance, one returned, one still a draft; and the lists the
 approval playbook writes to, filled with the demo staff and a vendor address."""
 
 from datetime import timedelta
@@ -11,8 +12,8 @@ from django.utils import timezone
 
 from retainops.changes import services
 from retainops.changes.models import ChangeReason, ChangeRequest
-from retainops.clients.choices import ClientStatus
-from retainops.clients.models import Client, ServiceLine
+from retainops.clients.choices import ClientStatus, ContractStatus
+from retainops.clients.models import Client, Contract, ServiceLine
 from retainops.core.demo import demo_clients
 from retainops.core.models import User
 from retainops.messaging.models import DistributionList, DistributionListMember
@@ -68,9 +69,14 @@ def _raise(
 
 @transaction.atomic
 def seed_requests() -> list[str]:
-    """Once: the demo requests on active demo clients."""
-    clients = list(demo_clients().filter(status=ClientStatus.ACTIVE).order_by("id")[:6])
-    if ChangeRequest.objects.filter(client__in=clients).exists() or len(clients) < 6:
+    """Once: the demo requests on active demo clients with an active contract (a contract
+    change is refused for a client without one)."""
+    active = demo_clients().filter(
+        status=ClientStatus.ACTIVE,
+        pk__in=Contract.objects.filter(status=ContractStatus.ACTIVE).values("client_id"),
+    )
+    clients = list(active.order_by("id")[:7])
+    if ChangeRequest.objects.filter(client__in=clients).exists() or len(clients) < 7:
         return ["Demo change requests: already there."]
     people = _people()
     _fill_lists(people)
@@ -96,6 +102,17 @@ def seed_requests() -> list[str]:
     services.submit_change_request(by=am, request=pause)
     _approve(pause, people, "first_approval")
 
+    review = _raise(
+        clients[6],
+        am,
+        "pause",
+        "poor-results",
+        25,
+        escalation="department_manager",
+        notes="Wants a month without spend to review the results.",
+    )
+    services.submit_change_request(by=am, request=review)
+
     display = ServiceLine.objects.get(code="targeted-display")
     cut = _raise(
         clients[3],
@@ -119,4 +136,4 @@ def seed_requests() -> list[str]:
     )
 
     _raise(clients[5], am, "cancellation", "closing", 60, notes="Owner retiring.")
-    return ["Demo change requests: 6 along the escalation pathway."]
+    return ["Demo change requests: 7 along the escalation pathway."]

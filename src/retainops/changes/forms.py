@@ -139,6 +139,14 @@ class SaveAttemptForm(forms.Form):
     notes = forms.CharField(
         required=False, label="Notes of the call", widget=forms.Textarea(attrs={"rows": 2})
     )
+    # Not bounded here: the service says why a time in the future, or before the request
+    # was raised, is refused.
+    at = forms.DateTimeField(
+        required=False,
+        label="When was the call?",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty for a call just made.",
+    )
 
 
 class HandOverForm(forms.Form):

@@ -71,9 +71,11 @@ def may_mark_removed(user: Any, removal: Removal | None = None) -> bool:
 
 
 def may_verify(user: Any, removal: Removal | None = None) -> bool:
-    """The department manager verifies a removal the partner team reported."""
+    """The department manager verifies a removal someone else reported."""
     if removal is not None and (
-        removal.state != RemovalState.REMOVED or not _in_unit(user, removal.request)
+        removal.state != RemovalState.REMOVED
+        or not _in_unit(user, removal.request)
+        or removal.removed_by_id == user.pk
     ):
         return False
     return RoleCode.DEPARTMENT_MANAGER in user.role_codes() or bool(user.is_superuser)

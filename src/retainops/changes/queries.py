@@ -1,31 +1,58 @@
 """Reads of change requests, scoped to the person asking: lists, the planner of pauses and
-cancellations, the monthly view of contract changes, and the retention reports.
+cancellations, the monthly view of contract changes, a request's history, and the
+retention reports.
 
-Reports, each over the requests the person can see, raised within [start, end):
-- save rate: save attempts that kept the client (saved, saved with a change,
-  paused) over all attempts, by reason and by month of the attempt;
+Reports, each over the requests the person can see, raised within [start, end), counting
+requests, not calls: each request counts once, by its final outcome:
+- a request that took effect, by what happened: a cancellation is lost, a pause is
+  paused, a retention or contract change is saved (with a change when its MRR moved);
+- otherwise, by its latest save attempt (saved as is, saved with a change, paused,
+  lost); a withdrawn request whose last call said lost is not counted (the client did
+  not leave through it), nor is a request without a call that has not taken effect.
+- save rate: the retention team's, so over the requests someone holding the
+  retention_team role called on: those whose final outcome kept the client (saved,
+  saved with a change, paused) over all of them; by reason, and by the month of the
+  team's latest call on each;
 - requests by kind and reason;
 - approval cycle time per step: median hours from a step opening to its decision;
-- revenue saved and lost: monthly revenue of clients a save attempt kept, and
-  the monthly revenue that went away when requests took effect.
+- revenue saved and lost, over every request with a final outcome whoever called:
+  each splits its MRR when raised (mrr_before) between saved and lost:
+    saved as is          saved mrr_before
+    saved with a change  saved the new MRR (at most mrr_before), lost the rest; the new
+                         MRR is the one it took effect with, or before that the MRR its
+                         lines would leave on the client's active contract
+    paused               saved mrr_before: the contract resumes at it (MRR is a monthly
+                         rate, so the months paused are not counted as lost)
+    lost                 lost mrr_before
 """
 
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from retainops.changes.choices import SAVED_OUTCOMES, ChangeKind, ChangeStatus
-from retainops.changes.models import ChangeRequest, SaveAttempt
+from retainops.changes.choices import (
+    SAVED_OUTCOMES,
+    ChangeKind,
+    ChangeStatus,
+    LineAction,
+    RemovalState,
+    SaveOutcome,
+)
+from retainops.changes.models import ChangeRequest, Removal, SaveAttempt
+from retainops.clients.choices import ContractStatus
+from retainops.clients.models import Contract
 from retainops.clients.queries import visible_clients
+from retainops.core.choices import RoleCode
+from retainops.core.models import User
 from retainops.playbooks.choices import StepKind, TaskState
-from retainops.playbooks.models import Task
+from retainops.playbooks.models import Run, Task
 
 PLANNED_KINDS = (ChangeKind.CANCELLATION, ChangeKind.PAUSE)
 LIVE_STATUSES = (
@@ -140,17 +167,96 @@ def monthly_contract_changes(
     return sorted(months.items())
 
 
+# A request's history --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One thing that happened to a request: when, who, what. At the same moment a
+    decision (rank 0) comes before what it caused to the request (rank 1), each source
+    in the order it was written (seq)."""
+
+    when: datetime
+    who: Any
+    what: str
+    rank: int = 1
+    seq: int = 0
+
+
+# How the request's own history rows ("status: submitted"...) read on its page.
+STATUS_WORDS = {
+    "submitted": "Submitted for approval",
+    "approved": "Approved",
+    "returned": "Returned to its submitter",
+    "processed": "Processed by accounting",
+    "effective": "In effect",
+}
+
+
+def _reason_text(reason: str) -> str:
+    if reason.startswith("status: "):
+        status, _, rest = reason.removeprefix("status: ").partition("; ")
+        return STATUS_WORDS.get(status, status) + (f": {rest}" if rest else "")
+    return reason[:1].upper() + reason[1:] if reason else "Changed"
+
+
+def request_history(request: ChangeRequest) -> list[HistoryEntry]:
+    """What happened to the request, oldest first: its own changes (raised, edited,
+    submitted, approved, returned with the reason, withdrawn, processed, in effect), the
+    save attempts, each approval decision with its comment and each task done, and the
+    offboarding removals and their verifications."""
+    entries: list[HistoryEntry] = []
+    rows = ChangeRequest.history.filter(id=request.pk).select_related("history_user")
+    for seq, row in enumerate(rows.order_by("history_date", "history_id")):
+        what = _reason_text(row.history_change_reason or "")
+        if row.history_change_reason == "status: returned" and row.returned_reason:
+            what += f": {row.returned_reason}"
+        entries.append(HistoryEntry(row.history_date, row.history_user, what, seq=seq))
+    saves = SaveAttempt.history.filter(request_id=request.pk, history_type="+")
+    for row in saves.select_related("history_user"):
+        what = f"Save attempt: {SaveOutcome(row.outcome).label}"
+        if abs((row.history_date - row.at).total_seconds()) >= 60:
+            what += f" (call of {timezone.localtime(row.at):%Y-%m-%d %H:%M})"
+        if row.notes:
+            what += f": “{row.notes}”"
+        entries.append(HistoryEntry(row.history_date, row.history_user, what))
+    runs = Run.objects.filter(subject_type="change_request", subject_id=request.pk)
+    tasks = Task.objects.filter(run__in=runs, closed_by__isnull=False, closed_at__isnull=False)
+    for task in tasks.select_related("closed_by"):
+        if task.decision:
+            what = f"{task.title}: {task.get_decision_display().lower()}"
+            what += f": “{task.note}”" if task.note else ""
+        elif task.state == TaskState.DONE:
+            what = f"{task.title}: done"
+        else:
+            continue
+        assert task.closed_at is not None
+        entries.append(HistoryEntry(task.closed_at, task.closed_by, what, rank=0, seq=task.pk))
+    removals = Removal.history.filter(request_id=request.pk, history_type="~")
+    seen: dict[int, str] = {}
+    for row in removals.select_related("history_user", "tool").order_by("history_date"):
+        if seen.get(row.id) != row.state and row.state != RemovalState.PENDING:
+            verb = "Removed from" if row.state == RemovalState.REMOVED else "Verified removal from"
+            entries.append(HistoryEntry(row.history_date, row.history_user, f"{verb} {row.tool}"))
+        seen[row.id] = row.state
+    entries.sort(key=lambda entry: (entry.when, entry.rank, entry.seq))
+    return entries
+
+
 # Reports ----------------------------------------------------------------------------------
 
 
 @dataclass
 class Rate:
-    attempts: int = 0
+    """Requests counted, how many of them kept the client, and the calls made on them."""
+
+    requests: int = 0
     saved: int = 0
+    attempts: int = 0
 
     @property
     def rate(self) -> float | None:
-        return round(self.saved / self.attempts, 3) if self.attempts else None
+        return round(self.saved / self.requests, 3) if self.requests else None
 
 
 @dataclass
@@ -164,30 +270,105 @@ class Reports:
     revenue_lost: Decimal = Decimal("0")
 
 
+# What a request that took effect shows happened (see the module's docstring).
+TOOK_EFFECT = {
+    ChangeKind.CANCELLATION: SaveOutcome.LOST,
+    ChangeKind.PAUSE: SaveOutcome.PAUSED,
+}
+
+
+def final_outcome(request: ChangeRequest, latest: SaveAttempt | None) -> str | None:
+    """How the request ended, or stands: what happened once it took effect, otherwise
+    its latest save attempt; None when it counts in no report."""
+    if request.status == ChangeStatus.EFFECTIVE:
+        if request.kind in TOOK_EFFECT:
+            return TOOK_EFFECT[ChangeKind(request.kind)]
+        moved = request.mrr_after != request.mrr_before
+        return SaveOutcome.SAVED_WITH_CHANGE if moved else SaveOutcome.SAVED
+    if latest is None:
+        return None
+    if request.status == ChangeStatus.WITHDRAWN and latest.outcome == SaveOutcome.LOST:
+        return None
+    return latest.outcome
+
+
+def revenue_split(
+    request: ChangeRequest, outcome: str, new_mrr: Decimal
+) -> tuple[Decimal, Decimal]:
+    """(saved, lost) of the request's MRR when raised, by its final outcome."""
+    before = request.mrr_before
+    if outcome == SaveOutcome.LOST:
+        return Decimal("0"), before
+    if outcome == SaveOutcome.SAVED_WITH_CHANGE:
+        kept = min(max(new_mrr, Decimal("0")), before)
+        return kept, before - kept
+    return before, Decimal("0")
+
+
+def projected_mrr(request: ChangeRequest) -> Decimal:
+    """The MRR the request leaves: the one it took effect with, or the MRR its lines would
+    leave on the client's active contract (its MRR when raised, changed line by line)."""
+    if request.status == ChangeStatus.EFFECTIVE:
+        return request.mrr_after
+    contract = (
+        Contract.objects.filter(client_id=request.client_id, status=ContractStatus.ACTIVE)
+        .order_by("-start_date")
+        .first()
+    )
+    current = dict(contract.lines.values_list("service_id", "monthly_budget")) if contract else {}
+    mrr = request.mrr_before
+    for line in request.lines.all():
+        was = current.get(line.service_id, Decimal("0"))
+        if line.action == LineAction.REMOVE:
+            mrr -= was
+        else:
+            mrr += (line.monthly_budget or Decimal("0")) - was
+    return mrr
+
+
 def reports(user: Any, *, start: date | None = None, end: date | None = None) -> Reports:
     requests = visible_requests(user)
     if start:
         requests = requests.filter(raised_at__date__gte=start)
     if end:
         requests = requests.filter(raised_at__date__lt=end)
-    attempts = SaveAttempt.objects.filter(request__in=requests).select_related(
-        "request__reason", "request"
+    attempts = SaveAttempt.objects.filter(request__in=requests).annotate(
+        by_retention=Exists(
+            User.roles.through.objects.filter(
+                user_id=OuterRef("by_id"), role__code=RoleCode.RETENTION_TEAM
+            )
+        )
     )
+    latest: dict[int, SaveAttempt] = {}
+    team_calls: dict[int, list[SaveAttempt]] = defaultdict(list)
+    for attempt in attempts.order_by("at", "id"):
+        latest[attempt.request_id] = attempt
+        if attempt.by_retention:
+            team_calls[attempt.request_id].append(attempt)
     result = Reports(save_rate=Rate())
-    saved_requests: dict[int, Decimal] = {}
-    for attempt in attempts:
-        kept = attempt.outcome in SAVED_OUTCOMES
-        month = timezone.localtime(attempt.at).strftime("%Y-%m")
+    closed = Q(status=ChangeStatus.EFFECTIVE) | Q(pk__in=attempts.values("request_id"))
+    for request in requests.filter(closed).prefetch_related("lines"):
+        outcome = final_outcome(request, latest.get(request.pk))
+        if outcome is None:
+            continue
+        new_mrr = (
+            projected_mrr(request) if outcome == SaveOutcome.SAVED_WITH_CHANGE else Decimal("0")
+        )
+        saved, lost = revenue_split(request, outcome, new_mrr)
+        result.revenue_saved += saved
+        result.revenue_lost += lost
+        calls = team_calls.get(request.pk)
+        if not calls:
+            continue
+        month = timezone.localtime(calls[-1].at).strftime("%Y-%m")
         for rate in (
             result.save_rate,
-            result.save_rate_by_reason.setdefault(attempt.request.reason.label, Rate()),
+            result.save_rate_by_reason.setdefault(request.reason.label, Rate()),
             result.save_rate_by_month.setdefault(month, Rate()),
         ):
-            rate.attempts += 1
-            rate.saved += kept
-        if kept:
-            saved_requests[attempt.request_id] = attempt.request.mrr_before
-    result.revenue_saved = sum(saved_requests.values(), Decimal("0"))
+            rate.requests += 1
+            rate.saved += outcome in SAVED_OUTCOMES
+            rate.attempts += len(calls)
     result.requests_by_kind_and_reason = [
         dict(row)
         for row in requests.values("kind", "reason__label")
@@ -195,10 +376,6 @@ def reports(user: Any, *, start: date | None = None, end: date | None = None) ->
         .order_by("kind", "reason__label")
     ]
     result.approval_hours_by_step = approval_cycle_hours(requests)
-    effective = requests.filter(status=ChangeStatus.EFFECTIVE)
-    result.revenue_lost = sum(
-        (max(r.mrr_before - r.mrr_after, Decimal("0")) for r in effective), Decimal("0")
-    )
     return result
 
 
@@ -218,9 +395,11 @@ def approval_cycle_hours(requests: QuerySet[ChangeRequest]) -> dict[str, float]:
 
 
 def save_attempts_by_month(user: Any) -> list[dict[str, Any]]:
-    """Attempts and saves per month (for a chart)."""
+    """The retention team's calls and those that kept the client, per month (for a chart)."""
     rows = (
-        SaveAttempt.objects.filter(request__in=visible_requests(user))
+        SaveAttempt.objects.filter(
+            request__in=visible_requests(user), by__roles__code=RoleCode.RETENTION_TEAM
+        )
         .annotate(month=TruncMonth("at"))
         .values("month")
         .annotate(

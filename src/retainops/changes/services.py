@@ -6,6 +6,10 @@ Who may submit follows the escalation: when the retention team was involved only
 the retention team submits (or the account manager it handed the request to);
 otherwise the person who raised it or the client's account manager does.
 
+Submission refuses what would be approved and then stay put: a chain lacking what
+follows approval (chains.py), and a contract change for a client with no active
+contract. A department manager does not verify a removal she marked done herself.
+
 The escalation chosen is told at once: whoever holds its role (retention team, team
 lead, department manager) in the client's business unit gets an e-mail, written to the
 outbox in the transaction that raises the request.
@@ -22,6 +26,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from retainops.changes.chains import chain_problems, refusal
 from retainops.changes.choices import (
     ChangeKind,
     ChangeStatus,
@@ -245,17 +250,47 @@ def update_change_request(
     return request
 
 
+def _call_time(request: ChangeRequest, at: datetime | None) -> datetime:
+    """When the call was made: now, or a past moment given, neither in the future nor
+    before the request was raised. A time without a zone is the site's local time; one
+    in the minute the request was raised counts from the raising (forms give minutes)."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > now:
+        raise invalid("at", "The call cannot be in the future.")
+    raised = request.raised_at
+    if at < raised.replace(second=0, microsecond=0):
+        when = timezone.localtime(raised).strftime("%Y-%m-%d %H:%M")
+        raise invalid("at", f"The request was raised at {when}: the call cannot be earlier.")
+    return max(at, raised)
+
+
 @transaction.atomic
 def record_save_attempt(
-    *, by: Any, request: ChangeRequest, outcome: str, notes: str = ""
+    *,
+    by: Any,
+    request: ChangeRequest,
+    outcome: str,
+    notes: str = "",
+    at: datetime | None = None,
 ) -> SaveAttempt:
-    """The retention call: who called, when, how it ended."""
+    """The retention call: who called, when (now, or `at` for a call made earlier and
+    recorded afterwards), how it ended."""
     _require_raiser(by, request.client)
     if outcome not in SaveOutcome.values:
         raise invalid("outcome", "Choose saved, saved with a change, paused or lost.")
     if request.status in (ChangeStatus.EFFECTIVE, ChangeStatus.WITHDRAWN):
         raise invalid("status", "This request is closed.")
-    attempt = SaveAttempt(request=request, by=by, outcome=outcome, notes=notes.strip())
+    attempt = SaveAttempt(
+        request=request,
+        by=by,
+        at=_call_time(request, at),
+        outcome=outcome,
+        notes=notes.strip(),
+    )
     save_audited(attempt, by)
     return attempt
 
@@ -313,6 +348,32 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _contract_to_change(client: Client) -> Contract | None:
+    """The contract a contract change applies to: the client's latest active one."""
+    return (
+        Contract.objects.filter(client=client, status=ContractStatus.ACTIVE)
+        .order_by("-start_date")
+        .first()
+    )
+
+
+def _check_can_take_effect(request: ChangeRequest, playbook: Playbook) -> None:
+    """Refuse, before anything starts, a request that would be approved and then do
+    nothing: a chain that stops at approval, or a contract change with no contract."""
+    problems = chain_problems(playbook, [request.kind])
+    if problems:
+        raise invalid(
+            "route",
+            refusal(playbook, problems) + " Ask whoever manages playbooks to publish it whole.",
+        )
+    if request.kind == ChangeKind.CONTRACT_CHANGE and _contract_to_change(request.client) is None:
+        raise invalid(
+            "client",
+            f"{request.client} has no active contract for this change to apply to: "
+            "record or resume its contract first, or withdraw the request.",
+        )
+
+
 @transaction.atomic
 def submit_change_request(*, by: Any, request: ChangeRequest) -> ChangeRequest:
     """Send the request into its approval chain (the playbook its route names)."""
@@ -327,6 +388,7 @@ def submit_change_request(*, by: Any, request: ChangeRequest) -> ChangeRequest:
             f"A request that is {request.get_status_display().lower()} cannot be submitted.",
         )
     playbook = route_for(request)
+    _check_can_take_effect(request, playbook)
     request.submit()
     request.submitted_by = by
     request.submitted_at = timezone.now()
@@ -403,16 +465,19 @@ def apply_change(request: ChangeRequest, *, by: Any) -> None:
     """The effective date came: the client's status and contract lines change by themselves."""
     request = _lock(request)
     client = request.client
+    unchanged = ""
     if request.kind == ChangeKind.CANCELLATION:
         _cancel_client(request, client, by)
     elif request.kind == ChangeKind.PAUSE:
         _pause_client(request, client, by)
     else:
-        _apply_lines(request, client, by)
+        unchanged = _apply_lines(request, client, by)
     request.take_effect()
     request.effective_at = timezone.now()
     request.mrr_after = client_mrr(client)
-    save_audited(request, by, "status: effective")
+    save_audited(
+        request, by, f"status: effective; {unchanged}" if unchanged else "status: effective"
+    )
 
 
 def _contracts(client: Client, *statuses: str) -> list[Contract]:
@@ -440,14 +505,15 @@ def _pause_client(request: ChangeRequest, client: Client, by: Any) -> None:
         save_audited(client, by, f"status: pause (change request {request.pk})")
 
 
-def _apply_lines(request: ChangeRequest, client: Client, by: Any) -> None:
-    contract = (
-        Contract.objects.filter(client=client, status=ContractStatus.ACTIVE)
-        .order_by("-start_date")
-        .first()
-    )
+def _apply_lines(request: ChangeRequest, client: Client, by: Any) -> str:
+    """Change the lines of the client's active contract; when there is none (it was
+    paused or cancelled after submission, which refuses a change without one), say
+    why nothing changed, for the request's history."""
+    if not request.lines.exists():
+        return ""
+    contract = _contract_to_change(client)
     if contract is None:
-        return
+        return f"no contract line changed: {client} had no active contract on the day"
     for change in request.lines.select_related("service"):
         line = ContractLine.objects.filter(contract=contract, service=change.service).first()
         if change.action == LineAction.REMOVE:
@@ -458,6 +524,7 @@ def _apply_lines(request: ChangeRequest, client: Client, by: Any) -> None:
         line = line or ContractLine(contract=contract, service=change.service)
         line.monthly_budget = change.monthly_budget or Decimal("0")
         save_audited(line, by, f"change request {request.pk}")
+    return ""
 
 
 def _list_removals(request: ChangeRequest, client: Client) -> None:
@@ -521,13 +588,19 @@ def mark_removed(*, by: Any, removal: Removal) -> Removal:
 
 @transaction.atomic
 def verify_removal(*, by: Any, removal: Removal) -> Removal:
-    """The department manager checks the removal was really done."""
+    """The department manager checks the removal was really done, by someone else."""
     require_unit_access(by, removal.request.client.business_unit_id)
     if RoleCode.DEPARTMENT_MANAGER not in by.role_codes() and not by.is_superuser:
         raise PermissionDenied("The department manager verifies removals.")
     removal = Removal.objects.select_for_update().get(pk=removal.pk)
     if removal.state != RemovalState.REMOVED:
         raise invalid("state", "Only a removal the partner team reported can be verified.")
+    if removal.removed_by_id == by.pk:
+        # The check is a second pair of eyes: a department manager who took the client
+        # out of a tool herself does not also vouch for it.
+        raise PermissionDenied(
+            "You marked this removal done yourself: another department manager verifies it."
+        )
     removal.state = RemovalState.VERIFIED
     removal.verified_by, removal.verified_at = by, timezone.now()
     save_audited(removal, by)

@@ -206,6 +206,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "hand_over_form": HandOverForm(client=change.client, auto_id="hand_%s"),
         "withdraw_form": WithdrawForm(auto_id="withdraw_%s"),
         "retention_involved": services.retention_involved(change),
+        "history": queries.request_history(change),
     }
     return render(request, "changes/request_detail.html", context)
 
@@ -216,7 +217,10 @@ def save_attempt(request: HttpRequest, pk: int) -> HttpResponse:
     change = _visible_request(request, pk)
     form = SaveAttemptForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose how the call ended.")
+        if "outcome" in form.errors:
+            messages.error(request, "Choose how the call ended.")
+        if "at" in form.errors:
+            messages.error(request, "at: Give the day and time of the call, or leave it empty.")
         return redirect(_detail_url(change, "saves"))
     run_and_flash(
         request,
@@ -225,6 +229,7 @@ def save_attempt(request: HttpRequest, pk: int) -> HttpResponse:
             request=change,
             outcome=form.cleaned_data["outcome"],
             notes=form.cleaned_data["notes"],
+            at=form.cleaned_data["at"],
         ),
         "The save attempt was recorded.",
     )

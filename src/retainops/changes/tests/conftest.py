@@ -20,9 +20,16 @@ from retainops.playbooks.tests.conftest import LIBRARY, ops_lead, reference_data
 EFFECTIVE = date(2026, 12, 31)
 
 
-def one_approval(key: str, owner: str = "role:approver") -> str:
-    """A small approval chain to route requests to: one approval by `owner`, then the
-    request is approved."""
+def follow_through() -> str:
+    """The steps of the shipped chain from the announcement on (what every chain does once a
+    request is approved: see changes/chains.py), taken from the shipped file itself."""
+    shipped = (LIBRARY / "change-approval.yaml").read_text()
+    return shipped[shipped.index("  - key: announce") :]
+
+
+def approval_only(key: str, owner: str = "role:approver") -> str:
+    """An approval chain that stops at approval: one approval by `owner`, after which the
+    request is approved and nothing moves it on (what routes refuse)."""
     return f"""
 key: {key}
 name: {key} approval
@@ -35,8 +42,22 @@ steps:
     kind: approval
     owner: {owner}
     due: 1 day after submitted
-    on_done: mark_approved
 """
+
+
+def one_approval(key: str, owner: str = "role:approver") -> str:
+    """A small approval chain to route requests to: one approval by `owner`, then the
+    request is approved and goes on as with the shipped chain (announced, processed,
+    in effect on its date, offboarded)."""
+    return f"""{approval_only(key, owner)}
+  - key: approved
+    title: Approved
+    kind: wait
+    needs: [the_approval]
+    due: at the_approval
+    on_done: mark_approved
+
+{follow_through()}"""
 
 
 def _person(username: str, role: str, unit: BusinessUnit) -> User:

@@ -27,7 +27,7 @@ from retainops.playbooks.choices import RunState
 from retainops.playbooks.models import Playbook
 from retainops.playbooks.services import publish_playbook
 
-from .conftest import EFFECTIVE, LIBRARY, START, one_approval
+from .conftest import EFFECTIVE, LIBRARY, START, approval_only, one_approval
 
 pytestmark = pytest.mark.usefixtures("approval_playbook", "lists")
 
@@ -266,6 +266,28 @@ def test_a_save_attempt_needs_a_known_outcome(harbor: Client, retention_rep: Use
     response = rita.post(f"/change-requests/{request_id}/save-attempts", {"outcome": "maybe"})
 
     assert _errors(response) == ["outcome"]
+
+
+def test_a_call_made_earlier_is_recorded_at_its_time_and_never_in_the_future(
+    harbor: Client, retention_rep: User, clock: time_machine.Traveller
+) -> None:
+    rita = ApiCaller(retention_rep)
+    request_id = _raised(rita, harbor, escalation="retention_team")  # raised at START
+    clock.move_to(START + timedelta(hours=6))
+    path = f"/change-requests/{request_id}/save-attempts"
+
+    earlier = rita.post(path, {"outcome": "saved", "at": "2026-11-24T10:30:00+00:00"})
+    now = rita.post(path, {"outcome": "paused"})
+    future = rita.post(path, {"outcome": "lost", "at": "2026-11-24T16:00:00+00:00"})
+    before = rita.post(path, {"outcome": "lost", "at": "2026-11-23T17:00:00+00:00"})
+
+    assert earlier.status_code == 201, earlier.content
+    assert earlier.json()["at"].startswith("2026-11-24T10:30:00")
+    assert now.json()["at"].startswith("2026-11-24T15:00:00")
+    assert _errors(future) == _errors(before) == ["at"]
+    assert "raised at 2026-11-24 09:00" in before.json()["errors"]["at"][0]
+    saves = _detail(rita, request_id)["save_attempts"]
+    assert [s["outcome"] for s in saves] == ["paused", "saved"]
 
 
 # Approvals, through the engine's task endpoints ------------------------------------------------
@@ -517,7 +539,7 @@ def test_reports_give_the_save_rate_and_requests_by_kind_and_reason(
 
     assert report.status_code == 200, report.content
     body = report.json()
-    assert body["save_rate"] == {"attempts": 2, "saved": 1, "rate": 0.5}
+    assert body["save_rate"] == {"requests": 2, "saved": 1, "attempts": 2, "rate": 0.5}
     assert body["save_rate_by_reason"]["Reducing the marketing budget"]["rate"] == 0.5
     assert body["revenue_saved"] == "3000.00"
     kinds = {(r["kind"], r["reason"], r["count"]) for r in body["requests_by_kind_and_reason"]}
@@ -525,7 +547,7 @@ def test_reports_give_the_save_rate_and_requests_by_kind_and_reason(
         ("retention", "Reducing the marketing budget", 1),
         ("cancellation", "Reducing the marketing budget", 1),
     }
-    assert later.json()["save_rate"] == {"attempts": 0, "saved": 0, "rate": None}
+    assert later.json()["save_rate"] == {"requests": 0, "saved": 0, "attempts": 0, "rate": None}
     assert _errors(ApiCaller(account_manager).get("/change-requests/reports", to="soon")) == ["to"]
 
 
@@ -646,6 +668,10 @@ def test_a_route_is_checked_as_on_the_page_and_nothing_is_written(
     assert _errors(ada.post("/approval-routes", unknown)) == ["business_unit", "playbook"]
     on_clients = {"business_unit": "north", "playbook": handoff.playbook.key}
     assert _errors(ada.post("/approval-routes", on_clients)) == ["playbook"]
+    publish_playbook(by=ops_lead, source=approval_only("stops-at-approval"))
+    stops = ada.post("/approval-routes", {"kind": "pause", "playbook": "stops-at-approval"})
+    assert _errors(stops) == ["playbook"]
+    assert "accounting's processing" in stops.json()["errors"]["playbook"][0]
     assert _errors(ada.post("/approval-routes", {**route, "kind": "refund"})) == ["kind"]
 
     assert ApprovalRoute.objects.count() == 1

@@ -1,25 +1,34 @@
 """Approval routes: a route for a business unit and kind makes that unit's requests of that
 kind run the playbook it names; the most specific route wins (unit and kind, then unit,
-then kind); any other request goes through the shipped `change-approval`."""
+then kind); any other request goes through the shipped `change-approval`. A playbook that
+does not carry a request on after approval (announce, accounting, the effective date,
+offboarding for cancellations) is refused, when routed and when a request is submitted."""
 
 from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
 
 import pytest
-from django.core.exceptions import PermissionDenied
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 
 from retainops.changes import services
 from retainops.changes.admin_services import delete_route, save_route
 from retainops.changes.choices import ChangeStatus
 from retainops.changes.models import ApprovalRoute, ChangeReason, ChangeRequest
+from retainops.clients.choices import ClientStatus, ContractStatus
 from retainops.clients.models import Client
 from retainops.core.models import BusinessUnit, User
 from retainops.core.testing import ClientFactory
+from retainops.messaging.models import Message
 from retainops.playbooks import services as playbooks
 from retainops.playbooks.choices import RunState, TaskState
 from retainops.playbooks.models import Playbook, Run
 from retainops.playbooks.services import publish_playbook
 
-from .conftest import EFFECTIVE, one_approval
+from .conftest import EFFECTIVE, START, approval_only, one_approval
 
 pytestmark = pytest.mark.usefixtures("approval_playbook", "lists")
 
@@ -71,7 +80,7 @@ def south_client(south: BusinessUnit) -> Client:
     return ClientFactory.create(name="Summit Roofing", business_unit=south)
 
 
-def test_a_route_for_the_unit_and_kind_runs_its_playbook_and_its_named_approver_decides(
+def test_a_route_for_the_unit_and_kind_runs_its_playbook_through_to_the_effective_date(
     publish: Publish,
     route: Callable[..., ApprovalRoute],
     raise_in: Callable[..., ChangeRequest],
@@ -80,6 +89,10 @@ def test_a_route_for_the_unit_and_kind_runs_its_playbook_and_its_named_approver_
     account_manager: User,
     approver: User,
     team_lead: User,
+    accountant: User,
+    ops_lead: User,
+    department_manager: User,
+    clock: time_machine.Traveller,
 ):
     chain = publish("north-pauses", owner=f"user:{team_lead.username}")
     route(chain, north, "pause")
@@ -88,15 +101,104 @@ def test_a_route_for_the_unit_and_kind_runs_its_playbook_and_its_named_approver_
     run = submitted_run(pause, account_manager)
 
     assert run.version.playbook.key == "north-pauses"
-    [task] = run.tasks.all()
-    assert (task.step_key, task.state, task.assignee) == ("the_approval", TaskState.OPEN, team_lead)
+    task = run.tasks.get(step_key="the_approval")
+    assert (task.state, task.assignee) == (TaskState.OPEN, team_lead)
     with pytest.raises(PermissionDenied, match="not yours"):
         playbooks.decide_approval(by=approver, task=task, decision="approved")
     playbooks.decide_approval(by=team_lead, task=task, decision="approved")
     task.refresh_from_db()
     assert (task.decision, task.closed_by) == ("approved", team_lead)
     assert ChangeRequest.objects.get(pk=pause.pk).status == ChangeStatus.APPROVED
+    assert Message.objects.filter(subject__startswith="Approved:").count() == 1
+    assert run.tasks.get(step_key="hand_to_department").queue_role == "operations_lead"
+
+    playbooks.complete_task(by=accountant, task=run.tasks.get(step_key="process"))
+    assert ChangeRequest.objects.get(pk=pause.pk).status == ChangeStatus.PROCESSED
+    clock.move_to(START + timedelta(days=37))  # past 31 December, the effective date
+    call_command("tick", stdout=StringIO())
+
+    pause.refresh_from_db()
+    assert (pause.status, pause.mrr_before, pause.mrr_after) == (
+        ChangeStatus.EFFECTIVE,
+        Decimal("3000.00"),
+        Decimal("0"),
+    )
+    harbor.refresh_from_db()
+    assert harbor.status == ClientStatus.PAUSED
+    assert set(harbor.contracts.values_list("status", flat=True)) == {ContractStatus.PAUSED}
+    assert run.tasks.get(step_key="remove_from_tools").state == TaskState.SKIPPED
+    playbooks.complete_task(by=ops_lead, task=run.tasks.get(step_key="hand_to_department"))
+    playbooks.complete_task(
+        by=department_manager, task=run.tasks.get(step_key="prepare_department")
+    )
     assert Run.objects.get(pk=run.pk).state == RunState.COMPLETED
+
+
+def test_a_chain_that_stops_at_approval_is_refused_naming_what_it_lacks(
+    ops_lead: User, route: Callable[..., ApprovalRoute], north: BusinessUnit
+):
+    stops = publish_playbook(by=ops_lead, source=approval_only("north-pauses")).playbook
+
+    with pytest.raises(ValidationError) as for_pauses:
+        route(stops, north, "pause")
+    with pytest.raises(ValidationError) as for_every_kind:
+        route(stops, north)
+
+    [refusal] = for_pauses.value.message_dict["playbook"]
+    assert "'north-pauses' does not carry a request through after approval" in refusal
+    for lacking in (
+        "marks the request approved (on_done: mark_approved)",
+        "template: change-approved, to: [list:change-notice]",
+        "owner: role:operations_lead",
+        "accounting's processing (on_done: mark_processed)",
+        "due: at effective, on_done: apply_change",
+    ):
+        assert lacking in refusal
+    assert "tools_removed" not in refusal  # a pause is not offboarded
+    [every_kind] = for_every_kind.value.message_dict["playbook"]
+    assert "requires: [tools_removed]" in every_kind
+    assert "vendor-cancellation-notice" in every_kind
+    assert not ApprovalRoute.objects.exists()
+
+
+def test_a_step_after_approval_skipped_by_its_condition_is_refused_for_the_kinds_it_skips(
+    ops_lead: User, route: Callable[..., ApprovalRoute], north: BusinessUnit
+):
+    only_pauses = one_approval("pauses-take-effect").replace(
+        "    on_done: apply_change", "    on_done: apply_change\n    when: kind == 'pause'"
+    )
+    with_credit = one_approval("credit-processed").replace(
+        "    on_done: mark_processed", "    on_done: mark_processed\n    when: credit_amount > 0"
+    )
+    pauses = publish_playbook(by=ops_lead, source=only_pauses).playbook
+    credits = publish_playbook(by=ops_lead, source=with_credit).playbook
+
+    assert route(pauses, north, "pause").playbook == pauses
+    skipped = "'take_effect' is skipped for retention, cancellation, contract change"
+    with pytest.raises(ValidationError, match=skipped):
+        route(pauses, north)
+    with pytest.raises(ValidationError, match="depend on the kind of request alone"):
+        route(credits, north, "cancellation")
+
+
+def test_a_chain_republished_without_what_follows_approval_stops_submission(
+    publish: Publish,
+    route: Callable[..., ApprovalRoute],
+    raise_in: Callable[..., ChangeRequest],
+    harbor: Client,
+    north: BusinessUnit,
+    account_manager: User,
+    ops_lead: User,
+):
+    route(publish("north-pauses"), north, "pause")
+    publish_playbook(by=ops_lead, source=approval_only("north-pauses"))
+    pause = raise_in(harbor, account_manager)
+
+    with pytest.raises(ValidationError, match="'north-pauses' does not carry a request through"):
+        services.submit_change_request(by=account_manager, request=pause)
+
+    assert ChangeRequest.objects.get(pk=pause.pk).status == ChangeStatus.DRAFT
+    assert not Run.objects.filter(subject_type="change_request", subject_id=pause.pk).exists()
 
 
 def test_the_most_specific_route_wins(

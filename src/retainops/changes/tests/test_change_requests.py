@@ -3,7 +3,7 @@ approval chain (finance only with a credit; never the requester; once each), rej
 back to the submitter, what follows approval, the effective date, and offboarding."""
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -500,3 +500,196 @@ def test_a_closed_request_is_not_handed_over_nor_given_a_retired_reason(
     services.withdraw_change_request(by=retention_rep, request=request, reason="Stayed")
     with pytest.raises(ValidationError, match="cannot change"):
         services.hand_to_account_manager(by=retention_rep, request=request, to=account_manager)
+
+
+# Who verifies a removal, a contract change without a contract, calls recorded afterwards ---
+
+
+@pytest.fixture
+def second_manager(north) -> User:
+    """Dan, another department manager of North."""
+    from retainops.core.testing import UserFactory
+
+    return UserFactory.create(username="dan_dm", roles=["department_manager"], units=[north])
+
+
+def test_a_department_manager_who_removed_the_client_from_a_tool_does_not_verify_it(
+    raise_request: Raise,
+    account_manager: User,
+    approver: User,
+    department_manager: User,
+    second_manager: User,
+    accountant: User,
+    clock: time_machine.Traveller,
+):
+    request = raise_request(effective_date=date(2026, 11, 20))
+    _approve_and_process(request, account_manager, approver, department_manager, accountant)
+    removal = Removal.objects.filter(request=request).first()
+    assert removal is not None
+    services.mark_removed(by=department_manager, removal=removal)
+
+    with pytest.raises(PermissionDenied, match="You marked this removal done yourself"):
+        services.verify_removal(by=department_manager, removal=removal)
+    assert Removal.objects.get(pk=removal.pk).state == "removed"
+    services.verify_removal(by=second_manager, removal=removal)
+
+    removal.refresh_from_db()
+    assert (removal.state, removal.removed_by, removal.verified_by) == (
+        "verified",
+        department_manager,
+        second_manager,
+    )
+
+
+def test_a_contract_change_for_a_client_without_an_active_contract_is_refused_at_submission(
+    north, account_manager: User, budget_cut: ChangeReason
+):
+    from retainops.core.testing import ClientFactory
+
+    bare = ClientFactory.create(name="Bare Bones Bakery", business_unit=north)
+    ott = ServiceLine.objects.get(code="ott")
+    request = services.raise_change_request(
+        by=account_manager,
+        client=bare,
+        kind="contract_change",
+        reason=budget_cut,
+        escalation="team_lead",
+        effective_date=EFFECTIVE,
+        lines=[services.LineChange(ott, "add", Decimal("800.00"))],
+    )
+
+    with pytest.raises(ValidationError, match="Bare Bones Bakery has no active contract"):
+        services.submit_change_request(by=account_manager, request=request)
+
+    assert ChangeRequest.objects.get(pk=request.pk).status == ChangeStatus.DRAFT
+    assert not Run.objects.filter(subject_type="change_request", subject_id=request.pk).exists()
+
+
+def test_a_contract_change_whose_contract_ended_before_its_date_says_why_nothing_changed(
+    raise_request: Raise,
+    account_manager: User,
+    approver: User,
+    department_manager: User,
+    accountant: User,
+    harbor: Client,
+    clock: time_machine.Traveller,
+):
+    from retainops.changes import queries
+    from retainops.core.audit import save_audited
+
+    display = ServiceLine.objects.get(code="targeted-display")
+    lines = [services.LineChange(display, "budget", Decimal("1200.00"))]
+    request = raise_request("contract_change", lines=lines)
+    _approve_and_process(request, account_manager, approver, department_manager, accountant)
+    for contract in harbor.contracts.all():  # the client cancelled it another way meanwhile
+        contract.cancel()
+        save_audited(contract, account_manager, "cancelled by hand")
+
+    clock.move_to(START + timedelta(days=37))
+    tick()
+
+    request.refresh_from_db()
+    assert request.status == ChangeStatus.EFFECTIVE
+    assert not ContractLine.objects.filter(contract__client=harbor, monthly_budget=1200).exists()
+    said = [entry.what for entry in queries.request_history(request)]
+    assert (
+        "In effect: no contract line changed: Harbor Dental had no active contract on the day"
+        in said
+    )
+
+
+def test_a_call_made_earlier_is_recorded_at_its_time_never_in_the_future_nor_before_raising(
+    raise_request: Raise, retention_rep: User, clock: time_machine.Traveller
+):
+    request = raise_request(escalation="retention_team")  # raised at 09:00
+    clock.move_to(START + timedelta(hours=3))
+
+    earlier = services.record_save_attempt(
+        by=retention_rep, request=request, outcome="lost", at=START + timedelta(hours=1)
+    )
+    naive = services.record_save_attempt(
+        by=retention_rep, request=request, outcome="saved", at=datetime(2026, 11, 24, 11, 30)
+    )
+    just_now = services.record_save_attempt(by=retention_rep, request=request, outcome="paused")
+
+    assert earlier.at == START + timedelta(hours=1)
+    assert naive.at == START + timedelta(hours=2, minutes=30)  # the site's time zone is UTC
+    assert just_now.at == START + timedelta(hours=3)
+    assert list(request.saves.values_list("outcome", flat=True)) == ["paused", "saved", "lost"]
+    with pytest.raises(ValidationError, match="cannot be in the future"):
+        services.record_save_attempt(
+            by=retention_rep, request=request, outcome="saved", at=START + timedelta(hours=4)
+        )
+    with pytest.raises(ValidationError, match="raised at 2026-11-24 09:00: the call cannot be"):
+        services.record_save_attempt(
+            by=retention_rep, request=request, outcome="saved", at=START - timedelta(minutes=1)
+        )
+    assert request.saves.count() == 3
+
+
+# A request's history ----------------------------------------------------------------------
+
+
+def test_a_requests_history_tells_its_calls_submissions_decisions_and_offboarding_in_order(
+    client,
+    raise_request: Raise,
+    account_manager: User,
+    retention_rep: User,
+    approver: User,
+    department_manager: User,
+    second_manager: User,
+    accountant: User,
+    partner: User,
+    clock: time_machine.Traveller,
+):
+    from django.urls import reverse
+
+    def later(minutes: int) -> None:
+        clock.move_to(START + timedelta(minutes=minutes))
+
+    request = raise_request(escalation="retention_team", effective_date=date(2026, 11, 24))
+    later(10)
+    services.record_save_attempt(
+        by=retention_rep, request=request, outcome="lost", notes="Firm on leaving"
+    )
+    later(20)
+    services.submit_change_request(by=retention_rep, request=request)
+    later(30)
+    decide(request, "first_approval", approver, "rejected", "Under contract until June")
+    later(40)
+    services.submit_change_request(by=retention_rep, request=request)
+    later(50)
+    decide(request, "first_approval", approver)
+    later(60)
+    decide(request, "second_approval", department_manager)
+    later(70)
+    playbooks.complete_task(by=accountant, task=step(request, "process"))
+    later(80)
+    removal = Removal.objects.get(request=request, tool__code="ad-platform")
+    services.mark_removed(by=partner, removal=removal)
+    later(90)
+    services.verify_removal(by=second_manager, removal=removal)
+
+    client.force_login(account_manager)
+    html = client.get(reverse("changes:detail", args=[request.pk])).content.decode()
+    history = html[html.index('aria-label="History"') :]
+    told = [
+        (account_manager, "Raised"),
+        (retention_rep, "Save attempt: Lost: “Firm on leaving”"),
+        (retention_rep, "Submitted for approval"),
+        (approver, "First approval: rejected: “Under contract until June”"),
+        (approver, f"Returned to its submitter: {approver}: Under contract until June"),
+        (retention_rep, "Submitted for approval"),
+        (approver, "First approval: approved"),
+        (department_manager, "Director approval: approved"),
+        (department_manager, "Approved"),
+        (department_manager, "In effect"),
+        (accountant, "Process the change in the records and billing: done"),
+        (partner, f"Removed from {removal.tool}"),
+        (second_manager, f"Verified removal from {removal.tool}"),
+    ]
+    at = 0
+    for who, what in told:
+        found = history.find(f"<td>{who}</td><td>{what}</td>", at)
+        assert found > at, f"{who}: {what!r} missing or out of order"
+        at = found

@@ -18,14 +18,15 @@ from django.urls import reverse
 
 from retainops.changes import services
 from retainops.changes.choices import ChangeStatus
-from retainops.changes.models import ChangeReason, ChangeRequest
+from retainops.changes.models import ApprovalRoute, ChangeReason, ChangeRequest
 from retainops.clients.models import Client, ServiceLine
 from retainops.core.models import User
 from retainops.core.testing import ClientFactory
 from retainops.playbooks import services as playbooks
 from retainops.playbooks.models import Run, Task
+from retainops.playbooks.services import publish_playbook
 
-from .conftest import EFFECTIVE
+from .conftest import EFFECTIVE, approval_only
 
 pytestmark = pytest.mark.usefixtures("approval_playbook", "lists")
 
@@ -214,6 +215,29 @@ def test_a_save_attempt_is_recorded_and_the_retention_team_hands_over(
     assert SUBMIT in am_page and 'aria-label="Hand over"' not in am_page
 
 
+def test_a_call_made_earlier_is_recorded_at_the_time_given_on_the_form(
+    client: HttpClient, retention_rep: User, raise_request: Raise, clock: time_machine.Traveller
+):
+    change = raise_request(escalation="retention_team")  # raised at 09:00 (UTC)
+    clock.move_to(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))
+    as_(client, retention_rep)
+    form = section(client.get(page_of(change)).content.decode(), "Save attempts")
+    assert 'type="datetime-local" name="at"' in form
+
+    client.post(action("save_attempt", change), {"outcome": "saved", "at": "2026-11-24T10:15"})
+    future = client.post(
+        action("save_attempt", change), {"outcome": "lost", "at": "2026-11-24T16:00"}, follow=True
+    )
+    garbled = client.post(
+        action("save_attempt", change), {"outcome": "lost", "at": "yesterday"}, follow=True
+    )
+
+    assert [s.at for s in change.saves.all()] == [datetime(2026, 11, 24, 10, 15, tzinfo=UTC)]
+    assert "at: The call cannot be in the future." in flashed(future)
+    assert "at: Give the day and time of the call, or leave it empty." in flashed(garbled)
+    assert "2026-11-24 10:15" in section(future.content.decode(), "Save attempts")
+
+
 def test_withdrawing_needs_a_reason(
     client: HttpClient, account_manager: User, raise_request: Raise
 ):
@@ -303,6 +327,14 @@ def test_the_offboarding_buttons_show_only_to_whom_the_service_allows(
     )
     assert dm_page.count(">Verified</button>") == 1
     assert dm_page.count(">Removed</button>") == 1
+    client.post(reverse("changes:removal_done", args=[removals[1].pk]))
+
+    # Dora removed the second herself: she is offered to verify only the partner's.
+    dm_page = section(client.get(page_of(change)).content.decode(), "Offboarding")
+    verify = reverse("changes:removal_verified", args=[removals[1].pk])
+    assert dm_page.count(">Verified</button>") == 1 and verify not in dm_page
+    assert client.post(verify).status_code == 403
+    assert change.removals.get(pk=removals[1].pk).state == "removed"
 
 
 # Planner, monthly view, reports ---------------------------------------------------------
@@ -439,17 +471,24 @@ def test_the_monthly_view_lists_an_approved_contract_change_with_its_lines(
     assert "Change the monthly budget: SEO (600.00 a month)" in month
 
 
-def test_the_reports_page_shows_the_save_rate(
+def test_the_reports_page_shows_the_retention_teams_save_rate_and_how_revenue_is_counted(
     client: HttpClient, account_manager: User, retention_rep: User, raise_request: Raise
 ):
     for outcome in ("saved", "lost", "paused", "lost"):
         change = raise_request("retention", escalation="retention_team")
         services.record_save_attempt(by=retention_rep, request=change, outcome=outcome)
+    by_the_am = raise_request("retention")
+    services.record_save_attempt(by=account_manager, request=by_the_am, outcome="saved")
 
     html = as_(client, account_manager).get(reverse("changes:reports")).content.decode()
 
     assert re.search(r'id="save-rate">\s*50%', html)
-    assert "2 of 4 save attempts" in html
+    assert "2 of 4 requests the retention team called on kept the client" in html
+    assert "over 4 calls" in html
+    assert "calls by account managers do not" in section(html, "Save rate")
+    revenue = section(html, "Revenue")
+    assert "saved with a change, the new MRR saved (at most the old) and the rest lost" in revenue
+    assert "paused, all saved, since the contract resumes at that rate" in revenue
     assert "Reducing the marketing budget" in section(html, "Save rate by reason")
     empty = client.get(reverse("changes:reports"), {"start": "2030-01-01"}).content.decode()
     assert "no attempt yet" in empty
@@ -500,6 +539,24 @@ def test_an_administrator_routes_a_unit_to_a_playbook_once(
     assert "exists already" in again.content.decode()
     html = client.get(reverse("changes:routes")).content.decode()
     assert "North Media" in html and "Pause" in html
+
+
+def test_a_route_to_a_chain_that_stops_at_approval_is_refused_naming_what_it_lacks(
+    client: HttpClient, administrator: User, north, ops_lead: User
+):
+    stops = publish_playbook(by=ops_lead, source=approval_only("north-pauses")).playbook
+    as_(client, administrator)
+
+    response = client.post(
+        reverse("changes:routes"),
+        {"business_unit": north.pk, "kind": "pause", "playbook": stops.pk},
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "does not carry a request through after approval" in html
+    assert "accounting&#x27;s processing (on_done: mark_processed)" in html
+    assert not ApprovalRoute.objects.exists()
 
 
 def test_the_navigation_leads_to_the_change_requests(

@@ -252,7 +252,7 @@ def test_change_requests_stand_at_each_point_of_the_escalation_pathway(seeded: s
     requests = {
         request.status: request for request in ChangeRequest.objects.prefetch_related("saves")
     }
-    assert ChangeRequest.objects.count() == 6
+    assert ChangeRequest.objects.count() == 7
     assert set(requests) == {
         ChangeStatus.DRAFT,
         ChangeStatus.WITHDRAWN,
@@ -276,10 +276,5 @@ def test_change_requests_stand_at_each_point_of_the_escalation_pathway(seeded: s
     assert open_decisions("finance") == ["finance_approval"]  # the credit on a budget cut
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="changes/demo.py leaves no request at its first approval: the README says the "
-    "approver has requests to decide",
-)
 def test_the_approver_has_a_change_request_to_decide(seeded: str) -> None:
     assert open_decisions("approver") == ["first_approval"]
