@@ -12,7 +12,7 @@ from django.db import transaction
 from retainops.changes.chains import EVERY_KIND, chain_problems, refusal
 from retainops.changes.models import ApprovalRoute, ChangeReason
 from retainops.core.access import require_capability
-from retainops.core.audit import delete_audited, save_audited
+from retainops.core.audit import delete_audited, retire_audited, save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 
@@ -45,11 +45,7 @@ def save_reason(*, by: Any, reason: ChangeReason | None, data: dict[str, Any]) -
 def retire_reason(*, by: Any, reason: ChangeReason) -> ChangeReason:
     """No longer offer a reason; the requests that give it keep it."""
     require_capability(by, Capability.MANAGE_CATALOGUE)
-    reason = ChangeReason.objects.select_for_update().get(pk=reason.pk)
-    if reason.is_active:
-        reason.is_active = False
-        save_audited(reason, by, "retired")
-    return reason
+    return retire_audited(reason, by)
 
 
 @transaction.atomic

@@ -30,7 +30,7 @@ from retainops.clients.models import (
     Tool,
 )
 from retainops.core.access import require_capability, require_unit_access
-from retainops.core.audit import delete_audited, save_audited
+from retainops.core.audit import delete_audited, retire_audited, save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.errors import Problems, invalid
 from retainops.core.events import emit
@@ -407,11 +407,7 @@ def retire_service_line(*, by: Any, service: ServiceLine) -> ServiceLine:
     """No longer offer a service (what clearing "Active" on its page does). The contract
     lines that use it stay; no new line may name it. Retiring a retired one changes nothing."""
     require_capability(by, Capability.MANAGE_CATALOGUE)
-    service = ServiceLine.objects.select_for_update().get(pk=service.pk)
-    if service.is_active:
-        service.is_active = False
-        save_audited(service, by, "retired")
-    return service
+    return retire_audited(service, by)
 
 
 @transaction.atomic
@@ -419,11 +415,7 @@ def retire_tool(*, by: Any, tool: Tool) -> Tool:
     """Mark a tool or board no longer used (what clearing "Active" on its page does); the
     clients set up in it keep their entry, so offboarding still removes them from it."""
     require_capability(by, Capability.MANAGE_CATALOGUE)
-    tool = Tool.objects.select_for_update().get(pk=tool.pk)
-    if tool.is_active:
-        tool.is_active = False
-        save_audited(tool, by, "retired")
-    return tool
+    return retire_audited(tool, by)
 
 
 def ensure_can_view(client: Client, user: Any) -> None:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db.models import Model
 from django_fsm import FSMField
 
 
@@ -23,3 +24,14 @@ def delete_audited(instance: Any, by: Any) -> None:
     """Delete a row; its history keeps a 'removed' entry naming the person."""
     instance._history_user = by
     instance.delete()
+
+
+def retire_audited[Row: Model](instance: Row, by: Any) -> Row:
+    """Clear a catalogue row's `is_active` under a row lock, with a 'retired' history
+    entry; a row already retired is returned unchanged. Call inside a transaction,
+    after checking that `by` may retire it."""
+    row = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+    if row.is_active:  # type: ignore[attr-defined]
+        row.is_active = False  # type: ignore[attr-defined]
+        save_audited(row, by, "retired")
+    return row

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from retainops.core.access import require_capability
-from retainops.core.audit import save_audited
+from retainops.core.audit import retire_audited, save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.choices import RoleCode
 from retainops.core.errors import Problems, invalid
@@ -44,11 +44,7 @@ def retire_business_unit(*, by: Any, unit: BusinessUnit) -> BusinessUnit:
     """Retire a unit (what clearing "Active" on its page does): its clients, staff and
     teams stay; it takes no new clients. Retiring a retired one changes nothing."""
     require_capability(by, Capability.MANAGE_UNITS)
-    unit = BusinessUnit.objects.select_for_update().get(pk=unit.pk)
-    if unit.is_active:
-        unit.is_active = False
-        save_audited(unit, by, "retired")
-    return unit
+    return retire_audited(unit, by)
 
 
 @transaction.atomic
