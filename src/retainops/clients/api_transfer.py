@@ -1,44 +1,27 @@
 """API for importing and exporting clients and contracts as CSV or XLSX files.
 
-Thin: the rules live in clients/transfer.py, shared with the import page. An
-import answers 200 when every row is good (written unless dry_run) and 422
-with the same body when some are not; nothing is written then.
+Thin: the rules live in the clients.transfer package, shared with the import
+page. An import answers 200 when every row is good (written unless dry_run)
+and 422 with the same body when some are not; nothing is written then.
 """
 
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import File, Router, Schema, Status
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
-from pydantic import Field
 
-from retainops.clients import transfer
+from retainops.clients.schemas import ImportResultOut
+from retainops.clients.transfer.columns import KINDS
+from retainops.clients.transfer.export import export_data
+from retainops.clients.transfer.formats import FORMATS
+from retainops.clients.transfer.importing import run_import
 
 router = Router(tags=["import/export"])
 
 
-class ImportProblemOut(Schema):
-    row: int | None = Field(
-        description="Row of the spreadsheet, the column names being row 1; null for the file"
-    )
-    column: str
-    message: str
-
-
-class ImportResultOut(Schema):
-    ok: bool
-    dry_run: bool
-    kind: str
-    rows: int
-    created: int = Field(description="Given when every row is good; in a dry run, would be")
-    updated: int
-    unchanged: int
-    ignored_columns: list[str]
-    errors: list[ImportProblemOut]
-
-
 def _known(kind: str, fmt: str = "csv") -> None:
-    if kind not in transfer.KINDS or fmt not in transfer.FORMATS:
+    if kind not in KINDS or fmt not in FORMATS:
         raise Http404("No such import or export.")
 
 
@@ -48,7 +31,7 @@ def import_file(
 ) -> Any:
     """Check (dry_run=true, the default) or import a .csv or .xlsx file of clients or contracts."""
     _known(kind)
-    report = transfer.run_import(
+    report = run_import(
         kind=kind,
         content=file.read(),
         filename=file.name or "",
@@ -62,7 +45,7 @@ def import_file(
 def export_file(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     """The clients or contracts the caller can see, as csv or xlsx (re-importable)."""
     _known(kind, fmt)
-    exported = transfer.export_data(kind=kind, user=request.user, fmt=fmt)
+    exported = export_data(kind=kind, user=request.user, fmt=fmt)
     response = HttpResponse(exported.content, content_type=exported.content_type)
     response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     return response

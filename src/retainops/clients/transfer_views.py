@@ -1,4 +1,4 @@
-"""Import and export pages. Thin: the rules live in clients/transfer.py.
+"""Import and export pages. Thin: the rules live in the clients.transfer package.
 
 The import page checks an upload (a dry run that lists every bad cell) or
 imports it (written only when every row is good). After a clean check the
@@ -15,7 +15,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from retainops.clients import transfer
+from retainops.clients.transfer.columns import KINDS, column_guide
+from retainops.clients.transfer.export import export_data
+from retainops.clients.transfer.formats import FORMATS
+from retainops.clients.transfer.importing import run_import
+from retainops.clients.transfer.results import ImportReport
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import errors_by_field
@@ -68,10 +72,10 @@ def _run(
     content: bytes,
     filename: str,
     dry_run: bool,
-) -> transfer.ImportReport | None:
+) -> ImportReport | None:
     """The report, or None with the refusal on the form (e.g. no right to edit contracts)."""
     try:
-        return transfer.run_import(
+        return run_import(
             kind=kind, content=content, filename=filename, by=request.user, dry_run=dry_run
         )
     except PermissionDenied as refusal:
@@ -107,7 +111,7 @@ def _import_checked(request: HttpRequest) -> HttpResponse:
     return _page(request, form, report, status=400)
 
 
-def _imported(request: HttpRequest, report: transfer.ImportReport) -> HttpResponse:
+def _imported(request: HttpRequest, report: ImportReport) -> HttpResponse:
     messages.success(
         request,
         f"Imported {report.rows} rows of {report.kind}: {report.created} created, "
@@ -119,17 +123,17 @@ def _imported(request: HttpRequest, report: transfer.ImportReport) -> HttpRespon
 def _page(
     request: HttpRequest,
     form: ImportForm,
-    report: transfer.ImportReport | None = None,
+    report: ImportReport | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "report": report,
         "guides": [
-            ("Clients", transfer.column_guide("clients")),
-            ("Contracts", transfer.column_guide("contracts")),
+            ("Clients", column_guide("clients")),
+            ("Contracts", column_guide("contracts")),
         ],
-        "exports": [(kind, fmt) for kind in transfer.KINDS for fmt in transfer.FORMATS],
+        "exports": [(kind, fmt) for kind in KINDS for fmt in FORMATS],
         "max_shown": 500,
         "kept": CHECKED_KEY in request.session,
     }
@@ -139,9 +143,9 @@ def _page(
 @login_required
 def export_view(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     """Download the clients or contracts the person can see, as CSV or XLSX."""
-    if kind not in transfer.KINDS or fmt not in transfer.FORMATS:
+    if kind not in KINDS or fmt not in FORMATS:
         raise Http404("No such export.")
-    exported = transfer.export_data(kind=kind, user=request.user, fmt=fmt)
+    exported = export_data(kind=kind, user=request.user, fmt=fmt)
     response = HttpResponse(exported.content, content_type=exported.content_type)
     response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     return response

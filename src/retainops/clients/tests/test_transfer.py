@@ -490,6 +490,29 @@ def test_semicolon_csv_with_bom_from_excel_is_read(importer):
     assert Client.objects.get().name == "Café Lumière"
 
 
+def test_csv_row_numbers_count_blank_lines(importer):
+    """As in a spreadsheet that opens the file: an empty line is a row, and a quoted
+    cell spread over several lines is one."""
+    content = b'name,sold_on,notes\nHarbor Dental,soon,\n\nCedar Auto,2026-01-01,"two\n\nlines"\n'
+    content += b"Maple Bakery,later,\n"
+    report = transfer.run_import(
+        kind="clients", content=content, filename="c.csv", by=importer, dry_run=True
+    )
+    assert cells(report) == {(2, "sold_on"), (5, "sold_on")}
+
+
+def test_csv_cells_beyond_the_named_columns_are_ignored(importer):
+    content = b"name,industry\nHarbor Dental,Dental,extra,cells\nCedar Auto\n"
+    report = transfer.run_import(
+        kind="clients", content=content, filename="c.csv", by=importer, dry_run=False
+    )
+    assert report.written, report.errors
+    assert dict(Client.objects.values_list("name", "industry")) == {
+        "Harbor Dental": "Dental",
+        "Cedar Auto": "",
+    }
+
+
 # Contracts ------------------------------------------------------------------------------
 
 CONTRACT_HEADER = [

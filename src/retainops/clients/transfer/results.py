@@ -1,0 +1,45 @@
+"""What an import reports: the problems found, by row and column, and the counts."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an upload: where (spreadsheet row and column) and what.
+
+    ``row`` is None when the problem is with the file as a whole.
+    """
+
+    row: int | None
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    """What checking (and, unless a dry run, writing) an upload found and did.
+
+    The counts are given only when every row is good; in a dry run they say
+    what an import would do.
+    """
+
+    kind: str
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    @property
+    def bad_rows(self) -> int:
+        return len({problem.row for problem in self.errors if problem.row is not None})
