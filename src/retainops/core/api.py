@@ -7,32 +7,28 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
-from pydantic import Field
 
 from retainops.core import services
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import Problems
 from retainops.core.models import BusinessUnit, Role, Team, User
-from retainops.core.schemas import BodySchema
+from retainops.core.schemas import (
+    LockedOut,
+    RoleOut,
+    TeamOut,
+    TokenIn,
+    TokenOut,
+    UnitIn,
+    UnitOut,
+    UnitPatch,
+    UserAccessIn,
+    UserOut,
+)
 
 router = Router(tags=["people"])
-
-
-class TokenIn(Schema):
-    username: str = Field(min_length=1)
-    password: str = Field(min_length=1)
-
-
-class TokenOut(Schema):
-    token: str
-
-
-class LockedOut(Schema):
-    detail: str
-    retry_after_seconds: int
 
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, 429: LockedOut}, tags=["auth"])
@@ -76,57 +72,6 @@ def answer_locked_out_sign_in(
         response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(wait)
     return response
-
-
-class UnitOut(Schema):
-    id: int
-    code: str
-    name: str
-    is_active: bool
-
-
-class UnitIn(Schema):
-    code: str
-    name: str
-    is_active: bool = True
-
-
-class UnitPatch(BodySchema):
-    code: str | None = None
-    name: str | None = None
-    is_active: bool | None = None
-
-
-class RoleOut(Schema):
-    id: int
-    code: str
-    label: str
-    description: str
-    capabilities: list[str]
-
-
-class UserOut(Schema):
-    id: int
-    username: str
-    first_name: str
-    last_name: str
-    email: str
-    is_active: bool
-    roles: list[str]
-    business_units: list[str]
-
-    @staticmethod
-    def resolve_roles(obj: User) -> list[str]:
-        return sorted(r.code for r in obj.roles.all())
-
-    @staticmethod
-    def resolve_business_units(obj: User) -> list[str]:
-        return sorted(u.code for u in obj.business_units.all())
-
-
-class UserAccessIn(Schema):
-    roles: list[str] | None = None
-    business_units: list[str] | None = None
 
 
 def _roles_by_code(codes: list[str]) -> list[Role]:
@@ -216,16 +161,6 @@ def retire_unit(request: HttpRequest, unit_id: int) -> Any:
     stay; it takes no new clients."""
     unit = get_object_or_404(BusinessUnit, pk=unit_id)
     return services.retire_business_unit(by=request.user, unit=unit)
-
-
-class TeamOut(Schema):
-    id: int
-    name: str
-    members: list[str]
-
-    @staticmethod
-    def resolve_members(obj: Team) -> list[str]:
-        return sorted(m.username for m in obj.members.all())
 
 
 @router.get("/teams", response=list[TeamOut])

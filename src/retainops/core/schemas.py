@@ -1,4 +1,5 @@
-"""Request bodies of the API that name every bad field in one answer.
+"""Schemas of the people API (tokens, users and their access, roles, business units,
+teams), and the request bodies of every app's API that name every bad field in one answer.
 
 django-ninja validates a body before the endpoint runs, so with a plain Schema
 one bad field (an empty name) stops the request before the endpoint could look
@@ -18,11 +19,14 @@ from typing import Annotated, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from ninja import Schema
-from pydantic import PrivateAttr, TypeAdapter, model_validator
+from pydantic import Field, PrivateAttr, TypeAdapter, model_validator
 from pydantic import ValidationError as SchemaError
 from pydantic.functional_validators import ModelWrapValidatorHandler
 
 from retainops.core.errors import field_path
+from retainops.core.models import Team, User
+
+# Bodies that name every bad field -------------------------------------------------------
 
 
 class BodySchema(Schema):
@@ -83,3 +87,90 @@ def _field_adapter(schema: type[BodySchema], name: str) -> TypeAdapter[Any]:
     field = schema.model_fields[name]
     rules: Any = Annotated[field.annotation, field]
     return TypeAdapter(rules)
+
+
+# Sign-in --------------------------------------------------------------------------------
+
+
+class TokenIn(Schema):
+    username: str = Field(min_length=1)
+    password: str = Field(min_length=1)
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class LockedOut(Schema):
+    detail: str
+    retry_after_seconds: int
+
+
+# Business units -------------------------------------------------------------------------
+
+
+class UnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    is_active: bool
+
+
+class UnitIn(Schema):
+    code: str
+    name: str
+    is_active: bool = True
+
+
+class UnitPatch(BodySchema):
+    code: str | None = None
+    name: str | None = None
+    is_active: bool | None = None
+
+
+# Roles and users ------------------------------------------------------------------------
+
+
+class RoleOut(Schema):
+    id: int
+    code: str
+    label: str
+    description: str
+    capabilities: list[str]
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    is_active: bool
+    roles: list[str]
+    business_units: list[str]
+
+    @staticmethod
+    def resolve_roles(obj: User) -> list[str]:
+        return sorted(r.code for r in obj.roles.all())
+
+    @staticmethod
+    def resolve_business_units(obj: User) -> list[str]:
+        return sorted(u.code for u in obj.business_units.all())
+
+
+class UserAccessIn(Schema):
+    roles: list[str] | None = None
+    business_units: list[str] | None = None
+
+
+# Teams ----------------------------------------------------------------------------------
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    members: list[str]
+
+    @staticmethod
+    def resolve_members(obj: Team) -> list[str]:
+        return sorted(m.username for m in obj.members.all())

@@ -7,7 +7,6 @@ client needs what editing the client needs; a client's own messages are for
 anyone who sees the client.
 """
 
-from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,9 +14,8 @@ from django.core.validators import validate_email
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
-from pydantic import Field
 
 from retainops.clients.models import Client, Contact
 from retainops.clients.queries import visible_clients
@@ -26,7 +24,7 @@ from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.core.models import Role, User
 from retainops.messaging import queries, services
-from retainops.messaging.choices import Channel, MemberKind, MessageState
+from retainops.messaging.choices import MemberKind
 from retainops.messaging.models import (
     DistributionList,
     DistributionListMember,
@@ -35,216 +33,31 @@ from retainops.messaging.models import (
     MessageTemplate,
     WebhookEndpoint,
 )
+from retainops.messaging.schemas import (
+    ListDetailOut,
+    ListIn,
+    ListOut,
+    ListPatch,
+    MeetingIn,
+    MeetingMoveIn,
+    MeetingOut,
+    MemberIn,
+    MemberOut,
+    MessageDetailOut,
+    MessageOut,
+    MessageQuery,
+    PreviewIn,
+    PreviewOut,
+    TemplateIn,
+    TemplateOut,
+    TemplatePatch,
+    WebhookIn,
+    WebhookOut,
+    WebhookPatch,
+    WriteIn,
+)
 
 router = Router(tags=["messages"])
-
-
-# Schemas --------------------------------------------------------------------------------
-
-
-class Badge(Schema):
-    value: str
-    label: str
-    colour: str
-
-
-class RecipientOut(Schema):
-    address: str
-    name: str
-    source: str
-
-
-class AttachmentOut(Schema):
-    filename: str
-    content_type: str
-    size: int
-
-    @staticmethod
-    def resolve_size(obj: Any) -> int:
-        return len(bytes(obj.content))
-
-
-class MessageOut(Schema):
-    id: int
-    uid: str
-    channel: str
-    state: Badge = Field(alias="state_badge")
-    client: int | None = Field(alias="client_id")
-    cause: str
-    created_by: str | None
-    created_at: datetime
-    subject: str
-    recipients: list[RecipientOut]
-    attempts: int
-    max_attempts: int
-    next_attempt_at: datetime
-    sent_at: datetime | None
-    last_error: str
-
-    @staticmethod
-    def resolve_uid(obj: Message) -> str:
-        return str(obj.uid)
-
-    @staticmethod
-    def resolve_created_by(obj: Message) -> str | None:
-        return obj.created_by.username if obj.created_by else None
-
-    @staticmethod
-    def resolve_recipients(obj: Message) -> list[Any]:
-        return list(obj.recipients.all())
-
-
-class MessageDetailOut(MessageOut):
-    body_text: str
-    body_html: str
-    webhook: str | None
-    attachments: list[AttachmentOut]
-
-    @staticmethod
-    def resolve_webhook(obj: Message) -> str | None:
-        return obj.webhook.code if obj.webhook else None
-
-    @staticmethod
-    def resolve_attachments(obj: Message) -> list[Any]:
-        return list(obj.attachments.all())
-
-
-class MessageQuery(Schema):
-    state: MessageState | None = None
-    channel: Channel | None = None
-    client: int | None = Field(None, description="Id of the client the messages concern")
-
-
-class WriteIn(Schema):
-    client: int
-    to: list[str] = Field(
-        description="E-mail addresses or recipient specs: contact:<id>, contacts, "
-        "role:<code>, list:<code>, user:<username>"
-    )
-    subject: str
-    body: str
-
-
-class TemplateOut(Schema):
-    id: int
-    code: str
-    name: str
-    channel: str
-    subject: str
-    body_text: str
-    body_html: str
-
-
-class TemplateIn(Schema):
-    code: str
-    name: str
-    channel: Channel = Channel.EMAIL
-    subject: str = ""
-    body_text: str
-    body_html: str = ""
-
-
-class TemplatePatch(Schema):
-    code: str | None = None
-    name: str | None = None
-    channel: Channel | None = None
-    subject: str | None = None
-    body_text: str | None = None
-    body_html: str | None = None
-
-
-class PreviewIn(Schema):
-    client: int | None = Field(None, description="Id of the client whose data fills the template")
-
-
-class PreviewOut(Schema):
-    subject: str
-    body_text: str
-    body_html: str
-
-
-class ListIn(Schema):
-    code: str
-    name: str
-    description: str = ""
-
-
-class ListPatch(Schema):
-    code: str | None = None
-    name: str | None = None
-    description: str | None = None
-
-
-class MemberOut(Schema):
-    id: int
-    kind: str
-    value: str
-    label: str
-
-    @staticmethod
-    def resolve_value(obj: DistributionListMember) -> str:
-        if obj.user:
-            return obj.user.username
-        if obj.contact_id:
-            return str(obj.contact_id)
-        if obj.role:
-            return obj.role.code
-        return obj.address
-
-    @staticmethod
-    def resolve_label(obj: DistributionListMember) -> str:
-        return str(obj)
-
-
-class MemberIn(Schema):
-    kind: MemberKind
-    value: str = Field(description="Username, contact id, role code or e-mail address")
-
-
-class ListOut(Schema):
-    id: int
-    code: str
-    name: str
-    description: str
-
-
-class ListDetailOut(ListOut):
-    members: list[MemberOut]
-
-    @staticmethod
-    def resolve_members(obj: DistributionList) -> list[Any]:
-        return list(obj.members.select_related("user", "contact", "role"))
-
-
-class WebhookOut(Schema):
-    """A chat webhook; its secret is never returned, only whether one is set."""
-
-    id: int
-    code: str
-    name: str
-    url: str
-    is_active: bool
-    secret_set: bool
-
-    @staticmethod
-    def resolve_secret_set(obj: WebhookEndpoint) -> bool:
-        return bool(obj.secret)
-
-
-class WebhookIn(Schema):
-    code: str
-    name: str
-    url: str
-    secret: str
-    is_active: bool = True
-
-
-class WebhookPatch(Schema):
-    code: str | None = None
-    name: str | None = None
-    url: str | None = None
-    secret: str | None = None
-    is_active: bool | None = None
 
 
 # Lookups --------------------------------------------------------------------------------
@@ -447,38 +260,6 @@ def update_webhook(request: HttpRequest, webhook_id: int, payload: WebhookPatch)
 
 
 # Meetings -------------------------------------------------------------------------------
-
-
-class MeetingIn(Schema):
-    client: int | None = None
-    title: str = Field(min_length=1, max_length=200)
-    starts_at: datetime
-    ends_at: datetime
-    attendees: list[str] = Field(min_length=1, description="Recipient specs, as for messages")
-    location: str = ""
-    description: str = ""
-
-
-class MeetingMoveIn(Schema):
-    starts_at: datetime
-    ends_at: datetime
-
-
-class MeetingOut(Schema):
-    id: int
-    uid: str
-    client: int | None = Field(None, alias="client_id")
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    location: str
-    attendees: list[str]
-    sequence: int
-    state: str
-
-    @staticmethod
-    def resolve_uid(obj: Meeting) -> str:
-        return str(obj.uid)
 
 
 def _meeting(request: HttpRequest, meeting_id: int) -> Meeting:
