@@ -22,6 +22,8 @@ run: install
 lint:
 	$(UV) run ruff check src tests bench
 	$(UV) run ruff format --check src tests bench
+	@# Apps form layers (pyproject's [tool.importlinter]): none imports an app above it.
+	$(UV) run lint-imports
 
 types:
 	$(UV) run mypy

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "retainops.playbooks",
     "retainops.onboarding",
     "retainops.changes",
+    "retainops.apps.RetainOpsConfig",
 ]
 
 MIDDLEWARE = [

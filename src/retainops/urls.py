@@ -14,7 +14,7 @@ def healthz(_request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="clients:list", permanent=False)),
     path("", include("retainops.core.urls")),
-    path("clients/", include("retainops.clients.urls")),
+    path("", include("retainops.clients.urls")),
     path("messages/", include("retainops.messaging.urls")),
     path("", include("retainops.playbooks.urls")),
     path("", include("retainops.onboarding.urls")),

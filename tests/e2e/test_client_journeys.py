@@ -6,8 +6,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from retainops.clients.models import Client
+from retainops.clients.testing import ClientFactory
 from retainops.core.models import DemoMarker
-from retainops.core.testing import BusinessUnitFactory, ClientFactory, UserFactory
+from retainops.core.testing import BusinessUnitFactory, UserFactory
 from tests.e2e.conftest import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -12,8 +12,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from retainops.clients.models import ClientTeamMember
+from retainops.clients.testing import ClientFactory
 from retainops.core.models import Role
-from retainops.core.testing import BusinessUnitFactory, ClientFactory, UserFactory
+from retainops.core.testing import BusinessUnitFactory, UserFactory
 from retainops.playbooks import services
 from retainops.playbooks.choices import TaskState
 from retainops.playbooks.models import Run, Task

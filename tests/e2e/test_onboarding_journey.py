@@ -24,8 +24,9 @@ from playwright.sync_api import FilePayload, Page, expect
 from pytest_django import Settings
 
 from retainops.clients.models import Client, ClientTeamMember
+from retainops.clients.testing import ClientFactory, ContactFactory
 from retainops.core.models import Role
-from retainops.core.testing import BusinessUnitFactory, ClientFactory, ContactFactory, UserFactory
+from retainops.core.testing import BusinessUnitFactory, UserFactory
 from retainops.messaging.models import Message
 from retainops.messaging.testing import ReceivedMail, SmtpPeer
 from retainops.messaging.tests.conftest import START, clock, smtp, smtp_server  # noqa: F401

@@ -13,3 +13,13 @@ class ChangesConfig(AppConfig):
 
         register()
         register_variables("request", CHANGE_VARIABLES)
+        _contribute()
+
+
+def _contribute() -> None:
+    """The client page lists the client's change requests."""
+    from retainops.changes.client_panels import PANELS
+    from retainops.clients.panels import register_panel
+
+    for panel in PANELS:
+        register_panel(panel)

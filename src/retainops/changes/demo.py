@@ -13,8 +13,8 @@ from django.utils import timezone
 from retainops.changes import services
 from retainops.changes.models import ChangeReason, ChangeRequest
 from retainops.clients.choices import ClientStatus, ContractStatus
+from retainops.clients.demo import demo_clients
 from retainops.clients.models import Client, Contract, ServiceLine
-from retainops.core.demo import demo_clients
 from retainops.core.models import User
 from retainops.messaging.models import DistributionList, DistributionListMember
 from retainops.playbooks import services as playbooks

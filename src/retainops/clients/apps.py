@@ -5,3 +5,24 @@ class ClientsConfig(AppConfig):
     name = "retainops.clients"
     label = "clients"
     verbose_name = "Clients"
+
+    def ready(self) -> None:
+        from retainops.clients.models import ServiceLine, Tool
+        from retainops.core.administration import AdminSection, register_section
+        from retainops.core.capabilities import Capability
+
+        # The catalogues lead the administration home page.
+        for order, key, title, model in (
+            (10, "services", "Service catalogue", ServiceLine),
+            (20, "tools", "Tools and boards", Tool),
+        ):
+            register_section(
+                AdminSection(
+                    key=key,
+                    title=title,
+                    url_name=f"clients:{key}",
+                    capability=Capability.MANAGE_CATALOGUE,
+                    count=model.objects.count,
+                    order=order,
+                )
+            )

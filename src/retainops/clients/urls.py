@@ -1,10 +1,13 @@
-from django.urls import path
+"""Client pages under /clients/, and the catalogue's administration pages under
+/administration/ (URL names prefixed "clients:")."""
 
-from retainops.clients import transfer_views, views
+from django.urls import include, path
+
+from retainops.clients import admin_views, transfer_views, views
 
 app_name = "clients"
 
-urlpatterns = [
+record_patterns = [
     path("", views.client_list, name="list"),
     path("new/", views.client_create, name="create"),
     path("import/", transfer_views.import_view, name="import"),
@@ -27,4 +30,18 @@ urlpatterns = [
         name="line_remove",
     ),
     path("contracts/<int:contract_pk>/status/", views.contract_transition, name="contract_status"),
+]
+
+catalogue_patterns = [
+    path("services/", admin_views.service_list, name="services"),
+    path("services/new/", admin_views.service_create, name="service_create"),
+    path("services/<int:pk>/", admin_views.service_edit, name="service_edit"),
+    path("tools/", admin_views.tool_list, name="tools"),
+    path("tools/new/", admin_views.tool_create, name="tool_create"),
+    path("tools/<int:pk>/", admin_views.tool_edit, name="tool_edit"),
+]
+
+urlpatterns = [
+    path("clients/", include(record_patterns)),
+    path("administration/", include(catalogue_patterns)),
 ]

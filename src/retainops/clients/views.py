@@ -30,18 +30,13 @@ from retainops.clients.models import (
     Contact,
     Contract,
 )
+from retainops.clients.panels import panels_for
 from retainops.core.access import require_capability, sees_all_units
 from retainops.core.capabilities import Capability
 from retainops.core.choices import CLIENT_TEAM_ROLES
 from retainops.core.errors import errors_by_field
 from retainops.core.forms import attempt
 from retainops.core.models import Role
-from retainops.messaging import queries as messaging_queries
-from retainops.playbooks import queries as playbook_queries
-
-# How much of the client's timeline its page shows; the timeline page shows the rest.
-TIMELINE_ON_CLIENT_PAGE = 30
-RUNS_ON_CLIENT_PAGE = 20
 
 
 def _visible_client(request: HttpRequest, pk: int) -> Client:
@@ -121,13 +116,8 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tool_form": ClientToolForm(),
         "line_form": ContractLineForm(),
         "team_roles": Role.objects.filter(code__in=CLIENT_TEAM_ROLES),
-        # Not "messages": that name is the page's flash messages (base.html).
-        "client_messages": messaging_queries.messages_for_client(client)[:20],
-        "can_write": messaging_queries.can_write_to(user, client),
-        "can_raise_changes": user.has_capability(Capability.RAISE_CHANGES),
-        "runs": playbook_queries.runs_for_client(client)[:RUNS_ON_CLIENT_PAGE],
-        "can_start_runs": user.has_capability(Capability.RUN_PLAYBOOKS),
-        "timeline": playbook_queries.client_timeline(client, limit=TIMELINE_ON_CLIENT_PAGE),
+        # Programs, change requests, processes and messages: the apps above add them.
+        "panels": panels_for(client, user),
     }
     return render(request, "clients/client_detail.html", context)
 

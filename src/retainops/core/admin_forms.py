@@ -10,12 +10,11 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 
-from retainops.clients.choices import ToolKind
 from retainops.core.capabilities import Capability
 from retainops.core.models import BusinessUnit, Role, Team, User
 
 
-def _active_flag() -> forms.BooleanField:
+def active_flag() -> forms.BooleanField:
     return forms.BooleanField(
         label="Active", required=False, initial=True, help_text="Inactive entries stay on record."
     )
@@ -27,29 +26,10 @@ def _checkboxes(queryset: QuerySet[Any], label: str) -> forms.ModelMultipleChoic
     )
 
 
-class ServiceLineForm(forms.Form):
-    code = forms.SlugField(max_length=40)
-    name = forms.CharField(max_length=120)
-    description = forms.CharField(required=False, widget=forms.Textarea)
-    is_active = _active_flag()
-
-
-class ToolForm(forms.Form):
-    code = forms.SlugField(max_length=40)
-    name = forms.CharField(max_length=120)
-    kind = forms.ChoiceField(choices=ToolKind.choices, initial=ToolKind.TOOL)
-    platform_exit_only = forms.BooleanField(
-        label="Remove only when the client leaves the platform entirely",
-        required=False,
-        help_text="Offboarding from a single service keeps the client in this tool.",
-    )
-    is_active = _active_flag()
-
-
 class BusinessUnitForm(forms.Form):
     code = forms.SlugField(max_length=40)
     name = forms.CharField(max_length=120)
-    is_active = _active_flag()
+    is_active = active_flag()
 
 
 class RoleForm(forms.Form):

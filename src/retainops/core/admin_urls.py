@@ -1,4 +1,7 @@
-"""Administration pages, under /administration/ (URL names prefixed "administration:")."""
+"""Administration pages, under /administration/ (URL names prefixed "administration:").
+
+The catalogue pages under the same prefix are the clients app's (``clients:services``...).
+"""
 
 from django.urls import path
 
@@ -8,12 +11,6 @@ app_name = "administration"
 
 urlpatterns = [
     path("", v.home, name="home"),
-    path("services/", v.service_list, name="services"),
-    path("services/new/", v.service_create, name="service_create"),
-    path("services/<int:pk>/", v.service_edit, name="service_edit"),
-    path("tools/", v.tool_list, name="tools"),
-    path("tools/new/", v.tool_create, name="tool_create"),
-    path("tools/<int:pk>/", v.tool_edit, name="tool_edit"),
     path("units/", v.unit_list, name="units"),
     path("units/new/", v.unit_create, name="unit_create"),
     path("units/<int:pk>/", v.unit_edit, name="unit_edit"),

@@ -1,4 +1,9 @@
-"""Administration pages: catalogues, business units, roles, users and teams.
+"""Administration pages: the home page, business units, roles, users and teams.
+
+Other apps own the pages that configure them (clients the service and tool
+catalogues, messaging its templates, lists and webhooks) and list them on the
+home page through ``core.administration``; they build their forms with the
+helpers here (`requires`, `form_page`, `bound`).
 
 Views stay thin: they check the capability up front (so a refused person
 never sees a form), parse with a form, call the service that owns the rule,
@@ -22,9 +27,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from retainops.clients.models import ServiceLine, Tool
-from retainops.clients.services import save_service_line, save_tool
 from retainops.core import admin_forms as f
+from retainops.core import administration
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt
@@ -37,7 +41,6 @@ from retainops.core.services import (
     set_user_access,
     update_user,
 )
-from retainops.messaging.models import DistributionList, MessageTemplate, WebhookEndpoint
 
 View = Callable[..., HttpResponse]
 Save = Callable[[dict[str, Any]], object]
@@ -57,7 +60,7 @@ def requires(capability: Capability) -> Callable[[View], View]:
     return decorate
 
 
-def _form_page(
+def form_page(
     request: HttpRequest,
     form: forms.Form,
     save: Save,
@@ -82,130 +85,35 @@ def _form_page(
     return render(request, "form.html", context, status=400 if form.is_bound else 200)
 
 
-def _bound(request: HttpRequest) -> dict[str, Any]:
+def bound(request: HttpRequest) -> dict[str, Any]:
     """Form arguments: the POST data when one was sent, else nothing (an unbound form)."""
     return {"data": request.POST} if request.method == "POST" else {}
 
 
 # Home ---------------------------------------------------------------------------------
 
-SECTIONS: list[tuple[Capability, str, str, Callable[[], int]]] = [
-    (
-        Capability.MANAGE_CATALOGUE,
-        "Service catalogue",
-        "administration:services",
-        ServiceLine.objects.count,
-    ),
-    (Capability.MANAGE_CATALOGUE, "Tools and boards", "administration:tools", Tool.objects.count),
-    (Capability.MANAGE_UNITS, "Business units", "administration:units", BusinessUnit.objects.count),
-    (Capability.MANAGE_USERS, "Users", "administration:users", User.objects.count),
-    (Capability.MANAGE_USERS, "Roles", "administration:roles", Role.objects.count),
-    (Capability.MANAGE_USERS, "Teams", "administration:teams", Team.objects.count),
-    (
-        Capability.MANAGE_MESSAGES,
-        "Message templates",
-        "messaging:templates",
-        MessageTemplate.objects.count,
-    ),
-    (
-        Capability.MANAGE_MESSAGES,
-        "Distribution lists",
-        "messaging:lists",
-        DistributionList.objects.count,
-    ),
-    (
-        Capability.MANAGE_MESSAGES,
-        "Chat webhooks",
-        "messaging:webhooks",
-        WebhookEndpoint.objects.count,
-    ),
-]
-
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The sections this person may use; refused when there are none."""
+    """The sections this person may use, as the apps registered them; refused when
+    there are none."""
     user: Any = request.user
     sections = [
-        {"title": title, "url": reverse(name), "count": count()}
-        for capability, title, name, count in SECTIONS
-        if user.has_capability(capability)
+        {
+            "title": section.title,
+            "url": reverse(section.url_name),
+            "count": section.count(),
+            "follow_ups": [
+                {"title": card.title, "url": reverse(card.url_name), "note": card.note}
+                for card in section.follow_ups
+            ],
+        }
+        for section in administration.sections()
+        if user.has_capability(section.capability)
     ]
     if not sections:
         raise PermissionDenied("You may not administer anything.")
     return render(request, "core/admin/home.html", {"sections": sections})
-
-
-# Service catalogue --------------------------------------------------------------------
-
-
-@requires(Capability.MANAGE_CATALOGUE)
-def service_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/admin/services.html", {"services": ServiceLine.objects.all()})
-
-
-@requires(Capability.MANAGE_CATALOGUE)
-def service_create(request: HttpRequest) -> HttpResponse:
-    form = f.ServiceLineForm(**_bound(request))
-    return _form_page(
-        request,
-        form,
-        lambda data: save_service_line(by=request.user, service=None, data=data),
-        title="New service",
-        back="administration:services",
-        done="Service {} added.",
-    )
-
-
-@requires(Capability.MANAGE_CATALOGUE)
-def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    service = get_object_or_404(ServiceLine, pk=pk)
-    initial = {n: getattr(service, n) for n in ("code", "name", "description", "is_active")}
-    form = f.ServiceLineForm(initial=initial, **_bound(request))
-    return _form_page(
-        request,
-        form,
-        lambda data: save_service_line(by=request.user, service=service, data=data),
-        title=f"Edit service {service.name}",
-        back="administration:services",
-        done="Service {} saved.",
-    )
-
-
-# Tools and boards ---------------------------------------------------------------------
-
-TOOL_FIELDS = ("code", "name", "kind", "platform_exit_only", "is_active")
-
-
-@requires(Capability.MANAGE_CATALOGUE)
-def tool_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/admin/tools.html", {"tools": Tool.objects.all()})
-
-
-@requires(Capability.MANAGE_CATALOGUE)
-def tool_create(request: HttpRequest) -> HttpResponse:
-    return _form_page(
-        request,
-        f.ToolForm(**_bound(request)),
-        lambda data: save_tool(by=request.user, tool=None, data=data),
-        title="New tool or board",
-        back="administration:tools",
-        done="{} added.",
-    )
-
-
-@requires(Capability.MANAGE_CATALOGUE)
-def tool_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    tool = get_object_or_404(Tool, pk=pk)
-    form = f.ToolForm(initial={n: getattr(tool, n) for n in TOOL_FIELDS}, **_bound(request))
-    return _form_page(
-        request,
-        form,
-        lambda data: save_tool(by=request.user, tool=tool, data=data),
-        title=f"Edit {tool.name}",
-        back="administration:tools",
-        done="{} saved.",
-    )
 
 
 # Business units -----------------------------------------------------------------------
@@ -221,9 +129,9 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.MANAGE_UNITS)
 def unit_create(request: HttpRequest) -> HttpResponse:
-    return _form_page(
+    return form_page(
         request,
-        f.BusinessUnitForm(**_bound(request)),
+        f.BusinessUnitForm(**bound(request)),
         lambda data: save_business_unit(by=request.user, unit=None, data=data),
         title="New business unit",
         back="administration:units",
@@ -235,9 +143,9 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit, pk=pk)
     initial = {n: getattr(unit, n) for n in ("code", "name", "is_active")}
-    return _form_page(
+    return form_page(
         request,
-        f.BusinessUnitForm(initial=initial, **_bound(request)),
+        f.BusinessUnitForm(initial=initial, **bound(request)),
         lambda data: save_business_unit(by=request.user, unit=unit, data=data),
         title=f"Edit {unit.name}",
         back="administration:units",
@@ -266,8 +174,8 @@ def _known(codes: list[str]) -> list[str]:
 
 @requires(Capability.MANAGE_USERS)
 def role_create(request: HttpRequest) -> HttpResponse:
-    form = f.RoleForm(**_bound(request))
-    return _form_page(
+    form = f.RoleForm(**bound(request))
+    return form_page(
         request,
         form,
         lambda _data: save_role(by=request.user, role=None, data=form.changes()),
@@ -281,8 +189,8 @@ def role_create(request: HttpRequest) -> HttpResponse:
 def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
     role = get_object_or_404(Role, pk=pk)
     initial = {n: getattr(role, n) for n in ("code", "label", "description", "capabilities")}
-    form = f.RoleForm(initial=initial, role=role, **_bound(request))
-    return _form_page(
+    form = f.RoleForm(initial=initial, role=role, **bound(request))
+    return form_page(
         request,
         form,
         lambda _data: save_role(by=request.user, role=role, data=form.changes()),
@@ -315,9 +223,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
         profile = {k: v for k, v in data.items() if k != "password"}
         return create_user(by=request.user, data=profile, password=data["password"])
 
-    return _form_page(
+    return form_page(
         request,
-        f.UserCreateForm(**_bound(request)),
+        f.UserCreateForm(**bound(request)),
         save,
         title="New user",
         back="administration:users",
@@ -328,7 +236,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 @requires(Capability.MANAGE_USERS)
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
-    form = f.UserEditForm(initial=f.UserEditForm.initial_for(person), **_bound(request))
+    form = f.UserEditForm(initial=f.UserEditForm.initial_for(person), **bound(request))
 
     @transaction.atomic
     def save(data: dict[str, Any]) -> User:
@@ -337,7 +245,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         roles, units = list(data["roles"]), list(data["business_units"])
         return set_user_access(by=request.user, user=person, roles=roles, units=units)
 
-    return _form_page(
+    return form_page(
         request,
         form,
         save,
@@ -358,9 +266,9 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.MANAGE_USERS)
 def team_create(request: HttpRequest) -> HttpResponse:
-    return _form_page(
+    return form_page(
         request,
-        f.TeamForm(**_bound(request)),
+        f.TeamForm(**bound(request)),
         lambda data: save_team(by=request.user, team=None, data=data),
         title="New team",
         back="administration:teams",
@@ -376,9 +284,9 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "business_unit": team.business_unit,
         "members": team.members.all(),
     }
-    return _form_page(
+    return form_page(
         request,
-        f.TeamForm(initial=initial, team=team, **_bound(request)),
+        f.TeamForm(initial=initial, team=team, **bound(request)),
         lambda data: save_team(by=request.user, team=team, data=data),
         title=f"Edit team {team.name}",
         back="administration:teams",

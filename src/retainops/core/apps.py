@@ -5,3 +5,26 @@ class CoreConfig(AppConfig):
     name = "retainops.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from retainops.core.administration import AdminSection, register_section
+        from retainops.core.capabilities import Capability
+        from retainops.core.models import BusinessUnit, Role, Team, User
+
+        # The people and access pages; the apps above add their own sections around them.
+        for order, key, title, capability, model in (
+            (30, "units", "Business units", Capability.MANAGE_UNITS, BusinessUnit),
+            (40, "users", "Users", Capability.MANAGE_USERS, User),
+            (50, "roles", "Roles", Capability.MANAGE_USERS, Role),
+            (60, "teams", "Teams", Capability.MANAGE_USERS, Team),
+        ):
+            register_section(
+                AdminSection(
+                    key=key,
+                    title=title,
+                    url_name=f"administration:{key}",
+                    capability=capability,
+                    count=model.objects.count,
+                    order=order,
+                )
+            )

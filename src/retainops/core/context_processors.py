@@ -1,12 +1,11 @@
-"""Values every page's navigation needs."""
+"""Values every page's navigation needs; the apps' badges come from ``core.navigation``."""
 
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.functional import SimpleLazyObject
 
 from retainops.core.capabilities import Capability
-from retainops.playbooks.queries import work_counts
+from retainops.core.navigation import badges_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -26,6 +25,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "can_import": user.has_capability(Capability.IMPORT_DATA),
         "can_create_client": user.has_capability(Capability.CREATE_CLIENT),
         "can_manage_messages": user.has_capability(Capability.MANAGE_MESSAGES),
-        # Counted only when a page shows the navigation (a partial for htmx does not).
-        "work_counts": SimpleLazyObject(lambda: work_counts(user)),
+        # Each counted only when a page shows the navigation (a partial for htmx does not).
+        "badges": badges_for(user),
     }

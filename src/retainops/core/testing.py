@@ -1,10 +1,11 @@
-"""Factories and helpers for tests: named people, clients with variety, API calls."""
+"""Factories and helpers for tests: people and units, API calls, racing threads.
+
+Factories for clients, contacts and contracts are the clients app's (``clients.testing``).
+"""
 
 import json
 import threading
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import factory
@@ -12,8 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client as HttpClient
 
-from retainops.clients.choices import ContractStatus
-from retainops.clients.models import Client, Contact, Contract, ContractLine, ServiceLine
 from retainops.core.models import ApiToken, BusinessUnit, Role, User
 
 
@@ -48,52 +47,6 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
             obj.business_units.set(extracted)
         if create:
             obj.save()
-
-
-class ClientFactory(factory.django.DjangoModelFactory[Client]):
-    class Meta:
-        model = Client
-
-    name = factory.Faker("company")
-    business_unit = factory.SubFactory(BusinessUnitFactory)
-    industry = factory.Faker("bs")
-
-
-class ContactFactory(factory.django.DjangoModelFactory[Contact]):
-    class Meta:
-        model = Contact
-
-    client = factory.SubFactory(ClientFactory)
-    name = factory.Faker("name")
-    email = factory.Sequence(lambda n: f"contact{n}@client.example")
-
-
-def make_contract(
-    client: Client,
-    budgets: dict[str, str],
-    *,
-    active: bool = True,
-    reference: str | None = None,
-    start: date = date(2026, 1, 1),
-) -> Contract:
-    """A contract with one line per service code, active unless told otherwise."""
-    contract = Contract(
-        client=client,
-        reference=reference or f"C-{client.pk}-{Contract.objects.count() + 1}",
-        start_date=start,
-        term_months=12,
-    )
-    if active:
-        contract.activate()
-    contract.save()
-    for code, budget in budgets.items():
-        ContractLine.objects.create(
-            contract=contract,
-            service=ServiceLine.objects.get(code=code),
-            monthly_budget=Decimal(budget),
-        )
-    assert contract.status == (ContractStatus.ACTIVE if active else ContractStatus.DRAFT)
-    return contract
 
 
 class ApiCaller:

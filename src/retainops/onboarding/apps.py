@@ -13,3 +13,23 @@ class OnboardingConfig(AppConfig):
 
         register()
         register_variables("program", PROGRAM_VARIABLES)
+        _contribute()
+
+
+def _contribute() -> None:
+    """The client page lists the client's programs; whoever manages the catalogue
+    also configures what each service's purchase order needs."""
+    from retainops.clients.panels import register_panel
+    from retainops.core.administration import FollowUp, register_follow_up
+    from retainops.onboarding.client_panels import PANELS
+
+    for panel in PANELS:
+        register_panel(panel)
+    register_follow_up(
+        "services",
+        FollowUp(
+            title="Purchase-order requirements",
+            url_name="onboarding:requirements",
+            note="What each service needs before the work starts",
+        ),
+    )

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from retainops.clients.choices import ClientStatus
+from retainops.clients.demo import ADMIN_USERNAME, demo_clients
 from retainops.clients.models import ServiceLine
-from retainops.core.demo import ADMIN_USERNAME, demo_clients
 from retainops.core.models import User
 from retainops.onboarding import services
 from retainops.onboarding.models import Program

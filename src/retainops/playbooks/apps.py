@@ -15,6 +15,22 @@ class PlaybooksConfig(AppConfig):
         for root, schema in TASK_VARIABLES.items():
             register_variables(root, schema)
         listen(_start_on_event)
+        _contribute()
+
+
+def _contribute() -> None:
+    """The worker fires timers, the navigation counts My work, the client page shows
+    the client's processes and timeline."""
+    from retainops.clients.panels import register_panel
+    from retainops.core.due_work import register_source
+    from retainops.core.navigation import register_badge
+    from retainops.playbooks import client_panels, due
+    from retainops.playbooks.queries import work_counts
+
+    register_source(due.SOURCE)
+    register_badge("my_work", work_counts)
+    for panel in client_panels.PANELS:
+        register_panel(panel)
 
 
 def _start_on_event(

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from retainops.clients.choices import ClientStatus
-from retainops.core.demo import ADMIN_USERNAME, demo_clients
+from retainops.clients.demo import ADMIN_USERNAME, demo_clients
 from retainops.core.models import User
 from retainops.playbooks.engine import create_run
 from retainops.playbooks.library import load_source, shipped_sources

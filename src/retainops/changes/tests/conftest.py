@@ -9,8 +9,9 @@ import pytest
 
 from retainops.changes.models import ChangeReason
 from retainops.clients.models import Client, ClientTeamMember, ClientTool, Tool
+from retainops.clients.testing import ClientFactory, ContactFactory, make_contract
 from retainops.core.models import BusinessUnit, Role, User
-from retainops.core.testing import ClientFactory, ContactFactory, UserFactory, make_contract
+from retainops.core.testing import UserFactory
 from retainops.messaging.models import DistributionList, DistributionListMember
 from retainops.messaging.tests.conftest import START, clock, smtp, smtp_server  # noqa: F401
 from retainops.playbooks.models import PlaybookVersion

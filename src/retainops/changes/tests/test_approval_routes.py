@@ -20,8 +20,8 @@ from retainops.changes.choices import ChangeStatus
 from retainops.changes.models import ApprovalRoute, ChangeReason, ChangeRequest
 from retainops.clients.choices import ClientStatus, ContractStatus
 from retainops.clients.models import Client
+from retainops.clients.testing import ClientFactory
 from retainops.core.models import BusinessUnit, User
-from retainops.core.testing import ClientFactory
 from retainops.messaging.models import Message
 from retainops.playbooks import services as playbooks
 from retainops.playbooks.choices import RunState, TaskState

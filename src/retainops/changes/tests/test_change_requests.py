@@ -544,7 +544,7 @@ def test_a_department_manager_who_removed_the_client_from_a_tool_does_not_verify
 def test_a_contract_change_for_a_client_without_an_active_contract_is_refused_at_submission(
     north, account_manager: User, budget_cut: ChangeReason
 ):
-    from retainops.core.testing import ClientFactory
+    from retainops.clients.testing import ClientFactory
 
     bare = ClientFactory.create(name="Bare Bones Bakery", business_unit=north)
     ott = ServiceLine.objects.get(code="ott")

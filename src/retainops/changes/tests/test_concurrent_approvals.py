@@ -11,14 +11,9 @@ from retainops.changes import services
 from retainops.changes.choices import ChangeStatus
 from retainops.changes.models import ChangeReason, ChangeRequest
 from retainops.clients.models import ClientTeamMember
+from retainops.clients.testing import ClientFactory, make_contract
 from retainops.core.models import Role
-from retainops.core.testing import (
-    BusinessUnitFactory,
-    ClientFactory,
-    UserFactory,
-    make_contract,
-    run_at_once,
-)
+from retainops.core.testing import BusinessUnitFactory, UserFactory, run_at_once
 from retainops.playbooks import services as playbooks
 from retainops.playbooks.library import LIBRARY
 from retainops.playbooks.models import Run, Task

@@ -20,8 +20,8 @@ from retainops.changes import services
 from retainops.changes.choices import ChangeStatus
 from retainops.changes.models import ApprovalRoute, ChangeReason, ChangeRequest
 from retainops.clients.models import Client, ServiceLine
+from retainops.clients.testing import ClientFactory
 from retainops.core.models import User
-from retainops.core.testing import ClientFactory
 from retainops.playbooks import services as playbooks
 from retainops.playbooks.models import Run, Task
 from retainops.playbooks.services import publish_playbook

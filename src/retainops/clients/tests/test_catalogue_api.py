@@ -4,7 +4,8 @@ their pages, by those who manage the catalogue only."""
 import pytest
 
 from retainops.clients.models import ClientTool, ServiceLine, Tool
-from retainops.core.testing import ApiCaller, ClientFactory, make_contract
+from retainops.clients.testing import ClientFactory, make_contract
+from retainops.core.testing import ApiCaller
 
 
 @pytest.fixture

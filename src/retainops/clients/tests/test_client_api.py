@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 
 from retainops.clients.models import Client, Contact, Contract, ContractLine, ServiceLine
+from retainops.clients.testing import ClientFactory, ContactFactory, make_contract
 from retainops.core.models import BusinessUnit
-from retainops.core.testing import ApiCaller, ClientFactory, ContactFactory, make_contract
+from retainops.core.testing import ApiCaller
 
 
 @pytest.fixture

@@ -18,8 +18,9 @@ from retainops.clients.models import (
     ServiceLine,
     Tool,
 )
+from retainops.clients.testing import ClientFactory, ContactFactory, make_contract
 from retainops.core.models import Role
-from retainops.core.testing import ApiCaller, ClientFactory, ContactFactory, make_contract
+from retainops.core.testing import ApiCaller
 
 RECORD_MODELS = (Client, Contact, ClientTool, ClientTeamMember, Contract, ContractLine)
 

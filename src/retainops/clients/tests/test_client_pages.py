@@ -17,8 +17,9 @@ from retainops.clients.models import (
     Tool,
 )
 from retainops.clients.queries import with_mrr
+from retainops.clients.testing import ClientFactory, ContactFactory, make_contract
 from retainops.core.models import DemoMarker, Role
-from retainops.core.testing import ClientFactory, ContactFactory, UserFactory, make_contract
+from retainops.core.testing import UserFactory
 
 
 def section(page: str, label: str) -> str:

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from retainops.clients.choices import ClientStatus
 from retainops.clients.models import Client
 from retainops.clients.services import change_client_status
-from retainops.core.testing import ClientFactory
+from retainops.clients.testing import ClientFactory
 
 
 @pytest.fixture

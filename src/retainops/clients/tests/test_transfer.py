@@ -17,8 +17,9 @@ from retainops.clients import services, transfer
 from retainops.clients.choices import ClientStatus, ContractStatus
 from retainops.clients.models import Client, ClientTeamMember, Contact, Contract, ContractLine
 from retainops.clients.queries import with_mrr
+from retainops.clients.testing import ClientFactory, make_contract
 from retainops.core.errors import invalid
-from retainops.core.testing import ApiCaller, ClientFactory, UserFactory, make_contract
+from retainops.core.testing import ApiCaller, UserFactory
 
 CLIENT_HEADER = [
     "name",

@@ -9,8 +9,8 @@ import time_machine
 from pytest_django import Settings
 
 from retainops.clients.models import Client, ClientTeamMember
+from retainops.clients.testing import ClientFactory, ContactFactory
 from retainops.core.models import BusinessUnit, Role, User
-from retainops.core.testing import ClientFactory, ContactFactory
 from retainops.messaging.models import Message, WebhookEndpoint
 from retainops.messaging.services import Outgoing, queue_message
 from retainops.messaging.testing import HttpPeer, SmtpPeer

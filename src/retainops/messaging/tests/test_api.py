@@ -6,8 +6,9 @@ Nothing is delivered here: writing only queues, and the worker is not run.
 import pytest
 
 from retainops.clients.models import Client, ClientTeamMember, Contact
+from retainops.clients.testing import ClientFactory, ContactFactory
 from retainops.core.models import BusinessUnit, Role, User
-from retainops.core.testing import ApiCaller, ClientFactory, ContactFactory, UserFactory
+from retainops.core.testing import ApiCaller, UserFactory
 from retainops.messaging.models import DistributionList, Message, MessageTemplate
 from retainops.messaging.services import Attachment, Outgoing, queue_message
 

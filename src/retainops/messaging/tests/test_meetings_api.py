@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from retainops.core.testing import ApiCaller, ClientFactory, ContactFactory
+from retainops.clients.testing import ClientFactory, ContactFactory
+from retainops.core.testing import ApiCaller
 from retainops.messaging.models import Meeting, Message
 
 START = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)

@@ -10,8 +10,9 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from retainops.clients.models import Client, ClientTeamMember, Contact
+from retainops.clients.testing import ClientFactory, ContactFactory
 from retainops.core.models import BusinessUnit, Role, User
-from retainops.core.testing import ClientFactory, ContactFactory, UserFactory
+from retainops.core.testing import UserFactory
 from retainops.messaging.models import (
     DistributionList,
     Message,

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from retainops.clients.models import Client, ClientTeamMember, ServiceLine
+from retainops.clients.testing import ClientFactory, ContactFactory
 from retainops.core.models import BusinessUnit, Role, User
-from retainops.core.testing import ClientFactory, ContactFactory, UserFactory
+from retainops.core.testing import UserFactory
 from retainops.messaging.tests.conftest import START, clock, smtp, smtp_server  # noqa: F401
 from retainops.onboarding.models import Program
 from retainops.onboarding.services import Line, create_program

@@ -9,8 +9,9 @@ import pytest
 from django.apps import apps as django_apps
 
 from retainops.clients.models import Client, ClientTeamMember
+from retainops.clients.testing import ClientFactory, ContactFactory
 from retainops.core.models import BusinessUnit, Role, User
-from retainops.core.testing import ClientFactory, ContactFactory, UserFactory
+from retainops.core.testing import UserFactory
 from retainops.messaging.tests.conftest import START, clock, smtp, smtp_server  # noqa: F401
 from retainops.playbooks.models import PlaybookVersion
 from retainops.playbooks.services import publish_playbook

@@ -15,8 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from retainops.clients.models import Client
+from retainops.clients.testing import ClientFactory
 from retainops.core.models import User
-from retainops.core.testing import ApiCaller, ClientFactory
+from retainops.core.testing import ApiCaller
 from retainops.playbooks.choices import TaskState
 from retainops.playbooks.models import Playbook, PlaybookVersion, Run, Task
 from retainops.playbooks.tests.conftest import LIBRARY

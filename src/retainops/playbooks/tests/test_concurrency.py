@@ -6,8 +6,9 @@ import pytest
 from django.db import transaction
 
 from retainops.clients.models import ClientTeamMember
+from retainops.clients.testing import ClientFactory
 from retainops.core.models import Role
-from retainops.core.testing import BusinessUnitFactory, ClientFactory, UserFactory, run_at_once
+from retainops.core.testing import BusinessUnitFactory, UserFactory, run_at_once
 from retainops.playbooks import services
 from retainops.playbooks.choices import EventKind, TaskState
 from retainops.playbooks.models import Task, TimelineEvent

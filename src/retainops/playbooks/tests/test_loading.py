@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils.dateparse import parse_datetime
 
-from retainops.core.demo import ADMIN_USERNAME
+from retainops.clients.demo import ADMIN_USERNAME
 from retainops.core.models import User
 from retainops.core.testing import UserFactory
 from retainops.messaging.testing import SmtpPeer

@@ -14,8 +14,9 @@ from django.urls import reverse
 from pytest_django import Settings
 
 from retainops.clients.models import Client
+from retainops.clients.testing import ClientFactory
 from retainops.core.models import BusinessUnit, Team, User
-from retainops.core.testing import ClientFactory, UserFactory
+from retainops.core.testing import UserFactory
 from retainops.messaging.models import Message
 from retainops.playbooks import services, views
 from retainops.playbooks.choices import Decision, EventKind, RunState, TaskState

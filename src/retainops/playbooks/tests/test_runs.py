@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from retainops.clients.models import Client
 from retainops.clients.services import change_client_status, create_client
+from retainops.clients.testing import ClientFactory
 from retainops.core.models import BusinessUnit, Role, User
-from retainops.core.testing import ClientFactory, UserFactory
+from retainops.core.testing import UserFactory
 from retainops.messaging.models import Meeting, Message
 from retainops.playbooks import services
 from retainops.playbooks.choices import Decision, EventKind, RunState, TaskState, TimerKind
@@ -359,7 +360,7 @@ def test_a_step_whose_condition_holds_opens(
     team_lead: User,
     finance: User,
 ):
-    from retainops.core.testing import make_contract
+    from retainops.clients.testing import make_contract
 
     make_contract(harbor, {"seo": "6000.00"})
     version = publish(APPROVAL)

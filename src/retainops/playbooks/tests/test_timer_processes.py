@@ -13,8 +13,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from retainops.clients.models import ClientTeamMember
+from retainops.clients.testing import ClientFactory
 from retainops.core.models import Role
-from retainops.core.testing import BusinessUnitFactory, ClientFactory, UserFactory
+from retainops.core.testing import BusinessUnitFactory, UserFactory
 from retainops.messaging.models import Message
 from retainops.messaging.testing import (
     SmtpPeer,

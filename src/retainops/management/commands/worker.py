@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from retainops.messaging.worker import run_forever
+from retainops.worker import run_forever
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from retainops.messaging.worker import run_once
+from retainops.worker import run_once
 
 
 def _instant(text: str) -> datetime:

@@ -17,6 +17,7 @@ from simple_history.utils import get_history_manager_for_model
 
 from retainops.changes.choices import ChangeKind, ChangeStatus, SaveOutcome
 from retainops.changes.models import ChangeRequest
+from retainops.clients import demo
 from retainops.clients.choices import ClientStatus, ContractStatus
 from retainops.clients.models import (
     Client,
@@ -27,7 +28,6 @@ from retainops.clients.models import (
     ContractLine,
 )
 from retainops.clients.queries import with_mrr
-from retainops.core import demo
 from retainops.core.choices import RoleCode
 from retainops.core.models import BusinessUnit, DemoMarker, Team, User
 from retainops.onboarding.choices import ProgramStatus

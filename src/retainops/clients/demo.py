@@ -1,4 +1,4 @@
-"""The demo data set behind `retainops seed_demo`.
+"""The clients' demo story behind `retainops seed_demo`.
 
 Two fictional business units, a demo login per built-in role, extra staff so
 client teams vary, and N clients with two years of life: sales, go-lives,

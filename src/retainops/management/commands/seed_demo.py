@@ -1,11 +1,19 @@
-"""`retainops seed_demo`: load the demo data set (idempotent; see retainops.core.demo)."""
+"""`retainops seed_demo`: load the demo data set (idempotent).
+
+Each app tells its own demo story (``<app>/demo.py``); this command runs them in
+the order they build on each other: the people and clients with their history,
+then the processes on them, the programs sold and the change requests raised.
+"""
 
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from retainops.core import demo
+from retainops.changes.demo import seed_requests
+from retainops.clients import demo
+from retainops.onboarding.demo import seed_programs
+from retainops.playbooks.demo import seed_processes
 
 
 class Command(BaseCommand):
@@ -37,11 +45,7 @@ class Command(BaseCommand):
             )
         except ValueError as error:
             raise CommandError(str(error)) from None
-        # Imported here: the processes build on the record this command seeds.
-        from retainops.changes.demo import seed_requests
-        from retainops.onboarding.demo import seed_programs
-        from retainops.playbooks.demo import seed_processes
-
+        # The processes build on the record just seeded, in this order.
         processes = [*seed_processes(), *seed_programs(), *seed_requests()]
         # The processes move some clients on (a cancellation gives notice): count after them.
         for line in demo.summary(result.added, result.seconds).lines():
