@@ -406,6 +406,15 @@ class DefinitionChecker:
         for name in sorted(names - allowed - _CONSTANTS):
             self._add(step.key, f"unknown field {name!r} in the condition", "when")
 
+    def _check_join(self, step: Step) -> None:
+        """A join is done the moment every step it needs is closed: it has nothing of
+        its own to wait for, nobody to do it and nothing to remind of."""
+        if not step.needs:
+            self._add(step.key, "a join step names the steps it waits for ('needs')", "needs")
+        for name in ("owner", "due", "remind", "escalate", "requires"):
+            if getattr(step, name):
+                self._add(step.key, f"a join step takes no {name!r}: it is done at once", name)
+
     def _check_kind(self, step: Step) -> None:
         if step.kind == StepKind.MESSAGE:
             if not step.template:
@@ -425,6 +434,8 @@ class DefinitionChecker:
                 self._add(step.key, str(error), "duration")
         if step.kind == StepKind.WAIT and not step.due:
             self._add(step.key, "a wait step needs a due time (when the wait ends)", "due")
+        if step.kind == StepKind.JOIN:
+            self._check_join(step)
         for spec in [*step.to, *step.attendees]:
             problem = recipient_problem(spec)
             if problem:
