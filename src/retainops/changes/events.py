@@ -16,11 +16,15 @@ class ChangeRequestEvent(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class ChangeRequestRaised(ChangeRequestEvent):
+    """Raised the moment a client raises doubts or asks to change, with its escalation."""
+
     name = "change_request.raised"
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class ChangeRequestUpdated(ChangeRequestEvent):
+    """A draft or returned request was changed (the fields named)."""
+
     name = "change_request.updated"
     fields: tuple[str, ...]
 
@@ -54,17 +58,23 @@ class ChangeRequestSubmitted(ProcessTrigger, ChangeRequestEvent):
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class ChangeRequestWithdrawn(ChangeRequestEvent):
+    """The client stayed, or it was raised by mistake: the request and its runs stop."""
+
     name = "change_request.withdrawn"
     reason: str
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class ChangeRequestApproved(ChangeRequestEvent):
+    """Every approval of its chain agreed (a cancellation is now notice given)."""
+
     name = "change_request.approved"
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class ChangeRequestProcessed(ChangeRequestEvent):
+    """Accounting processed the change in the records and billing."""
+
     name = "change_request.processed"
 
 

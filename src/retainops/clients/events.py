@@ -92,12 +92,16 @@ class ClientToolChanged(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class ContractRecorded(DomainEvent):
+    """A contract was recorded with its service lines."""
+
     name = "contract.recorded"
     contract: Contract
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class ContractUpdated(DomainEvent):
+    """Fields of a contract changed (their names in `fields`)."""
+
     name = "contract.updated"
     contract: Contract
     fields: tuple[str, ...]

@@ -16,6 +16,8 @@ class ProgramEvent(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class ProgramCreated(ProgramEvent):
+    """A program was recorded (a draft until sold) with its order so far."""
+
     name = "program.created"
 
 
@@ -40,11 +42,15 @@ class ProgramSold(ProcessTrigger, ProgramEvent):
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class GoLivePlanned(ProgramEvent):
+    """The planned go-live was set or moved; the dates hanging on it moved too."""
+
     name = "program.go_live_planned"
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class ProgramWentLive(ProgramEvent):
+    """The campaign went live (its go-live step done)."""
+
     name = "program.went_live"
 
 
@@ -59,6 +65,8 @@ class PortalLinkChanged(ProgramEvent):
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class ProofUploaded(ProgramEvent):
+    """A version of a creative or targeting proof awaits the client's decision."""
+
     name = "program.proof_uploaded"
     version: ProofVersion
 

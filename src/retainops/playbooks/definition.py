@@ -541,3 +541,20 @@ def _list_exists(code: str) -> bool:
     from retainops.messaging.models import DistributionList
 
     return DistributionList.objects.filter(code=code).exists()
+
+
+class ConditionError(Exception):
+    """A step's condition passed the definition's checks but could not be evaluated."""
+
+
+def condition_holds(expression: str, values: dict[str, Any]) -> bool:
+    """Whether a step's `when:` holds for the subject's values; ConditionError if the
+    expression cannot be worked out for them (e.g. `name > 5` compares text with a number).
+
+    The definition's checks know the field names, not the values' types, so such an
+    expression is only found out here."""
+    names = {**values, "true": True, "false": False, "none": None}
+    try:
+        return bool(SimpleEval(names=names).eval(expression))
+    except Exception as error:  # whatever a person's expression raises is the expression's fault
+        raise ConditionError(str(error) or type(error).__name__) from error

@@ -25,7 +25,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from simpleeval import SimpleEval
 
 from retainops.clients.models import Client, ClientTeamMember
 from retainops.core.events import emit
@@ -43,7 +42,13 @@ from retainops.playbooks.choices import (
     TaskState,
     TimerKind,
 )
-from retainops.playbooks.definition import STARTED, Step, parse_duration
+from retainops.playbooks.definition import (
+    STARTED,
+    ConditionError,
+    Step,
+    condition_holds,
+    parse_duration,
+)
 from retainops.playbooks.models import Run, Task, TimelineEvent, Timer
 from retainops.playbooks.subjects import load_subject, subject_type
 
@@ -294,23 +299,6 @@ def advance(run: Run, *, by: Any) -> None:
 def subject_values(run: Run) -> dict[str, Any]:
     kind = subject_type(run.subject_type)
     return kind.values(load_subject(run.subject_type, run.subject_id))
-
-
-class ConditionError(Exception):
-    """A step's condition passed the definition's checks but could not be evaluated."""
-
-
-def condition_holds(expression: str, values: dict[str, Any]) -> bool:
-    """Whether a step's `when:` holds for the subject's values; ConditionError if the
-    expression cannot be worked out for them (e.g. `name > 5` compares text with a number).
-
-    The definition's checks know the field names, not the values' types, so such an
-    expression is only found out here."""
-    names = {**values, "true": True, "false": False, "none": None}
-    try:
-        return bool(SimpleEval(names=names).eval(expression))
-    except Exception as error:  # whatever a person's expression raises is the expression's fault
-        raise ConditionError(str(error) or type(error).__name__) from error
 
 
 def _open_or_skip(

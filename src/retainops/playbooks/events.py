@@ -11,6 +11,8 @@ from retainops.playbooks.models import PlaybookVersion, Run, Task
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class PlaybookPublished(DomainEvent):
+    """A new version of a playbook was published (runs under way keep theirs)."""
+
     name = "playbook.published"
     version: PlaybookVersion
 
@@ -50,12 +52,16 @@ class TaskClosed(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class TaskReassigned(DomainEvent):
+    """An open task was given to someone else."""
+
     name = "task.reassigned"
     task: Task
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class TaskCommented(DomainEvent):
+    """Someone commented on a task."""
+
     name = "task.commented"
     task: Task
 
