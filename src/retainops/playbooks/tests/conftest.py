@@ -3,13 +3,9 @@ playbook, a clock that tests move, and the real SMTP server from the messaging t
 
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from django.apps import apps as django_apps
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.operations import RunPython
+from conftest import write_reference_data
 
 from retainops.clients.models import Client, ClientTeamMember
 from retainops.core.models import BusinessUnit, Role, User
@@ -88,17 +84,6 @@ def handoff(publish: Callable[[str], PlaybookVersion]) -> PlaybookVersion:
 
 @pytest.fixture
 def reference_data() -> None:
-    """Transactional tests flush the database, data migrations' rows included: run every
-    data migration's forward step again, in migration order (each writes its rows with
-    get_or_create, so rows still there stay as they are). Which rows a transactional
-    test finds then no longer depends on which tests ran before it in its process."""
-    executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
-    # What the data migrations read of their schema editor: the connection it writes on.
-    editor = SimpleNamespace(connection=connection)
-    for migration, _backwards in plan:
-        for operation in migration.operations:
-            if isinstance(operation, RunPython):
-                # Today's app registry stands in for the historical one: the writers only
-                # create rows of models that still exist.
-                operation.code(django_apps, editor)  # type: ignore[arg-type]
+    """Transactional tests start from a flushed database: write the data migrations'
+    rows (roles, templates, catalogue) before the test too."""
+    write_reference_data()
