@@ -1,9 +1,15 @@
 """Shared fixtures: two business units and the people who work in them."""
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.operations import RunPython
 from django.test import override_settings
+from pytest_django.plugin import blocking_manager_key
 
 from retainops.core.models import BusinessUnit, User
 from retainops.core.testing import ApiCaller, BusinessUnitFactory, UserFactory
@@ -15,6 +21,41 @@ def quick_password_hashing() -> Iterator[None]:
     hundreds of users, so they hash with a fast scheme that proves nothing else."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+def write_reference_data() -> None:
+    """Run every data migration's forward step again, in migration order (each writes
+    its rows with get_or_create, so rows still there stay as they are)."""
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+    # What the data migrations read of their schema editor: the connection it writes on.
+    editor = SimpleNamespace(connection=connection)
+    for migration, _backwards in plan:
+        for operation in migration.operations:
+            if isinstance(operation, RunPython):
+                # Today's app registry stands in for the historical one: the writers only
+                # create rows of models that still exist.
+                operation.code(django_apps, editor)  # type: ignore[arg-type]
+
+
+def _flushes_the_database(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    used = set(getattr(item, "fixturenames", ()))
+    return transactional or bool({"transactional_db", "live_server"} & used)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A transactional test ends by flushing the database, the data migrations' rows
+    (roles, templates, the catalogue) included. Tests share a process in any order
+    (one process per core), so once the test's own teardown has flushed, the rows are
+    written again for whichever test comes next."""
+    result = yield
+    if nextitem is not None and _flushes_the_database(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            write_reference_data()
+    return result
 
 
 @pytest.fixture

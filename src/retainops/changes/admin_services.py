@@ -15,6 +15,7 @@ from retainops.core.access import require_capability
 from retainops.core.audit import delete_audited, retire_audited, save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
+from retainops.core.events import ConfigurationChanged, emit
 
 REASON_FIELDS = ("code", "label", "is_active")
 ROUTE_FIELDS = ("business_unit", "kind", "playbook")
@@ -38,6 +39,7 @@ def save_reason(*, by: Any, reason: ChangeReason | None, data: dict[str, Any]) -
     if ChangeReason.objects.filter(code=reason.code).exclude(pk=reason.pk).exists():
         raise invalid("code", "Another reason already uses this code.")
     save_audited(reason, by)
+    emit(ConfigurationChanged(entry=reason, change="saved", by=by))
     return reason
 
 
@@ -45,7 +47,9 @@ def save_reason(*, by: Any, reason: ChangeReason | None, data: dict[str, Any]) -
 def retire_reason(*, by: Any, reason: ChangeReason) -> ChangeReason:
     """No longer offer a reason; the requests that give it keep it."""
     require_capability(by, Capability.MANAGE_CATALOGUE)
-    return retire_audited(reason, by)
+    entry = retire_audited(reason, by)
+    emit(ConfigurationChanged(entry=entry, change="retired", by=by))
+    return entry
 
 
 @transaction.atomic
@@ -72,6 +76,7 @@ def save_route(*, by: Any, route: ApprovalRoute | None, data: dict[str, Any]) ->
     if same.exists():
         raise invalid("kind", "A route for this unit and kind exists already: change that one.")
     save_audited(route, by)
+    emit(ConfigurationChanged(entry=route, change="saved", by=by))
     return route
 
 
@@ -81,3 +86,4 @@ def delete_route(*, by: Any, route: ApprovalRoute) -> None:
     or the shipped playbook; runs already started keep theirs."""
     require_capability(by, Capability.MANAGE_PLAYBOOKS)
     delete_audited(route, by)
+    emit(ConfigurationChanged(entry=route, change="removed", by=by))

@@ -8,7 +8,8 @@ class ChangesConfig(AppConfig):
 
     def ready(self) -> None:
         # Change requests become something playbooks run on; templates may speak of them.
-        from retainops.changes.subject import CHANGE_VARIABLES, register
+        from retainops.changes.subject import register
+        from retainops.changes.variables import CHANGE_VARIABLES
         from retainops.messaging.templating import register_variables
 
         register()

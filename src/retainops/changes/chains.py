@@ -30,8 +30,7 @@ from dataclasses import dataclass
 
 from retainops.changes.choices import ChangeKind
 from retainops.playbooks.choices import StepKind
-from retainops.playbooks.definition import Definition, Step, condition_names
-from retainops.playbooks.engine import condition_holds
+from retainops.playbooks.definition import Definition, Step, condition_holds, condition_names
 from retainops.playbooks.models import Playbook
 
 EVERY_KIND = tuple(ChangeKind.values)

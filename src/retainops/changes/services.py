@@ -26,6 +26,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from retainops.changes import events
 from retainops.changes.chains import chain_problems, refusal
 from retainops.changes.choices import (
     ChangeKind,
@@ -43,7 +44,8 @@ from retainops.changes.models import (
     Removal,
     SaveAttempt,
 )
-from retainops.clients.choices import ClientStatus, ContractStatus
+from retainops.changes.variables import change_variables
+from retainops.clients.choices import ContractStatus
 from retainops.clients.models import (
     Client,
     ClientTeamMember,
@@ -56,11 +58,11 @@ from retainops.core.audit import save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.choices import RoleCode
 from retainops.core.errors import invalid
+from retainops.core.events import emit
 from retainops.core.models import User
 from retainops.messaging.services import queue_from_template
-from retainops.playbooks import engine
-from retainops.playbooks.choices import RunState
-from retainops.playbooks.models import Playbook, Run
+from retainops.playbooks import services as playbooks
+from retainops.playbooks.models import Playbook
 
 RETENTION = RoleCode.RETENTION_TEAM
 # The shipped approval chain, used where no route names another playbook.
@@ -168,6 +170,7 @@ def raise_change_request(
     _write_lines(request, lines or [])
     if told:
         _tell_escalation(request, told, by)
+    emit(events.ChangeRequestRaised(request=request, by=by))
     return request
 
 
@@ -202,7 +205,7 @@ def _tell_escalation(request: ChangeRequest, people: list[User], by: Any) -> Non
         client=request.client,
         cause=f"change request {request.pk} escalated",
         by=by,
-        extra=request_variables(request),
+        extra=change_variables(request),
     )
 
 
@@ -247,6 +250,8 @@ def update_change_request(
     if lines is not None:
         _check_lines(request.kind, lines)
         _write_lines(request, lines)
+    fields = (*changes, "lines") if lines is not None else tuple(changes)
+    emit(events.ChangeRequestUpdated(request=request, by=by, fields=fields))
     return request
 
 
@@ -292,7 +297,12 @@ def record_save_attempt(
         notes=notes.strip(),
     )
     save_audited(attempt, by)
+    emit(events.SaveAttemptRecorded(request=request, attempt=attempt, by=by))
     return attempt
+
+
+def _lock(request: ChangeRequest) -> ChangeRequest:
+    return ChangeRequest.objects.select_for_update().select_related("client").get(pk=request.pk)
 
 
 @transaction.atomic
@@ -309,6 +319,7 @@ def hand_to_account_manager(*, by: Any, request: ChangeRequest, to: User) -> Cha
         raise invalid("to", f"{to} does not work in {request.client.business_unit}.")
     request.assigned_to = to
     save_audited(request, by, f"handed to {to}")
+    emit(events.ChangeRequestHandedOver(request=request, by=by))
     return request
 
 
@@ -348,7 +359,7 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _contract_to_change(client: Client) -> Contract | None:
+def contract_to_change(client: Client) -> Contract | None:
     """The contract a contract change applies to: the client's latest active one."""
     return (
         Contract.objects.filter(client=client, status=ContractStatus.ACTIVE)
@@ -366,7 +377,7 @@ def _check_can_take_effect(request: ChangeRequest, playbook: Playbook) -> None:
             "route",
             refusal(playbook, problems) + " Ask whoever manages playbooks to publish it whole.",
         )
-    if request.kind == ChangeKind.CONTRACT_CHANGE and _contract_to_change(request.client) is None:
+    if request.kind == ChangeKind.CONTRACT_CHANGE and contract_to_change(request.client) is None:
         raise invalid(
             "client",
             f"{request.client} has no active contract for this change to apply to: "
@@ -394,31 +405,24 @@ def submit_change_request(*, by: Any, request: ChangeRequest) -> ChangeRequest:
     request.submitted_at = timezone.now()
     request.returned_reason = ""
     save_audited(request, by, "status: submitted")
-    assert playbook.current is not None
-    engine.create_run(
-        version=playbook.current,
-        subject_code="change_request",
-        subject=request,
-        anchors={"submitted": request.submitted_at, "effective": _start_of(request.effective_date)},
-        by=by,
-        trigger="change_request.submitted",
-    )
-    return request
-
-
-def _running(request: ChangeRequest) -> list[Run]:
-    return list(
-        Run.objects.filter(
-            subject_type="change_request", subject_id=request.pk, state=RunState.RUNNING
+    # The approval chain starts on this event: its route chose the playbook.
+    emit(
+        events.ChangeRequestSubmitted(
+            request=request,
+            by=by,
+            playbook=playbook.key,
+            anchors={
+                "submitted": request.submitted_at,
+                "effective": _start_of(request.effective_date),
+            },
         )
     )
+    return request
 
 
 @transaction.atomic
 def withdraw_change_request(*, by: Any, request: ChangeRequest, reason: str) -> ChangeRequest:
     """The client stayed, or it was raised by mistake: the request and its run stop."""
-    from retainops.playbooks.services import cancel_run
-
     _require_raiser(by, request.client)
     if not reason.strip():
         raise invalid("reason", "Say why it is withdrawn.")
@@ -430,139 +434,14 @@ def withdraw_change_request(*, by: Any, request: ChangeRequest, reason: str) -> 
         )
     request.withdraw()
     save_audited(request, by, f"withdrawn: {reason.strip()}")
-    for run in _running(request):
-        cancel_run(by=by, run=run, reason=f"request withdrawn: {reason.strip()}")
-    return request
-
-
-# What the approval playbook does ----------------------------------------------------------
-
-
-def _lock(request: ChangeRequest) -> ChangeRequest:
-    return ChangeRequest.objects.select_for_update().select_related("client").get(pk=request.pk)
-
-
-def mark_approved(request: ChangeRequest, *, by: Any) -> None:
-    """Every approval agreed. A cancellation is now notice given on the client."""
-    request = _lock(request)
-    request.approve()
-    request.approved_at = timezone.now()
-    save_audited(request, by, "status: approved")
-    client = request.client
-    if request.kind == ChangeKind.CANCELLATION and can_proceed(client.give_notice):
-        client.give_notice()
-        save_audited(client, by, f"status: give_notice (change request {request.pk})")
-
-
-def mark_processed(request: ChangeRequest, *, by: Any) -> None:
-    request = _lock(request)
-    if can_proceed(request.process):
-        request.process()
-        save_audited(request, by, "status: processed")
-
-
-def apply_change(request: ChangeRequest, *, by: Any) -> None:
-    """The effective date came: the client's status and contract lines change by themselves."""
-    request = _lock(request)
-    client = request.client
-    unchanged = ""
-    if request.kind == ChangeKind.CANCELLATION:
-        _cancel_client(request, client, by)
-    elif request.kind == ChangeKind.PAUSE:
-        _pause_client(request, client, by)
-    else:
-        unchanged = _apply_lines(request, client, by)
-    request.take_effect()
-    request.effective_at = timezone.now()
-    request.mrr_after = client_mrr(client)
-    save_audited(
-        request, by, f"status: effective; {unchanged}" if unchanged else "status: effective"
+    playbooks.cancel_subject_runs(
+        by=by,
+        subject_type="change_request",
+        subject_id=request.pk,
+        reason=f"request withdrawn: {reason.strip()}",
     )
-
-
-def _contracts(client: Client, *statuses: str) -> list[Contract]:
-    return list(Contract.objects.select_for_update().filter(client=client, status__in=statuses))
-
-
-def _cancel_client(request: ChangeRequest, client: Client, by: Any) -> None:
-    for contract in _contracts(client, ContractStatus.ACTIVE, ContractStatus.PAUSED):
-        contract.cancel()
-        save_audited(contract, by, f"cancelled by change request {request.pk}")
-    if client.status != ClientStatus.CANCELLING and can_proceed(client.give_notice):
-        client.give_notice()
-    if can_proceed(client.cancel):
-        client.cancel()
-        save_audited(client, by, f"status: cancel (change request {request.pk})")
-    _list_removals(request, client)
-
-
-def _pause_client(request: ChangeRequest, client: Client, by: Any) -> None:
-    for contract in _contracts(client, ContractStatus.ACTIVE):
-        contract.pause()
-        save_audited(contract, by, f"paused by change request {request.pk}")
-    if can_proceed(client.pause):
-        client.pause()
-        save_audited(client, by, f"status: pause (change request {request.pk})")
-
-
-def _apply_lines(request: ChangeRequest, client: Client, by: Any) -> str:
-    """Change the lines of the client's active contract; when there is none (it was
-    paused or cancelled after submission, which refuses a change without one), say
-    why nothing changed, for the request's history."""
-    if not request.lines.exists():
-        return ""
-    contract = _contract_to_change(client)
-    if contract is None:
-        return f"no contract line changed: {client} had no active contract on the day"
-    for change in request.lines.select_related("service"):
-        line = ContractLine.objects.filter(contract=contract, service=change.service).first()
-        if change.action == LineAction.REMOVE:
-            if line is not None:
-                line._history_user = by  # type: ignore[attr-defined]
-                line.delete()
-            continue
-        line = line or ContractLine(contract=contract, service=change.service)
-        line.monthly_budget = change.monthly_budget or Decimal("0")
-        save_audited(line, by, f"change request {request.pk}")
-    return ""
-
-
-def _list_removals(request: ChangeRequest, client: Client) -> None:
-    """The offboarding checklist: every tool and board the client is set up in, except
-    the platform-wide ones when the client stays on the platform."""
-    for entry in client.tools.select_related("tool"):
-        if entry.tool.platform_exit_only and not request.leaves_platform:
-            continue
-        Removal.objects.get_or_create(
-            request=request, tool=entry.tool, defaults={"reference": entry.reference}
-        )
-
-
-def return_if_rejected(request: ChangeRequest, *, run: Run, by: Any) -> None:
-    """A rejected request goes back to its submitter with the reason."""
-    if run.state != RunState.REJECTED:
-        return
-    request = _lock(request)
-    refusal = run.tasks.filter(decision="rejected").select_related("closed_by").first()
-    reason = refusal.note if refusal else ""
-    who = str(refusal.closed_by) if refusal and refusal.closed_by else "an approver"
-    request.return_to_submitter()
-    request.returned_reason = f"{who}: {reason}" if reason else who
-    save_audited(request, by, "status: returned")
-    if request.submitted_by and request.submitted_by.email:
-        queue_from_template(
-            template_code="change-returned",
-            to=[f"user:{request.submitted_by.username}"],
-            client=request.client,
-            cause=f"change request {request.pk}",
-            extra=request_variables(request),
-        )
-
-
-def request_variables(request: ChangeRequest) -> dict[str, Any]:
-    from retainops.changes.subject import change_variables
-
-    return change_variables(request)
+    emit(events.ChangeRequestWithdrawn(request=request, by=by, reason=reason.strip()))
+    return request
 
 
 # Offboarding ----------------------------------------------------------------------------
@@ -582,7 +461,10 @@ def mark_removed(*, by: Any, removal: Removal) -> Removal:
     removal.state = RemovalState.REMOVED
     removal.removed_by, removal.removed_at = by, timezone.now()
     save_audited(removal, by)
-    engine.complete_met_steps("change_request", removal.request_id, by=by)
+    emit(events.RemovalRecorded(removal=removal, by=by))
+    playbooks.complete_met_steps(
+        subject_type="change_request", subject_id=removal.request_id, by=by
+    )
     return removal
 
 
@@ -604,5 +486,8 @@ def verify_removal(*, by: Any, removal: Removal) -> Removal:
     removal.state = RemovalState.VERIFIED
     removal.verified_by, removal.verified_at = by, timezone.now()
     save_audited(removal, by)
-    engine.complete_met_steps("change_request", removal.request_id, by=by)
+    emit(events.RemovalRecorded(removal=removal, by=by))
+    playbooks.complete_met_steps(
+        subject_type="change_request", subject_id=removal.request_id, by=by
+    )
     return removal

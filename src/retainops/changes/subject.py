@@ -1,32 +1,29 @@
 """A change request as a playbook subject: fields for conditions, anchors, the checks of
-the offboarding steps, what its steps do to it, and its template variables."""
+the offboarding steps, what its steps do to it (approve, process, take effect, return
+it), and its template variables."""
 
 from datetime import datetime, time
+from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
+from django_fsm import can_proceed
 
-from retainops.changes import services
-from retainops.changes.choices import RemovalState
-from retainops.changes.models import ChangeRequest
+from retainops.changes import events, services
+from retainops.changes.choices import ChangeKind, LineAction, RemovalState
+from retainops.changes.models import ChangeRequest, Removal
+from retainops.changes.variables import change_variables
+from retainops.clients.choices import ClientStatus, ContractStatus
+from retainops.clients.events import ClientStatusChanged
+from retainops.clients.models import Client, Contract, ContractLine
+from retainops.core.audit import save_audited
+from retainops.core.events import emit
+from retainops.messaging.services import queue_from_template
+from retainops.playbooks.choices import RunState
+from retainops.playbooks.models import Run
 from retainops.playbooks.subjects import Check, SubjectType, register_subject
-
-CHANGE_VARIABLES: dict[str, Any] = {
-    "kind": None,
-    "reason": None,
-    "reason_text": None,
-    "escalation": None,
-    "raised_by": None,
-    "effective_date": None,
-    "credit_amount": None,
-    "notes": None,
-    "url": None,
-    "submitted_by": None,
-    "returned_reason": None,
-    "lines": [{"service": None, "action": None, "monthly_budget": None}],
-}
 
 
 def _load(pk: int) -> ChangeRequest:
@@ -55,34 +52,152 @@ def _pending(request: ChangeRequest, *states: str) -> list[str]:
     return [str(r.tool) for r in request.removals.select_related("tool") if r.state in states]
 
 
-def request_url(request: ChangeRequest) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("changes:detail", args=[request.pk])
+# What the approval playbook's steps do to the request --------------------------------------
+#
+# Each is its own operation, called by the engine with the request this transaction
+# loaded and the run whose step it is: it locks the request in place (the same instance
+# the run's later messages read), refuses a run that is not the request's own, and moves
+# the request only through its state machine.
 
 
-def change_variables(request: ChangeRequest) -> dict[str, Any]:
-    return {
-        "request": {
-            "kind": request.get_kind_display(),
-            "reason": request.reason.label,
-            "reason_text": request.reason_text,
-            "escalation": request.get_escalation_display(),
-            "raised_by": str(request.raised_by),
-            "effective_date": request.effective_date.strftime("%d %B %Y"),
-            "credit_amount": request.credit_amount,
-            "notes": request.notes,
-            "url": request_url(request),
-            "submitted_by": str(request.submitted_by or request.raised_by),
-            "returned_reason": request.returned_reason,
-            "lines": [
-                {
-                    "service": line.service.name,
-                    "action": line.get_action_display(),
-                    "monthly_budget": line.monthly_budget,
-                }
-                for line in request.lines.select_related("service")
-            ],
-        }
-    }
+def _lock_for(request: ChangeRequest, run: Run) -> ChangeRequest:
+    if run.subject_type != "change_request" or run.subject_id != request.pk:
+        raise PermissionDenied(f"Run {run.pk} is not the approval chain of request {request.pk}.")
+    request.refresh_from_db(from_queryset=ChangeRequest.objects.select_for_update())
+    return request
+
+
+@transaction.atomic
+def mark_approved(request: ChangeRequest, *, run: Run, by: Any) -> None:
+    """Every approval agreed. A cancellation is now notice given on the client."""
+    request = _lock_for(request, run)
+    request.approve()
+    request.approved_at = timezone.now()
+    save_audited(request, by, "status: approved")
+    client = request.client
+    if request.kind == ChangeKind.CANCELLATION and can_proceed(client.give_notice):
+        client.give_notice()
+        save_audited(client, by, f"status: give_notice (change request {request.pk})")
+        _announce_status(client, "give_notice", by)
+    emit(events.ChangeRequestApproved(request=request, by=by))
+
+
+@transaction.atomic
+def mark_processed(request: ChangeRequest, *, run: Run, by: Any) -> None:
+    """Accounting processed the change in the records and billing."""
+    request = _lock_for(request, run)
+    if can_proceed(request.process):
+        request.process()
+        save_audited(request, by, "status: processed")
+        emit(events.ChangeRequestProcessed(request=request, by=by))
+
+
+@transaction.atomic
+def apply_change(request: ChangeRequest, *, run: Run, by: Any) -> None:
+    """The effective date came: the client's status and contract lines change by themselves."""
+    request = _lock_for(request, run)
+    client = request.client
+    unchanged = ""
+    if request.kind == ChangeKind.CANCELLATION:
+        _cancel_client(request, client, by)
+    elif request.kind == ChangeKind.PAUSE:
+        _pause_client(request, client, by)
+    else:
+        unchanged = _apply_lines(request, client, by)
+    request.take_effect()
+    request.effective_at = timezone.now()
+    request.mrr_after = services.client_mrr(client)
+    save_audited(
+        request, by, f"status: effective; {unchanged}" if unchanged else "status: effective"
+    )
+    emit(events.ChangeTookEffect(request=request, by=by))
+
+
+def _announce_status(client: Client, transition: str, by: Any) -> None:
+    emit(ClientStatusChanged(client=client, by=by, transition=transition, status=client.status))
+
+
+def _contracts(client: Client, *statuses: str) -> list[Contract]:
+    return list(Contract.objects.select_for_update().filter(client=client, status__in=statuses))
+
+
+def _cancel_client(request: ChangeRequest, client: Client, by: Any) -> None:
+    for contract in _contracts(client, ContractStatus.ACTIVE, ContractStatus.PAUSED):
+        contract.cancel()
+        save_audited(contract, by, f"cancelled by change request {request.pk}")
+    if client.status != ClientStatus.CANCELLING and can_proceed(client.give_notice):
+        client.give_notice()
+    if can_proceed(client.cancel):
+        client.cancel()
+        save_audited(client, by, f"status: cancel (change request {request.pk})")
+        _announce_status(client, "cancel", by)
+    _list_removals(request, client)
+
+
+def _pause_client(request: ChangeRequest, client: Client, by: Any) -> None:
+    for contract in _contracts(client, ContractStatus.ACTIVE):
+        contract.pause()
+        save_audited(contract, by, f"paused by change request {request.pk}")
+    if can_proceed(client.pause):
+        client.pause()
+        save_audited(client, by, f"status: pause (change request {request.pk})")
+        _announce_status(client, "pause", by)
+
+
+def _apply_lines(request: ChangeRequest, client: Client, by: Any) -> str:
+    """Change the lines of the client's active contract; when there is none (it was
+    paused or cancelled after submission, which refuses a change without one), say
+    why nothing changed, for the request's history."""
+    if not request.lines.exists():
+        return ""
+    contract = services.contract_to_change(client)
+    if contract is None:
+        return f"no contract line changed: {client} had no active contract on the day"
+    for change in request.lines.select_related("service"):
+        line = ContractLine.objects.filter(contract=contract, service=change.service).first()
+        if change.action == LineAction.REMOVE:
+            if line is not None:
+                line._history_user = by  # type: ignore[attr-defined]
+                line.delete()
+            continue
+        line = line or ContractLine(contract=contract, service=change.service)
+        line.monthly_budget = change.monthly_budget or Decimal("0")
+        save_audited(line, by, f"change request {request.pk}")
+    return ""
+
+
+def _list_removals(request: ChangeRequest, client: Client) -> None:
+    """The offboarding checklist: every tool and board the client is set up in, except
+    the platform-wide ones when the client stays on the platform."""
+    for entry in client.tools.select_related("tool"):
+        if entry.tool.platform_exit_only and not request.leaves_platform:
+            continue
+        Removal.objects.get_or_create(
+            request=request, tool=entry.tool, defaults={"reference": entry.reference}
+        )
+
+
+@transaction.atomic
+def return_if_rejected(request: ChangeRequest, *, run: Run, by: Any) -> None:
+    """A rejected request goes back to its submitter with the reason."""
+    if run.state != RunState.REJECTED:
+        return
+    request = _lock_for(request, run)
+    refusal = run.tasks.filter(decision="rejected").select_related("closed_by").first()
+    reason = refusal.note if refusal else ""
+    who = str(refusal.closed_by) if refusal and refusal.closed_by else "an approver"
+    request.return_to_submitter()
+    request.returned_reason = f"{who}: {reason}" if reason else who
+    save_audited(request, by, "status: returned")
+    emit(events.ChangeRequestReturned(request=request, by=by))
+    if request.submitted_by and request.submitted_by.email:
+        queue_from_template(
+            template_code="change-returned",
+            to=[f"user:{request.submitted_by.username}"],
+            client=request.client,
+            cause=f"change request {request.pk}",
+            extra=change_variables(request),
+        )
 
 
 def register() -> None:
@@ -120,11 +235,11 @@ def register() -> None:
                 ),
             },
             actions={
-                "mark_approved": services.mark_approved,
-                "mark_processed": services.mark_processed,
-                "apply_change": services.apply_change,
+                "mark_approved": mark_approved,
+                "mark_processed": mark_processed,
+                "apply_change": apply_change,
             },
-            on_run_end=services.return_if_rejected,
+            on_run_end=return_if_rejected,
             variables=change_variables,
         )
     )

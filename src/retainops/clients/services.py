@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
+from retainops.clients import events
 from retainops.clients.models import (
     CLIENT_TRANSITIONS,
     CONTRACT_TRANSITIONS,
@@ -33,7 +34,7 @@ from retainops.core.access import require_capability, require_unit_access
 from retainops.core.audit import delete_audited, retire_audited, save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.errors import Problems, invalid
-from retainops.core.events import emit
+from retainops.core.events import ConfigurationChanged, emit
 from retainops.core.models import BusinessUnit, Role, User
 
 CLIENT_FIELDS = ("name", "business_unit", "external_id", "website", "industry", "notes", "sold_on")
@@ -74,13 +75,7 @@ def _check_unit_in_use(unit: BusinessUnit, problems: Problems) -> None:
 
 def _announce_sale(client: Client, by: Any) -> None:
     """A client sold (or won back) now: playbooks triggered by the sale start."""
-    emit(
-        "client.sold",
-        subject_type="client",
-        subject=client,
-        by=by,
-        anchors={"sold": timezone.now()},
-    )
+    emit(events.ClientSold(client=client, by=by, anchors={"sold": timezone.now()}))
 
 
 @transaction.atomic
@@ -103,6 +98,7 @@ def create_client(
         client.business_unit = unit
     _validated(client, problems)
     save_audited(client, by, "created")
+    emit(events.ClientCreated(client=client, by=by))
     if announce:
         _announce_sale(client, by)
     return client
@@ -121,6 +117,7 @@ def update_client(
     _apply(client, changes, CLIENT_FIELDS, problems)
     _validated(client, problems)
     save_audited(client, by)
+    emit(events.ClientUpdated(client=client, by=by, fields=tuple(changes)))
     return client
 
 
@@ -129,7 +126,9 @@ def delete_client(*, client: Client, by: Any) -> None:
     """Remove a client entered by mistake; its history rows stay."""
     require_capability(by, Capability.DELETE_CLIENT)
     require_unit_access(by, client.business_unit_id)
+    client_id, client_name = client.pk, client.name
     delete_audited(client, by)
+    emit(events.ClientDeleted(client_id=client_id, client_name=client_name, by=by))
 
 
 @transaction.atomic
@@ -151,6 +150,11 @@ def change_client_status(*, client: Client, by: Any, transition_name: str) -> Cl
     except TransitionNotAllowed as error:
         raise invalid("transition", str(error)) from None
     _save_transition(client, by, transition_name)
+    emit(
+        events.ClientStatusChanged(
+            client=client, by=by, transition=transition_name, status=client.status
+        )
+    )
     if transition_name == "win_back":
         _announce_sale(client, by)
     return client
@@ -178,6 +182,7 @@ def assign_team_member(*, client: Client, by: Any, role: Role, user: User | None
     if user is None:
         if current is not None:
             delete_audited(current, by)
+            emit(events.TeamMemberAssigned(client=client, by=by, role=role.code, user=None))
         return
     if not user.is_active:
         raise invalid("user", f"{user.username} is not an active user.")
@@ -188,6 +193,7 @@ def assign_team_member(*, client: Client, by: Any, role: Role, user: User | None
     member = current or ClientTeamMember(client=client, role=role)
     member.user = user
     save_audited(member, by)
+    emit(events.TeamMemberAssigned(client=client, by=by, role=role.code, user=user))
 
 
 @transaction.atomic
@@ -200,6 +206,7 @@ def add_contact(
     _apply(contact, data, CONTACT_FIELDS, problems)
     _validated(contact, problems)
     save_audited(contact, by)
+    emit(events.ContactChanged(client=client, contact=contact, change="added", by=by))
     return contact
 
 
@@ -212,6 +219,7 @@ def update_contact(
     _apply(contact, changes, CONTACT_FIELDS, problems)
     _validated(contact, problems)
     save_audited(contact, by)
+    emit(events.ContactChanged(client=contact.client, contact=contact, change="updated", by=by))
     return contact
 
 
@@ -219,6 +227,7 @@ def update_contact(
 def remove_contact(*, contact: Contact, by: Any) -> None:
     _check_client_editor(contact.client, by)
     delete_audited(contact, by)
+    emit(events.ContactChanged(client=contact.client, contact=contact, change="removed", by=by))
 
 
 @transaction.atomic
@@ -230,6 +239,7 @@ def add_client_tool(*, client: Client, by: Any, tool: Tool, reference: str = "")
         raise invalid("tool", f"The client is already set up in {tool}.")
     entry = ClientTool(client=client, tool=tool, reference=reference)
     save_audited(entry, by)
+    emit(events.ClientToolChanged(client=client, entry=entry, change="added", by=by))
     return entry
 
 
@@ -237,6 +247,7 @@ def add_client_tool(*, client: Client, by: Any, tool: Tool, reference: str = "")
 def remove_client_tool(*, entry: ClientTool, by: Any) -> None:
     _check_client_editor(entry.client, by)
     delete_audited(entry, by)
+    emit(events.ClientToolChanged(client=entry.client, entry=entry, change="removed", by=by))
 
 
 def _check_contract_editor(client: Client, by: Any) -> None:
@@ -306,6 +317,7 @@ def create_contract(
             ),
             by,
         )
+    emit(events.ContractRecorded(contract=contract, by=by))
     return contract
 
 
@@ -318,6 +330,7 @@ def update_contract(
     _apply(contract, changes, CONTRACT_FIELDS, problems)
     _validated(contract, problems)
     save_audited(contract, by)
+    emit(events.ContractUpdated(contract=contract, by=by, fields=tuple(changes)))
     return contract
 
 
@@ -328,6 +341,7 @@ def set_contract_line(
     """Add a service to a contract or change its budget."""
     _check_contract_editor(contract.client, by)
     line = ContractLine.objects.filter(contract=contract, service=service).first()
+    change = "updated" if line is not None else "added"
     problems = Problems()
     if line is None:
         _check_new_service(service, "service", problems, set())
@@ -336,6 +350,15 @@ def set_contract_line(
     line.monthly_budget = monthly_budget
     _validated(line, problems)
     save_audited(line, by, "budget change")
+    emit(
+        events.ContractLineChanged(
+            contract=contract,
+            service=service.code,
+            change=change,
+            monthly_budget=monthly_budget,
+            by=by,
+        )
+    )
     return line
 
 
@@ -343,6 +366,15 @@ def set_contract_line(
 def remove_contract_line(*, line: ContractLine, by: Any) -> None:
     _check_contract_editor(line.contract.client, by)
     delete_audited(line, by)
+    emit(
+        events.ContractLineChanged(
+            contract=line.contract,
+            service=line.service.code,
+            change="removed",
+            monthly_budget=Decimal("0"),
+            by=by,
+        )
+    )
 
 
 @transaction.atomic
@@ -359,6 +391,11 @@ def change_contract_status(*, contract: Contract, by: Any, transition_name: str)
         )
     method()
     _save_transition(contract, by, transition_name)
+    emit(
+        events.ContractStatusChanged(
+            contract=contract, by=by, transition=transition_name, status=contract.status
+        )
+    )
     return contract
 
 
@@ -386,6 +423,7 @@ def save_service_line(
     _apply(service, data, ("code", "name", "description", "is_active"), problems)
     _validated(service, problems)
     save_audited(service, by)
+    emit(ConfigurationChanged(entry=service, change="saved", by=by))
     return service
 
 
@@ -399,6 +437,7 @@ def save_tool(
     _apply(tool, data, ("code", "name", "kind", "platform_exit_only", "is_active"), problems)
     _validated(tool, problems)
     save_audited(tool, by)
+    emit(ConfigurationChanged(entry=tool, change="saved", by=by))
     return tool
 
 
@@ -407,7 +446,9 @@ def retire_service_line(*, by: Any, service: ServiceLine) -> ServiceLine:
     """No longer offer a service (what clearing "Active" on its page does). The contract
     lines that use it stay; no new line may name it. Retiring a retired one changes nothing."""
     require_capability(by, Capability.MANAGE_CATALOGUE)
-    return retire_audited(service, by)
+    service = retire_audited(service, by)
+    emit(ConfigurationChanged(entry=service, change="retired", by=by))
+    return service
 
 
 @transaction.atomic
@@ -415,7 +456,9 @@ def retire_tool(*, by: Any, tool: Tool) -> Tool:
     """Mark a tool or board no longer used (what clearing "Active" on its page does); the
     clients set up in it keep their entry, so offboarding still removes them from it."""
     require_capability(by, Capability.MANAGE_CATALOGUE)
-    return retire_audited(tool, by)
+    tool = retire_audited(tool, by)
+    emit(ConfigurationChanged(entry=tool, change="retired", by=by))
+    return tool
 
 
 def ensure_can_view(client: Client, user: Any) -> None:

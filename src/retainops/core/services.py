@@ -14,6 +14,7 @@ from retainops.core.audit import retire_audited, save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.choices import RoleCode
 from retainops.core.errors import Problems, invalid
+from retainops.core.events import ConfigurationChanged, emit
 from retainops.core.models import ApiToken, BusinessUnit, Role, Team, User
 
 
@@ -36,6 +37,7 @@ def save_business_unit(
     problems.check(unit)
     problems.raise_if_any()
     save_audited(unit, by)
+    emit(ConfigurationChanged(entry=unit, change="saved", by=by))
     return unit
 
 
@@ -44,7 +46,9 @@ def retire_business_unit(*, by: Any, unit: BusinessUnit) -> BusinessUnit:
     """Retire a unit (what clearing "Active" on its page does): its clients, staff and
     teams stay; it takes no new clients. Retiring a retired one changes nothing."""
     require_capability(by, Capability.MANAGE_UNITS)
-    return retire_audited(unit, by)
+    entry = retire_audited(unit, by)
+    emit(ConfigurationChanged(entry=entry, change="retired", by=by))
+    return entry
 
 
 @transaction.atomic
@@ -67,6 +71,7 @@ def save_role(*, by: Any, role: Role | None, data: dict[str, Any]) -> Role:
         if name in data:
             setattr(role, name, data[name])
     save_audited(role, by)
+    emit(ConfigurationChanged(entry=role, change="saved", by=by))
     return role
 
 
@@ -91,6 +96,7 @@ def create_user(*, by: Any, data: dict[str, Any], password: str) -> User:
         roles=list(data.get("roles", [])),
         units=list(data.get("business_units", [])),
     )
+    emit(ConfigurationChanged(entry=user, change="created", by=by))
     return user
 
 
@@ -105,6 +111,7 @@ def update_user(*, by: Any, user: User, data: dict[str, Any]) -> User:
     user.full_clean(exclude=["password"])
     user._history_user = by  # type: ignore[attr-defined]
     user.save()
+    emit(ConfigurationChanged(entry=user, change="saved", by=by))
     return user
 
 
@@ -124,6 +131,7 @@ def set_user_access(
         user._history_user = by  # type: ignore[attr-defined]
         user.business_units.set(units)
     user.forget_cached_access()
+    emit(ConfigurationChanged(entry=user, change="access", by=by))
     return user
 
 
@@ -137,6 +145,7 @@ def save_team(*, by: Any, team: Team | None, data: dict[str, Any]) -> Team:
     save_audited(team, by)
     if "members" in data:
         team.members.set(data["members"])
+    emit(ConfigurationChanged(entry=team, change="saved", by=by))
     return team
 
 

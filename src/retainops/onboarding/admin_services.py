@@ -16,9 +16,10 @@ from retainops.core.access import require_capability
 from retainops.core.audit import delete_audited, save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.errors import errors_by_field, invalid
+from retainops.core.events import ConfigurationChanged, emit
 from retainops.onboarding.choices import DetailKind
 from retainops.onboarding.models import DetailRequirement, Program
-from retainops.playbooks import engine
+from retainops.playbooks import services as playbooks
 from retainops.playbooks.choices import RunState
 from retainops.playbooks.models import Run
 
@@ -58,7 +59,7 @@ def _recheck_programs(by: Any) -> None:
         .distinct()
     )
     for program_id in running:
-        engine.complete_met_steps("program", program_id, by=by)
+        playbooks.complete_met_steps(subject_type="program", subject_id=program_id, by=by)
 
 
 @transaction.atomic
@@ -94,6 +95,7 @@ def save_requirement(
         raise ValidationError(problems)
     save_audited(requirement, by)
     _recheck_programs(by)
+    emit(ConfigurationChanged(entry=requirement, change="saved", by=by))
     return requirement
 
 
@@ -106,4 +108,5 @@ def remove_requirement(*, by: Any, requirement: DetailRequirement) -> None:
     if Program.objects.filter(details__has_key=requirement.key).exists():
         raise invalid("key", f"{KEY_HELD}: make it optional instead of removing it.")
     delete_audited(requirement, by)
+    emit(ConfigurationChanged(entry=requirement, change="removed", by=by))
     _recheck_programs(by)

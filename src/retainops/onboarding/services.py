@@ -24,7 +24,7 @@ from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.core.events import emit
 from retainops.messaging.services import Outgoing, queue_from_template, queue_message
-from retainops.onboarding import portal, queries
+from retainops.onboarding import events, queries
 from retainops.onboarding.choices import ProgramStatus, ProofDecision, ProofKind
 from retainops.onboarding.models import (
     PortalLink,
@@ -34,9 +34,8 @@ from retainops.onboarding.models import (
     ProofVersion,
 )
 from retainops.onboarding.requirements import cleaned_details, missing_details
-from retainops.playbooks import engine
-from retainops.playbooks.choices import RunState
-from retainops.playbooks.models import Run
+from retainops.onboarding.variables import current_portal_url, program_variables
+from retainops.playbooks import services as playbooks
 
 MAX_PROOF_BYTES = 20 * 1024 * 1024
 
@@ -118,6 +117,7 @@ def create_program(
         cleaned = cleaned_details(program, details)
         program.details = {key: value for key, value in cleaned.items() if value}
         save_audited(program, by, "order details")
+    emit(events.ProgramCreated(program=program, by=by))
     return program
 
 
@@ -134,8 +134,13 @@ def _apply_details(program: Program, details: dict[str, Any], *, by: Any, reason
     merged = {**program.details, **cleaned}
     program.details = {key: value for key, value in merged.items() if value}
     save_audited(program, by, reason)
-    engine.complete_met_steps("program", program.pk, by=by)
+    emit(events.ProgramOrderChanged(program=program, by=by))
+    _complete_met_steps(program, by)
     return program
+
+
+def _complete_met_steps(program: Program, by: Any) -> None:
+    playbooks.complete_met_steps(subject_type="program", subject_id=program.pk, by=by)
 
 
 @transaction.atomic
@@ -144,8 +149,9 @@ def set_program_lines(*, by: Any, program: Program, lines: list[Line]) -> Progra
     require_unit_access(by, program.client.business_unit_id)
     program = _lock_open_program(program)
     _set_lines(program, lines, by)
+    emit(events.ProgramOrderChanged(program=program, by=by))
     # Fewer services may need fewer details: a step waiting for them may be done now.
-    engine.complete_met_steps("program", program.pk, by=by)
+    _complete_met_steps(program, by)
     return program
 
 
@@ -177,22 +183,15 @@ def mark_program_sold(*, by: Any, program: Program) -> Program:
     anchors = {"sold": program.sold_at}
     if program.go_live_at:
         anchors["go_live"] = program.go_live_at
-    emit("program.sold", subject_type="program", subject=program, by=by, anchors=anchors)
+    emit(events.ProgramSold(program=program, by=by, anchors=anchors))
     return program
 
 
-def _program_runs(program: Program) -> list[Run]:
-    return list(
-        Run.objects.select_for_update(of=("self",))
-        .select_related("version")
-        .filter(subject_type="program", subject_id=program.pk, state=RunState.RUNNING)
+def move_go_live(program: Program, at: datetime, by: Any) -> None:
+    """Every date of the program's runs that hangs on go-live follows it."""
+    playbooks.move_subject_anchor(
+        by=by, subject_type="program", subject_id=program.pk, name="go_live", at=at
     )
-
-
-def _move_go_live(program: Program, at: datetime, by: Any) -> None:
-    for run in _program_runs(program):
-        if "go_live" in run.definition.anchors:
-            engine.set_anchor(run, "go_live", at, by=by)
 
 
 @transaction.atomic
@@ -206,42 +205,20 @@ def plan_go_live(*, by: Any, program: Program, at: datetime) -> Program:
         raise invalid("go_live_at", "The program is already live.")
     program.go_live_at = at
     save_audited(program, by, "go-live planned")
-    _move_go_live(program, at, by)
-    return program
-
-
-def record_go_live(*, program: Program, by: Any) -> Program:
-    """The campaign went live now (the go-live step is done): status, and the dates that
-    follow go-live (QA, the onboarding meeting...) reckoned from the real moment."""
-    program = Program.objects.select_for_update().select_related("client").get(pk=program.pk)
-    if not can_proceed(program.go_live):
-        raise invalid(
-            "status", f"A program that is {program.get_status_display().lower()} cannot go live."
-        )
-    now = timezone.now()
-    program.go_live()
-    program.went_live_at = now
-    program.go_live_at = now
-    save_audited(program, by, "status: live")
-    _move_go_live(program, now, by)
+    move_go_live(program, at, by)
+    emit(events.GoLivePlanned(program=program, by=by))
     return program
 
 
 # Portal links ---------------------------------------------------------------------------
 
 
-def current_portal_url(program: Program) -> str:
-    """The newest usable portal link of the program ('' when there is none)."""
-    link = program.portal_links.filter(
-        revoked_at__isnull=True, expires_at__gt=timezone.now()
-    ).first()
-    return portal.url_for(link) if link else ""
-
-
 @transaction.atomic
 def issue_portal_link(*, by: Any, program: Program) -> PortalLink:
     _require_editor(by, program)
-    return PortalLink.objects.create(program=program, created_by=by)
+    link = PortalLink.objects.create(program=program, created_by=by)
+    emit(events.PortalLinkChanged(program=program, link=link, change="issued", by=by))
+    return link
 
 
 @transaction.atomic
@@ -252,6 +229,7 @@ def revoke_portal_link(*, by: Any, link: PortalLink) -> PortalLink:
     link.revoked_at = timezone.now()
     link.revoked_by = by
     link.save(update_fields=["revoked_at", "revoked_by"])
+    emit(events.PortalLinkChanged(program=link.program, link=link, change="revoked", by=by))
     return link
 
 
@@ -259,22 +237,19 @@ def revoke_portal_link(*, by: Any, link: PortalLink) -> PortalLink:
 def send_portal_link(*, by: Any, program: Program) -> Any:
     """E-mail the program's contacts their portal link (a new one if none works)."""
     _require_editor(by, program)
+    link = None
     if not current_portal_url(program):
-        PortalLink.objects.create(program=program, created_by=by)
-    return queue_from_template(
+        link = PortalLink.objects.create(program=program, created_by=by)
+    message = queue_from_template(
         template_code="onboarding-portal-link",
         to=["contacts"],
         client=program.client,
         cause=queries.program_cause(program, "portal link"),
         by=by,
-        extra=_program_extra(program),
+        extra=program_variables(program),
     )
-
-
-def _program_extra(program: Program) -> dict[str, Any]:
-    from retainops.onboarding.subject import program_variables
-
-    return program_variables(program)
+    emit(events.PortalLinkChanged(program=program, link=link, change="sent", by=by))
+    return message
 
 
 # Proofs ---------------------------------------------------------------------------------
@@ -304,7 +279,7 @@ def upload_proof(
     # Locked, so two uploads at once number their versions one after the other.
     proof = Proof.objects.select_for_update().get(pk=proof.pk)
     latest = proof.versions.order_by("-number").values_list("number", flat=True).first() or 0
-    return ProofVersion.objects.create(
+    version = ProofVersion.objects.create(
         proof=proof,
         number=latest + 1,
         filename=upload.filename[:200] or "proof",
@@ -313,6 +288,8 @@ def upload_proof(
         note=note.strip(),
         uploaded_by=by,
     )
+    emit(events.ProofUploaded(program=program, version=version, by=by))
+    return version
 
 
 # The client, through the portal -----------------------------------------------------------
@@ -372,7 +349,8 @@ def decide_proof(
     program = link.program
     verb = "approved" if decision == ProofDecision.APPROVED else "sent back"
     _tell_team(program, f"{program.client.name} {verb} {version.proof}", contact, [comment.strip()])
-    engine.complete_met_steps("program", program.pk, by=None)
+    emit(events.ProofDecided(program=program, version=version))
+    _complete_met_steps(program, None)
     return version
 
 

@@ -1,26 +1,24 @@
-"""A program as a playbook subject: its fields, anchors, event, checks and actions, and
-the `program` variables of message templates."""
+"""A program as a playbook subject: its fields, anchors, event, checks, and what its
+steps do to it (mark it live)."""
 
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
+from django_fsm import can_proceed
 
+from retainops.core.audit import save_audited
+from retainops.core.errors import invalid
+from retainops.core.events import emit
+from retainops.onboarding import events, services
 from retainops.onboarding.choices import ProofDecision
 from retainops.onboarding.models import Program
 from retainops.onboarding.requirements import missing_details
+from retainops.onboarding.variables import program_variables
+from retainops.playbooks.models import Run
 from retainops.playbooks.subjects import Check, SubjectType, register_subject
-
-PROGRAM_VARIABLES: dict[str, Any] = {
-    "name": None,
-    "services": None,
-    "start_date": None,
-    "end_date": None,
-    "go_live": None,
-    "portal_link": None,
-    "missing_count": None,
-    "missing": [{"label": None, "service": None}],
-}
 
 
 def _load(pk: int) -> Program:
@@ -67,33 +65,24 @@ def unapproved_proofs(program: Program) -> list[str]:
     return waiting
 
 
-def _mark_live(program: Program, *, by: Any) -> None:
-    from retainops.onboarding.services import record_go_live
-
-    record_go_live(program=program, by=by)
-
-
-def program_variables(program: Program) -> dict[str, Any]:
-    from retainops.onboarding.services import current_portal_url
-
-    missing = missing_details(program)
-    go_live = (
-        timezone.localtime(program.go_live_at).strftime("%d %B %Y") if program.go_live_at else ""
-    )
-    return {
-        "program": {
-            "name": program.name,
-            "services": ", ".join(
-                line.service.name for line in program.lines.select_related("service")
-            ),
-            "start_date": program.start_date,
-            "end_date": program.end_date,
-            "go_live": go_live,
-            "portal_link": current_portal_url(program),
-            "missing_count": len(missing),
-            "missing": [{"label": m.label, "service": m.service} for m in missing],
-        }
-    }
+@transaction.atomic
+def mark_live(program: Program, *, run: Run, by: Any) -> None:
+    """The campaign went live now (the go-live step is done): status, and the dates that
+    follow go-live (QA, the onboarding meeting...) reckoned from the real moment."""
+    if run.subject_type != "program" or run.subject_id != program.pk:
+        raise PermissionDenied(f"Run {run.pk} is not an onboarding of program {program.pk}.")
+    program.refresh_from_db(from_queryset=Program.objects.select_for_update())
+    if not can_proceed(program.go_live):
+        raise invalid(
+            "status", f"A program that is {program.get_status_display().lower()} cannot go live."
+        )
+    now = timezone.now()
+    program.go_live()
+    program.went_live_at = now
+    program.go_live_at = now
+    save_audited(program, by, "status: live")
+    services.move_go_live(program, now, by)
+    emit(events.ProgramWentLive(program=program, by=by))
 
 
 def register() -> None:
@@ -127,7 +116,7 @@ def register() -> None:
                 ),
                 "proofs_approved": Check("Client approval", unapproved_proofs),
             },
-            actions={"mark_live": _mark_live},
+            actions={"mark_live": mark_live},
             variables=program_variables,
         )
     )

@@ -9,6 +9,7 @@ class StepKind(models.TextChoices):
     MESSAGE = "message", "Message"
     MEETING = "meeting", "Meeting"
     WAIT = "wait", "Wait"
+    JOIN = "join", "Join"
 
 
 class RunState(models.TextChoices):

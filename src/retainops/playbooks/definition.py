@@ -406,6 +406,15 @@ class DefinitionChecker:
         for name in sorted(names - allowed - _CONSTANTS):
             self._add(step.key, f"unknown field {name!r} in the condition", "when")
 
+    def _check_join(self, step: Step) -> None:
+        """A join is done the moment every step it needs is closed: it has nothing of
+        its own to wait for, nobody to do it and nothing to remind of."""
+        if not step.needs:
+            self._add(step.key, "a join step names the steps it waits for ('needs')", "needs")
+        for name in ("owner", "due", "remind", "escalate", "requires"):
+            if getattr(step, name):
+                self._add(step.key, f"a join step takes no {name!r}: it is done at once", name)
+
     def _check_kind(self, step: Step) -> None:
         if step.kind == StepKind.MESSAGE:
             if not step.template:
@@ -425,6 +434,8 @@ class DefinitionChecker:
                 self._add(step.key, str(error), "duration")
         if step.kind == StepKind.WAIT and not step.due:
             self._add(step.key, "a wait step needs a due time (when the wait ends)", "due")
+        if step.kind == StepKind.JOIN:
+            self._check_join(step)
         for spec in [*step.to, *step.attendees]:
             problem = recipient_problem(spec)
             if problem:
@@ -530,3 +541,20 @@ def _list_exists(code: str) -> bool:
     from retainops.messaging.models import DistributionList
 
     return DistributionList.objects.filter(code=code).exists()
+
+
+class ConditionError(Exception):
+    """A step's condition passed the definition's checks but could not be evaluated."""
+
+
+def condition_holds(expression: str, values: dict[str, Any]) -> bool:
+    """Whether a step's `when:` holds for the subject's values; ConditionError if the
+    expression cannot be worked out for them (e.g. `name > 5` compares text with a number).
+
+    The definition's checks know the field names, not the values' types, so such an
+    expression is only found out here."""
+    names = {**values, "true": True, "false": False, "none": None}
+    try:
+        return bool(SimpleEval(names=names).eval(expression))
+    except Exception as error:  # whatever a person's expression raises is the expression's fault
+        raise ConditionError(str(error) or type(error).__name__) from error

@@ -25,11 +25,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from simpleeval import SimpleEval
 
 from retainops.clients.models import Client, ClientTeamMember
+from retainops.core.events import emit
 from retainops.core.models import Team, User
 from retainops.messaging import services as messaging
+from retainops.playbooks import events
 from retainops.playbooks.choices import (
     CLOSED_TASK_STATES,
     RUN_TRANSITIONS,
@@ -41,11 +42,19 @@ from retainops.playbooks.choices import (
     TaskState,
     TimerKind,
 )
-from retainops.playbooks.definition import STARTED, Step, parse_duration
+from retainops.playbooks.definition import (
+    STARTED,
+    ConditionError,
+    Step,
+    condition_holds,
+    parse_duration,
+)
 from retainops.playbooks.models import Run, Task, TimelineEvent, Timer
-from retainops.playbooks.subjects import subject_type
+from retainops.playbooks.subjects import load_subject, subject_type
 
 log = logging.getLogger(__name__)
+# The steps that are someone's to do (the others the engine does by itself).
+PEOPLES_STEPS = (StepKind.TASK, StepKind.APPROVAL, StepKind.MEETING)
 
 
 def record(
@@ -133,6 +142,7 @@ def create_run(
             Task.objects.filter(pk=task.pk).update(due_at=due)
     how = "by hand" if trigger == "manual" else f"on {trigger}"
     record(client, EventKind.RUN_STARTED, f"{definition.name} started {how}", actor=by, run=run)
+    emit(events.RunStarted(run=run, by=by))
     advance(run, by=by)
     return run
 
@@ -182,6 +192,7 @@ def set_anchor(run: Run, name: str, at: datetime, *, by: Any) -> None:
     was = timezone.localtime(before).strftime("%Y-%m-%d %H:%M") if before else "not set"
     now_at = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
     record(run.client_id, EventKind.ANCHOR_MOVED, f"{name}: {was} -> {now_at}", actor=by, run=run)
+    emit(events.AnchorMoved(run=run, anchor=name, by=by))
 
 
 def _hangs_on(step: Step, anchor: str) -> bool:
@@ -287,24 +298,7 @@ def advance(run: Run, *, by: Any) -> None:
 
 def subject_values(run: Run) -> dict[str, Any]:
     kind = subject_type(run.subject_type)
-    return kind.values(kind.load(run.subject_id))
-
-
-class ConditionError(Exception):
-    """A step's condition passed the definition's checks but could not be evaluated."""
-
-
-def condition_holds(expression: str, values: dict[str, Any]) -> bool:
-    """Whether a step's `when:` holds for the subject's values; ConditionError if the
-    expression cannot be worked out for them (e.g. `name > 5` compares text with a number).
-
-    The definition's checks know the field names, not the values' types, so such an
-    expression is only found out here."""
-    names = {**values, "true": True, "false": False, "none": None}
-    try:
-        return bool(SimpleEval(names=names).eval(expression))
-    except Exception as error:  # whatever a person's expression raises is the expression's fault
-        raise ConditionError(str(error) or type(error).__name__) from error
+    return kind.values(load_subject(run.subject_type, run.subject_id))
 
 
 def _open_or_skip(
@@ -345,7 +339,8 @@ def askers(run: Run) -> set[int]:
     None of them approves it."""
     asked = {run.requested_by_id} if run.requested_by_id else set()
     kind = subject_type(run.subject_type)
-    asked.update(person.pk for person in kind.co_askers(kind.load(run.subject_id)) if person)
+    subject = load_subject(run.subject_type, run.subject_id)
+    asked.update(person.pk for person in kind.co_askers(subject) if person)
     return asked
 
 
@@ -360,8 +355,14 @@ def open_task(run: Run, task: Task, step: Step, by: Any) -> None:
     due = due_time(run, step, tasks)
     if not apply_task_transition(task, "open", opened_at=now, due_at=due, **owner):
         return
+    if step.kind in PEOPLES_STEPS:
+        emit(events.TaskOpened(task=task, by=by))
     if step.kind == StepKind.MESSAGE:
         _send_message_step(run, task, step, by)
+        return
+    if step.kind == StepKind.JOIN:
+        # It opened because every step it joins is closed: that is all it waits for.
+        close(task, "complete", by=None, note="every step it joins is done", cause=by)
         return
     if step.kind == StepKind.MEETING:
         book_meeting(task, step, by)
@@ -453,7 +454,7 @@ def task_variables(task: Task) -> dict[str, Any]:
 
 def subject_variables(run: Run) -> dict[str, Any]:
     kind = subject_type(run.subject_type)
-    return kind.variables(kind.load(run.subject_id))
+    return kind.variables(load_subject(run.subject_type, run.subject_id))
 
 
 def close(
@@ -475,6 +476,7 @@ def close(
         task.note = note
     drop_timers(task)
     _record_closing(task, transition, by)
+    emit(events.TaskClosed(task=task, transition=transition, by=by if by is not None else cause))
     if transition == "complete" and task.decision != Decision.REJECTED:
         act_on_done(task, by=by if by is not None else cause)
     return True
@@ -502,7 +504,7 @@ def unmet_requirements(task: Task) -> list[str]:
         return []
     run = task.run
     kind = subject_type(run.subject_type)
-    subject = kind.load(run.subject_id)
+    subject = load_subject(run.subject_type, run.subject_id)
     missing: list[str] = []
     for name in step.requires:
         check = kind.checks[name]
@@ -517,7 +519,7 @@ def act_on_done(task: Task, *, by: Any) -> None:
         return
     run = task.run
     kind = subject_type(run.subject_type)
-    kind.actions[action_name](kind.load(run.subject_id), by=by)
+    kind.actions[action_name](load_subject(run.subject_type, run.subject_id), run=run, by=by)
 
 
 def skip(task: Task, *, reason: str, by: Any) -> bool:
@@ -533,16 +535,18 @@ def _end_if_settled(run: Run, by: Any) -> None:
         if apply_run_transition(run, "end_rejected", ended_at=timezone.now()):
             record(run.client_id, EventKind.RUN_REJECTED, f"{name} ended: rejected", run=run)
             tell_subject_run_ended(run, by=by)
+            emit(events.RunEnded(run=run, by=by))
     elif apply_run_transition(run, "complete", ended_at=timezone.now()):
         record(run.client_id, EventKind.RUN_COMPLETED, f"{name} completed", actor=by, run=run)
         tell_subject_run_ended(run, by=by)
+        emit(events.RunEnded(run=run, by=by))
 
 
 def tell_subject_run_ended(run: Run, *, by: Any) -> None:
     """Let the subject react to how its run ended (a rejected request goes back to its author)."""
     kind = subject_type(run.subject_type)
     if kind.on_run_end is not None:
-        kind.on_run_end(kind.load(run.subject_id), run=run, by=by)
+        kind.on_run_end(load_subject(run.subject_type, run.subject_id), run=run, by=by)
 
 
 # Timers ---------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Operations on playbooks, runs and tasks: one transaction each, permission checked inside.
 
-Pages and the API call these and nothing else. A refused call raises
+This is the engine's one door: pages, the API and the other apps call these and
+nothing else (`engine` is the app's own). Each operation loads a run's subject once
+(`with_subject_scope`). A refused call raises
 PermissionDenied, a bad one ValidationError (or DefinitionInvalid for a
 playbook's text), and in both cases nothing is written.
 """
@@ -16,10 +18,11 @@ from django.utils import timezone
 from retainops.core.access import require_capability, require_unit_access, sees_all_units
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
+from retainops.core.events import ConfigurationChanged, ProcessTrigger, emit
 from retainops.core.models import User
 from retainops.messaging import services as messaging
 from retainops.messaging.choices import MeetingState
-from retainops.playbooks import engine
+from retainops.playbooks import engine, events
 from retainops.playbooks.choices import (
     Decision,
     EventKind,
@@ -41,7 +44,7 @@ from retainops.playbooks.models import (
     TaskAttachment,
     TaskComment,
 )
-from retainops.playbooks.subjects import SUBJECT_TYPES
+from retainops.playbooks.subjects import SUBJECT_TYPES, remember_subject, with_subject_scope
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -96,6 +99,7 @@ def publish_playbook(*, by: Any, source: str) -> PlaybookVersion:
     playbook._history_user = by  # type: ignore[attr-defined]
     playbook._change_reason = f"published version {version.number}"  # type: ignore[attr-defined]
     playbook.save()
+    emit(events.PlaybookPublished(version=version, by=by))
     return version
 
 
@@ -110,6 +114,7 @@ def set_playbook_active(*, by: Any, playbook: Playbook, active: bool) -> Playboo
     playbook.is_active = active
     playbook._history_user = by  # type: ignore[attr-defined]
     playbook.save(update_fields=["is_active"])
+    emit(ConfigurationChanged(entry=playbook, change="activated" if active else "retired", by=by))
     return playbook
 
 
@@ -137,6 +142,7 @@ def _check_anchors(definition: Definition, anchors: dict[str, datetime]) -> None
 
 
 @transaction.atomic
+@with_subject_scope
 def start_run(
     *,
     by: Any,
@@ -166,30 +172,73 @@ def start_run(
     )
 
 
-def start_runs_for_event(
-    *, event: str, subject_code: str, subject: Any, by: Any, anchors: dict[str, datetime]
-) -> list[Run]:
-    """Start every active playbook whose trigger is this event (the caller's change checked
-    the rights; the run is part of its transaction)."""
+def _triggered_playbooks(event: ProcessTrigger) -> list[Playbook]:
+    """The playbook the emitter chose (an approval route's), or every active one whose
+    trigger is the event."""
+    found = Playbook.objects.filter(
+        subject=event.subject_type, is_active=True, current__isnull=False
+    ).select_related("current")
+    if event.playbook is not None:
+        return list(found.filter(key=event.playbook))
+    return list(found.filter(trigger=event.name))
+
+
+@with_subject_scope
+def start_runs_for_event(event: ProcessTrigger) -> list[Run]:
+    """Start the playbooks an event triggers, inside the transaction of the change that
+    emitted it (that change checked the rights; the runs exist exactly when it does)."""
+    subject, kind = event.subject, SUBJECT_TYPES[event.subject_type]
+    remember_subject(event.subject_type, subject)
     runs = []
-    for playbook in Playbook.objects.filter(
-        trigger=event, subject=subject_code, is_active=True, current__isnull=False
-    ).select_related("current"):
+    for playbook in _triggered_playbooks(event):
         assert playbook.current is not None
         declared = set(playbook.current.definition.anchors)
-        kind = SUBJECT_TYPES[subject_code]
-        merged = {**kind.anchor_values(subject), **anchors}
+        merged = {**kind.anchor_values(subject), **event.anchors}
         runs.append(
             engine.create_run(
                 version=playbook.current,
-                subject_code=subject_code,
+                subject_code=event.subject_type,
                 subject=subject,
                 anchors={k: v for k, v in merged.items() if k in declared},
-                by=by,
-                trigger=event,
+                by=event.by,
+                trigger=event.name,
             )
         )
     return runs
+
+
+@with_subject_scope
+def complete_met_steps(*, subject_type: str, subject_id: int, by: Any) -> int:
+    """The subject changed (a detail supplied, a tool removed): complete its runs' open
+    steps that wait only for checks which all pass now. Part of the caller's transaction."""
+    return engine.complete_met_steps(subject_type, subject_id, by=by)
+
+
+def _running_runs(subject_type: str, subject_id: int) -> list[Run]:
+    return list(
+        Run.objects.select_for_update(of=("self",))
+        .select_related("version")
+        .filter(subject_type=subject_type, subject_id=subject_id, state=RunState.RUNNING)
+    )
+
+
+@with_subject_scope
+def move_subject_anchor(
+    *, by: Any, subject_type: str, subject_id: int, name: str, at: datetime
+) -> None:
+    """A date of the subject moved (a program's go-live): every running run of it that
+    reckons from that anchor follows. Part of the caller's transaction, which checked
+    the rights."""
+    for run in _running_runs(subject_type, subject_id):
+        if name in run.definition.anchors:
+            engine.set_anchor(run, name, at, by=by)
+
+
+@transaction.atomic
+def cancel_subject_runs(*, by: Any, subject_type: str, subject_id: int, reason: str) -> None:
+    """Stop every running run of a subject (a withdrawn request), as `cancel_run` does."""
+    for run in _running_runs(subject_type, subject_id):
+        cancel_run(by=by, run=run, reason=reason)
 
 
 def _require_run_manager(by: Any, run: Run) -> None:
@@ -198,6 +247,7 @@ def _require_run_manager(by: Any, run: Run) -> None:
 
 
 @transaction.atomic
+@with_subject_scope
 def cancel_run(*, by: Any, run: Run, reason: str) -> Run:
     """Stop a run: its open and waiting steps are cancelled, their timers dropped,
     meetings it booked that have not happened are called off."""
@@ -224,6 +274,7 @@ def cancel_run(*, by: Any, run: Run, reason: str) -> Run:
         run=run,
     )
     engine.tell_subject_run_ended(run, by=by)
+    emit(events.RunEnded(run=run, by=by))
     return run
 
 
@@ -238,6 +289,7 @@ def _call_off_future_meeting(task: Task, by: Any) -> None:
 
 
 @transaction.atomic
+@with_subject_scope
 def move_anchor(*, by: Any, run: Run, name: str, at: datetime) -> Run:
     """Set or move an anchor date (a launch slips): open steps hanging on it, their
     reminders, escalations and meetings move with it."""
@@ -288,6 +340,7 @@ def _require_actor(by: Any, task: Task) -> None:
 
 
 @transaction.atomic
+@with_subject_scope
 def complete_task(
     *,
     by: Any,
@@ -365,6 +418,7 @@ def _attach(task: Task, upload: Upload, by: Any) -> None:
 
 
 @transaction.atomic
+@with_subject_scope
 def decide_approval(*, by: Any, task: Task, decision: str, comment: str = "") -> Task:
     """Approve or reject an approval step: its owner decides, once; never the requester."""
     task = _lock_open(task)
@@ -399,6 +453,7 @@ def _decided_another_step(user: Any, task: Task) -> bool:
 
 
 @transaction.atomic
+@with_subject_scope
 def reassign_task(*, by: Any, task: Task, to: User) -> Task:
     """Give an open task to someone else who works in the client's business unit."""
     task = _lock_open(task)
@@ -420,6 +475,7 @@ def reassign_task(*, by: Any, task: Task, to: User) -> Task:
         run=task.run,
         task=task,
     )
+    emit(events.TaskReassigned(task=task, by=by))
     return task
 
 
@@ -447,6 +503,7 @@ def may_skip(user: Any, task: Task) -> bool:
 
 
 @transaction.atomic
+@with_subject_scope
 def skip_task(*, by: Any, task: Task, reason: str) -> Task:
     """Skip a step that is not needed here, with the reason; the steps after it go on."""
     task = (
@@ -489,4 +546,5 @@ def comment_on_task(*, by: Any, task: Task, body: str) -> TaskComment:
         run=task.run,
         task=task,
     )
+    emit(events.TaskCommented(task=task, by=by))
     return comment

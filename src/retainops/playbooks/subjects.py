@@ -7,9 +7,12 @@ condition may read, and which events start playbooks on it. The onboarding
 and change-request features register their own subject types here.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from functools import wraps
 from typing import Any
 
 from django.db.models import Sum
@@ -44,9 +47,11 @@ class SubjectType:
     # someone else submitted): like the requester, they never approve it.
     co_askers: Callable[[Any], list[Any]] = lambda _subject: []
     checks: dict[str, Check] = field(default_factory=dict)
-    # What a step may do to its subject when it is done (`on_done:`): action(subject, by=...).
+    # What a step may do to its subject when it is done (`on_done:`):
+    # action(subject, run=..., by=...), each its own operation (one transaction, its own
+    # checks), given the subject as this transaction loaded it.
     actions: dict[str, Callable[..., None]] = field(default_factory=dict)
-    # Called when one of its runs ends: on_run_end(subject, run=..., by=...).
+    # Called when one of its runs ends: on_run_end(subject, run=..., by=...), likewise.
     on_run_end: Callable[..., None] | None = None
     # Message template variables the subject adds (e.g. `program` with its missing details).
     variables: Callable[[Any], dict[str, Any]] = lambda _subject: {}
@@ -61,6 +66,60 @@ def register_subject(subject_type: SubjectType) -> None:
 
 def subject_type(code: str) -> SubjectType:
     return SUBJECT_TYPES[code]
+
+
+# One load of a subject per engine operation -------------------------------------------
+#
+# A decision reads its subject many times over: the values for the next steps'
+# conditions, who asked (they never approve), the checks of a step, the action a step
+# does, the variables of each message. Inside `subject_scope()` (each engine operation
+# opens one, for its one transaction) the first read loads the subject and every later
+# read gets that same instance, so what an action changes on it is what the next
+# message says. Outside a scope every read loads afresh.
+
+_LOADED: ContextVar[dict[tuple[str, int], Any] | None] = ContextVar("subjects", default=None)
+
+
+@contextmanager
+def subject_scope(code: str | None = None, subject: Any = None) -> Iterator[None]:
+    """Load each subject once until the scope ends (nested scopes share the outer one).
+    `subject` seeds it with an instance the caller already holds, locked and current."""
+    loaded = _LOADED.get()
+    token = _LOADED.set({}) if loaded is None else None
+    if code is not None and subject is not None:
+        remember_subject(code, subject)
+    try:
+        yield
+    finally:
+        if token is not None:
+            _LOADED.reset(token)
+
+
+def with_subject_scope[**P, R](operation: Callable[P, R]) -> Callable[P, R]:
+    """Run `operation` inside a subject scope (one load of each subject)."""
+
+    @wraps(operation)
+    def scoped(*args: P.args, **kwargs: P.kwargs) -> R:
+        with subject_scope():
+            return operation(*args, **kwargs)
+
+    return scoped
+
+
+def remember_subject(code: str, subject: Any) -> None:
+    """Make `subject` the instance the current scope hands out (no-op outside one)."""
+    loaded = _LOADED.get()
+    if loaded is not None:
+        loaded[(code, subject.pk)] = subject
+
+
+def load_subject(code: str, pk: int) -> Any:
+    loaded = _LOADED.get()
+    if loaded is None:
+        return subject_type(code).load(pk)
+    if (code, pk) not in loaded:
+        loaded[(code, pk)] = subject_type(code).load(pk)
+    return loaded[(code, pk)]
 
 
 def _start_of_day(day: Any) -> datetime:

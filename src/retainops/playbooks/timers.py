@@ -27,6 +27,7 @@ from retainops.messaging.services import queue_from_template
 from retainops.playbooks import engine
 from retainops.playbooks.choices import EventKind, TaskState, TimerKind
 from retainops.playbooks.models import Task, Timer
+from retainops.playbooks.subjects import subject_scope
 
 log = logging.getLogger(__name__)
 REMINDER_TEMPLATE = "task-reminder"
@@ -82,7 +83,7 @@ def fire_all_due(*, now: datetime) -> TimerReport:
 
 def _fire_safely(timer: Timer) -> tuple[str, bool]:
     try:
-        with transaction.atomic():
+        with transaction.atomic(), subject_scope():
             return fire(timer), True
     except Exception as error:
         log.exception("timer %s failed", timer.pk)

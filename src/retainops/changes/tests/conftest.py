@@ -53,9 +53,8 @@ def one_approval(key: str, owner: str = "role:approver") -> str:
     return f"""{approval_only(key, owner)}
   - key: approved
     title: Approved
-    kind: wait
+    kind: join
     needs: [the_approval]
-    due: at the_approval
     on_done: mark_approved
 
 {follow_through()}"""

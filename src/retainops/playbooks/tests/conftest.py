@@ -1,12 +1,11 @@
 """Fixtures for the process engine: a client with a full team, the shipped hand-off
 playbook, a clock that tests move, and the real SMTP server from the messaging tests."""
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
+from conftest import write_reference_data
 
 from retainops.clients.models import Client, ClientTeamMember
 from retainops.clients.testing import ClientFactory, ContactFactory
@@ -86,11 +85,6 @@ def handoff(publish: Callable[[str], PlaybookVersion]) -> PlaybookVersion:
 
 @pytest.fixture
 def reference_data() -> None:
-    """Transactional tests flush the database, data migrations' rows included: rewrite
-    the roles with their capabilities and the message templates the engine uses."""
-    for module, writer in (
-        ("retainops.core.migrations.0002_builtin_roles", "create_roles"),
-        ("retainops.messaging.migrations.0003_default_templates", "create_templates"),
-        ("retainops.playbooks.migrations.0002_capabilities_and_templates", "write_reference_data"),
-    ):
-        getattr(importlib.import_module(module), writer)(django_apps, None)
+    """Transactional tests start from a flushed database: write the data migrations'
+    rows (roles, templates, catalogue) before the test too."""
+    write_reference_data()

@@ -306,3 +306,31 @@ def test_durations_and_due_rules_read_as_written():
         parse_duration("-3 hours")
     with pytest.raises(ValueError):
         DueRule.parse("tomorrow")
+
+
+def test_a_join_step_needs_what_it_joins_and_takes_nothing_of_its_own(db: None):
+    from retainops.playbooks.definition import DefinitionInvalid
+    from retainops.playbooks.services import validate_playbook
+
+    text = """
+key: joined
+name: Joined
+subject: client
+trigger: manual
+steps:
+  - key: a
+    title: A
+    owner: role:account_manager
+  - key: together
+    title: Together
+    kind: join
+    owner: role:account_manager
+    due: 1 day after a
+    needs: []
+"""
+    with pytest.raises(DefinitionInvalid) as refused:
+        validate_playbook(source=text)
+    messages = {(p.field, p.message) for p in refused.value.problems}
+    assert ("needs", "a join step names the steps it waits for ('needs')") in messages
+    assert ("owner", "a join step takes no 'owner': it is done at once") in messages
+    assert ("due", "a join step takes no 'due': it is done at once") in messages

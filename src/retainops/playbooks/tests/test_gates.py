@@ -54,7 +54,7 @@ def client_with_hooks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, Any]]:
                 "Client record", lambda c: [] if c.website else ["the website address"]
             )
         },
-        actions={"note_collected": lambda client, by: done.append((client, by))},
+        actions={"note_collected": lambda client, run, by: done.append((client, by))},
     )
     monkeypatch.setitem(SUBJECT_TYPES, "client", hooked)
     return done
