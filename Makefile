@@ -20,8 +20,8 @@ run: install
 	$(UV) run gunicorn retainops.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
 lint:
-	$(UV) run ruff check src tests bench
-	$(UV) run ruff format --check src tests bench
+	$(UV) run ruff check src tests bench conftest.py
+	$(UV) run ruff format --check src tests bench conftest.py
 	@# Apps form layers (pyproject's [tool.importlinter]): none imports an app above it.
 	$(UV) run lint-imports
 
@@ -29,7 +29,7 @@ types:
 	$(UV) run mypy
 
 unit:
-	$(UV) run pytest
+	$(UV) run pytest $(PYTEST_ARGS)
 
 test: install lint types unit
 
