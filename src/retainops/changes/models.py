@@ -196,7 +196,7 @@ class SaveAttempt(models.Model):
         return f"{self.get_outcome_display()} by {self.by}"
 
 
-def reports_removals(removal: "Removal", user: Any) -> bool:
+def reports_removals(removal: Any, user: Any) -> bool:
     """The partner team (or a department manager, or a supervisor) reports a removal."""
     roles = {RoleCode.PARTNER_TEAM, RoleCode.DEPARTMENT_MANAGER} & user.role_codes()
     return bool(roles) or bool(user.has_capability(Capability.SUPERVISE_TASKS))
@@ -206,7 +206,7 @@ def verifies_removals(user: Any) -> bool:
     return RoleCode.DEPARTMENT_MANAGER in user.role_codes() or bool(user.is_superuser)
 
 
-def verifies_this_removal(removal: "Removal", user: Any) -> bool:
+def verifies_this_removal(removal: Any, user: Any) -> bool:
     """A department manager verifies a removal someone else reported: a second pair of eyes."""
     return verifies_removals(user) and removal.removed_by_id != user.pk
 

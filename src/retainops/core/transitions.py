@@ -103,7 +103,8 @@ def move(
     """
     step = declared(type(instance), name)
     if by is not None and not step.permits(instance, by):
-        raise PermissionDenied(f"You may not {name.replace('_', ' ')} this.")
+        what = type(instance)._meta.verbose_name
+        raise PermissionDenied(f"You may not {name.replace('_', ' ')} this {what}.")
     if not step.conditions_met(instance):
         return False
     rows = type(instance)._base_manager.filter(pk=instance.pk, **dict(guard or {}))
@@ -119,7 +120,8 @@ def move_rows(rows: QuerySet[Any], name: str, **fields: Any) -> int:
     For the system's batch moves (the outbox worker's claims): a transition with a
     condition or a permission needs a row to judge, so it is moved with `move`.
     """
-    step = declared(rows.model, name)
+    model: type[Model] = rows.model
+    step = declared(model, name)
     if step.conditions or step.permission:
         raise ImproperlyConfigured(
             f"{step.model.__name__}.{name} has a condition or a permission: move it row by row."

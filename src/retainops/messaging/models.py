@@ -8,6 +8,7 @@ by a lease so a message whose worker died becomes due again by itself.
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -115,8 +116,12 @@ class MessageQuerySet(models.QuerySet["Message"]):
         return self.filter(state__in=PENDING_STATES, next_attempt_at__lte=at)
 
 
-def _manages_messages(message: "Message", user: object) -> bool:
-    return bool(user.has_capability(Capability.MANAGE_MESSAGES))  # type: ignore[attr-defined]
+def _manages_messages(message: Any, user: Any) -> bool:
+    return bool(user.has_capability(Capability.MANAGE_MESSAGES))
+
+
+def _attempts_left(message: Any) -> bool:
+    return bool(message.attempts < message.max_attempts)
 
 
 class Message(FSMModelMixin, models.Model):
@@ -212,7 +217,7 @@ class Message(FSMModelMixin, models.Model):
         field=state,
         source=M.SENDING,
         target=M.QUEUED,
-        conditions=[lambda message: message.attempts < message.max_attempts],
+        conditions=[_attempts_left],
     )
     def retry_later(self) -> None:
         """A passing failure, with attempts left: due again after a backoff."""

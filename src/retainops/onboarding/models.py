@@ -194,6 +194,10 @@ class Proof(models.Model):
         return self.versions.order_by("-number").first()
 
 
+def _says_what_to_change(version: Any) -> bool:
+    return bool(version.comment.strip())
+
+
 class ProofVersion(ConcurrentTransitionMixin, models.Model):
     """One uploaded version of a proof, and what the client said of it: pending until a
     contact approves it or sends it back (with a comment saying what to change)."""
@@ -238,7 +242,7 @@ class ProofVersion(ConcurrentTransitionMixin, models.Model):
         field=decision,
         source=ProofDecision.PENDING,
         target=ProofDecision.CHANGES,
-        conditions=[lambda version: bool(version.comment.strip())],
+        conditions=[_says_what_to_change],
     )
     def send_back(self) -> None:
         """The client asks for changes, saying which."""

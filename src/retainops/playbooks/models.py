@@ -87,6 +87,14 @@ class PlaybookVersion(models.Model):
         return definition_from_json(self.definition_json)
 
 
+def _settled_without_rejection(run: Any) -> bool:
+    return bool(run.outcome() == RunState.COMPLETED)
+
+
+def _settled_with_rejection(run: Any) -> bool:
+    return bool(run.outcome() == RunState.REJECTED)
+
+
 class Run(FSMModelMixin, models.Model):
     """One playbook version running on one subject (a client, a program, a request...).
 
@@ -152,7 +160,7 @@ class Run(FSMModelMixin, models.Model):
         field=state,
         source=R.RUNNING,
         target=R.COMPLETED,
-        conditions=[lambda run: run.outcome() == R.COMPLETED],
+        conditions=[_settled_without_rejection],
     )
     def complete(self) -> None:
         """Every step settled, none rejected."""
@@ -161,7 +169,7 @@ class Run(FSMModelMixin, models.Model):
         field=state,
         source=R.RUNNING,
         target=R.REJECTED,
-        conditions=[lambda run: run.outcome() == R.REJECTED],
+        conditions=[_settled_with_rejection],
     )
     def end_rejected(self) -> None:
         """Every step settled, and an approval was refused."""
