@@ -10,15 +10,21 @@ class Migration(migrations.Migration):
         ('changes', '0003_escalation_notice'),
     ]
 
+    # The column stays what it was (a varchar of the same length, default set in Python):
+    # only Django's idea of the field changes, so no table is rebuilt.
     operations = [
-        migrations.AlterField(
-            model_name='historicalremoval',
-            name='state',
-            field=django_fsm.FSMField(choices=[('pending', 'To remove'), ('removed', 'Removed'), ('verified', 'Removal verified')], default='pending', max_length=10, protected=True),
-        ),
-        migrations.AlterField(
-            model_name='removal',
-            name='state',
-            field=django_fsm.FSMField(choices=[('pending', 'To remove'), ('removed', 'Removed'), ('verified', 'Removal verified')], default='pending', max_length=10, protected=True),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='historicalremoval',
+                    name='state',
+                    field=django_fsm.FSMField(choices=[('pending', 'To remove'), ('removed', 'Removed'), ('verified', 'Removal verified')], default='pending', max_length=10, protected=True),
+                ),
+                migrations.AlterField(
+                    model_name='removal',
+                    name='state',
+                    field=django_fsm.FSMField(choices=[('pending', 'To remove'), ('removed', 'Removed'), ('verified', 'Removal verified')], default='pending', max_length=10, protected=True),
+                ),
+            ],
         ),
     ]

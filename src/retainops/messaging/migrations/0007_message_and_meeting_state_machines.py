@@ -10,20 +10,26 @@ class Migration(migrations.Migration):
         ('messaging', '0006_message_interruptions'),
     ]
 
+    # The column stays what it was (a varchar of the same length, default set in Python):
+    # only Django's idea of the field changes, so no table is rebuilt.
     operations = [
-        migrations.AlterField(
-            model_name='historicalmeeting',
-            name='state',
-            field=django_fsm.FSMField(choices=[('scheduled', 'Scheduled'), ('cancelled', 'Cancelled')], default='scheduled', max_length=10, protected=True),
-        ),
-        migrations.AlterField(
-            model_name='meeting',
-            name='state',
-            field=django_fsm.FSMField(choices=[('scheduled', 'Scheduled'), ('cancelled', 'Cancelled')], default='scheduled', max_length=10, protected=True),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='state',
-            field=django_fsm.FSMField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=10, protected=True),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='historicalmeeting',
+                    name='state',
+                    field=django_fsm.FSMField(choices=[('scheduled', 'Scheduled'), ('cancelled', 'Cancelled')], default='scheduled', max_length=10, protected=True),
+                ),
+                migrations.AlterField(
+                    model_name='meeting',
+                    name='state',
+                    field=django_fsm.FSMField(choices=[('scheduled', 'Scheduled'), ('cancelled', 'Cancelled')], default='scheduled', max_length=10, protected=True),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='state',
+                    field=django_fsm.FSMField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=10, protected=True),
+                ),
+            ],
         ),
     ]

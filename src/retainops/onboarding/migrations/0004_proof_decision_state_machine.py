@@ -10,10 +10,16 @@ class Migration(migrations.Migration):
         ('onboarding', '0003_requirement_order'),
     ]
 
+    # The column stays what it was (a varchar of the same length, default set in Python):
+    # only Django's idea of the field changes, so no table is rebuilt.
     operations = [
-        migrations.AlterField(
-            model_name='proofversion',
-            name='decision',
-            field=django_fsm.FSMField(choices=[('pending', 'Waiting for the client'), ('approved', 'Approved'), ('changes', 'Sent back with comments')], default='pending', max_length=10, protected=True),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='proofversion',
+                    name='decision',
+                    field=django_fsm.FSMField(choices=[('pending', 'Waiting for the client'), ('approved', 'Approved'), ('changes', 'Sent back with comments')], default='pending', max_length=10, protected=True),
+                ),
+            ],
         ),
     ]

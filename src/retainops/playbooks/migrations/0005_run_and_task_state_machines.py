@@ -10,15 +10,21 @@ class Migration(migrations.Migration):
         ('playbooks', '0004_missed_timers'),
     ]
 
+    # The column stays what it was (a varchar of the same length, default set in Python):
+    # only Django's idea of the field changes, so no table is rebuilt.
     operations = [
-        migrations.AlterField(
-            model_name='run',
-            name='state',
-            field=django_fsm.FSMField(choices=[('running', 'Running'), ('completed', 'Completed'), ('rejected', 'Ended by a rejection'), ('cancelled', 'Cancelled')], default='running', max_length=12, protected=True),
-        ),
-        migrations.AlterField(
-            model_name='task',
-            name='state',
-            field=django_fsm.FSMField(choices=[('waiting', 'Waiting for earlier steps'), ('open', 'Open'), ('done', 'Done'), ('skipped', 'Skipped'), ('cancelled', 'Cancelled')], default='waiting', max_length=10, protected=True),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='run',
+                    name='state',
+                    field=django_fsm.FSMField(choices=[('running', 'Running'), ('completed', 'Completed'), ('rejected', 'Ended by a rejection'), ('cancelled', 'Cancelled')], default='running', max_length=12, protected=True),
+                ),
+                migrations.AlterField(
+                    model_name='task',
+                    name='state',
+                    field=django_fsm.FSMField(choices=[('waiting', 'Waiting for earlier steps'), ('open', 'Open'), ('done', 'Done'), ('skipped', 'Skipped'), ('cancelled', 'Cancelled')], default='waiting', max_length=10, protected=True),
+                ),
+            ],
         ),
     ]
