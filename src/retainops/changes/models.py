@@ -7,6 +7,7 @@ and kind by an `ApprovalRoute`: configuration, not code.
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -24,9 +25,11 @@ from retainops.changes.choices import (
     RemovalState,
     SaveOutcome,
 )
-from retainops.core.choices import badge
+from retainops.core.capabilities import Capability
+from retainops.core.choices import RoleCode, badge
 
 S = ChangeStatus
+RS = RemovalState
 
 
 class ChangeReason(models.Model):
@@ -193,14 +196,29 @@ class SaveAttempt(models.Model):
         return f"{self.get_outcome_display()} by {self.by}"
 
 
-class Removal(models.Model):
+def reports_removals(removal: Any, user: Any) -> bool:
+    """The partner team (or a department manager, or a supervisor) reports a removal."""
+    roles = {RoleCode.PARTNER_TEAM, RoleCode.DEPARTMENT_MANAGER} & user.role_codes()
+    return bool(roles) or bool(user.has_capability(Capability.SUPERVISE_TASKS))
+
+
+def verifies_removals(user: Any) -> bool:
+    return RoleCode.DEPARTMENT_MANAGER in user.role_codes() or bool(user.is_superuser)
+
+
+def verifies_this_removal(removal: Any, user: Any) -> bool:
+    """A department manager verifies a removal someone else reported: a second pair of eyes."""
+    return verifies_removals(user) and removal.removed_by_id != user.pk
+
+
+class Removal(ConcurrentTransitionMixin, models.Model):
     """One line of the offboarding checklist: take the client out of a tool, then verify."""
 
     request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="removals")
     tool = models.ForeignKey("clients.Tool", on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(max_length=200, blank=True)
-    state = models.CharField(
-        max_length=10, choices=RemovalState.choices, default=RemovalState.PENDING
+    state = FSMField(
+        max_length=10, choices=RemovalState.choices, default=RS.PENDING, protected=True
     )
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -220,3 +238,14 @@ class Removal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool}: {self.get_state_display()}"
+
+    @transition(field=state, source=RS.PENDING, target=RS.REMOVED, permission=reports_removals)
+    def mark_removed(self, by: Any) -> None:
+        """The client is out of the tool; who did it is kept for the verification."""
+        self.removed_by, self.removed_at = by, timezone.now()
+
+    @transition(
+        field=state, source=RS.REMOVED, target=RS.VERIFIED, permission=verifies_this_removal
+    )
+    def verify(self, by: Any) -> None:
+        self.verified_by, self.verified_at = by, timezone.now()

@@ -33,7 +33,6 @@ from retainops.changes.choices import (
     ChangeStatus,
     Escalation,
     LineAction,
-    RemovalState,
     SaveOutcome,
 )
 from retainops.changes.models import (
@@ -43,6 +42,7 @@ from retainops.changes.models import (
     ChangeRequest,
     Removal,
     SaveAttempt,
+    verifies_removals,
 )
 from retainops.changes.variables import change_variables
 from retainops.clients.choices import ContractStatus
@@ -60,6 +60,7 @@ from retainops.core.choices import RoleCode
 from retainops.core.errors import invalid
 from retainops.core.events import emit
 from retainops.core.models import User
+from retainops.core.transitions import declared
 from retainops.messaging.services import queue_from_template
 from retainops.playbooks import services as playbooks
 from retainops.playbooks.models import Playbook
@@ -451,15 +452,12 @@ def withdraw_change_request(*, by: Any, request: ChangeRequest, reason: str) -> 
 def mark_removed(*, by: Any, removal: Removal) -> Removal:
     """The partner team took the client out of a tool."""
     require_unit_access(by, removal.request.client.business_unit_id)
-    if not ({RoleCode.PARTNER_TEAM, RoleCode.DEPARTMENT_MANAGER} & by.role_codes()) and not (
-        by.has_capability(Capability.SUPERVISE_TASKS)
-    ):
+    if not declared(Removal, "mark_removed").permits(removal, by):
         raise PermissionDenied("The partner team removes clients from tools.")
     removal = Removal.objects.select_for_update().get(pk=removal.pk)
-    if removal.state != RemovalState.PENDING:
+    if not can_proceed(removal.mark_removed):
         raise invalid("state", "Already removed.")
-    removal.state = RemovalState.REMOVED
-    removal.removed_by, removal.removed_at = by, timezone.now()
+    removal.mark_removed(by)
     save_audited(removal, by)
     emit(events.RemovalRecorded(removal=removal, by=by))
     playbooks.complete_met_steps(
@@ -472,19 +470,18 @@ def mark_removed(*, by: Any, removal: Removal) -> Removal:
 def verify_removal(*, by: Any, removal: Removal) -> Removal:
     """The department manager checks the removal was really done, by someone else."""
     require_unit_access(by, removal.request.client.business_unit_id)
-    if RoleCode.DEPARTMENT_MANAGER not in by.role_codes() and not by.is_superuser:
+    if not verifies_removals(by):
         raise PermissionDenied("The department manager verifies removals.")
     removal = Removal.objects.select_for_update().get(pk=removal.pk)
-    if removal.state != RemovalState.REMOVED:
+    if not can_proceed(removal.verify):
         raise invalid("state", "Only a removal the partner team reported can be verified.")
-    if removal.removed_by_id == by.pk:
+    if not declared(Removal, "verify").permits(removal, by):
         # The check is a second pair of eyes: a department manager who took the client
         # out of a tool herself does not also vouch for it.
         raise PermissionDenied(
             "You marked this removal done yourself: another department manager verifies it."
         )
-    removal.state = RemovalState.VERIFIED
-    removal.verified_by, removal.verified_at = by, timezone.now()
+    removal.verify(by)
     save_audited(removal, by)
     emit(events.RemovalRecorded(removal=removal, by=by))
     playbooks.complete_met_steps(

@@ -22,17 +22,6 @@ MESSAGE_STATE_COLOURS: dict[str, str] = {
     MessageState.FAILED: "red",
 }
 
-# The delivery state machine. Each transition names its sources and target;
-# the worker applies them with conditional UPDATEs (compare-and-set), so when
-# two workers race for one message only one UPDATE matches a row.
-MESSAGE_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "claim": ((MessageState.QUEUED, MessageState.SENDING), MessageState.SENDING),
-    "mark_sent": ((MessageState.SENDING,), MessageState.SENT),
-    "retry_later": ((MessageState.SENDING,), MessageState.QUEUED),
-    "give_up": ((MessageState.SENDING,), MessageState.FAILED),
-    "retry_by_hand": ((MessageState.FAILED,), MessageState.QUEUED),
-}
-
 
 class MeetingState(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"

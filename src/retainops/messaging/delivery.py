@@ -42,7 +42,8 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from retainops.messaging.choices import MESSAGE_TRANSITIONS, Channel, MessageState
+from retainops.core.transitions import move, move_rows
+from retainops.messaging.choices import Channel, MessageState
 from retainops.messaging.models import Message
 
 log = logging.getLogger(__name__)
@@ -73,20 +74,6 @@ def backoff(attempts: int) -> timedelta:
     """Delay before the next attempt after `attempts` failed ones: base x 2^(n-1), capped."""
     delay = timedelta(seconds=settings.MESSAGE_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
     return min(delay, MAX_BACKOFF)
-
-
-def _transition(
-    name: str, ids: list[int], worker: str | None, lease: datetime | None = None, **fields: Any
-) -> int:
-    """Apply a delivery transition to the rows still in its source states (and, with
-    `worker` and `lease`, still held under that claim); returns how many rows moved."""
-    sources, target = MESSAGE_TRANSITIONS[name]
-    rows = Message.objects.filter(pk__in=ids, state__in=sources)
-    if worker is not None:
-        rows = rows.filter(claimed_by=worker)
-    if lease is not None:
-        rows = rows.filter(next_attempt_at=lease)
-    return rows.update(state=target, **fields)
 
 
 @dataclass
@@ -157,10 +144,9 @@ def claim_due(*, now: datetime, worker: str, limit: int) -> Claim:
                 continue
             times = interruptions + 1
             if attempts >= max_attempts:
-                given_up += _transition(
+                given_up += move_rows(
+                    Message.objects.filter(pk=pk),
                     "give_up",
-                    [pk],
-                    None,
                     claimed_by=worker,
                     interruptions=times,
                     last_error=f"{_interrupted(times)}; gave up after {attempts} attempts",
@@ -171,10 +157,9 @@ def claim_due(*, now: datetime, worker: str, limit: int) -> Claim:
             )
             ids.append(pk)
         if ids:
-            _transition(
+            move_rows(
+                Message.objects.filter(pk__in=ids),
                 "claim",
-                ids,
-                None,
                 claimed_by=worker,
                 next_attempt_at=lease_until,
                 attempts=F("attempts") + 1,
@@ -301,8 +286,8 @@ def _send_chat(message: Message) -> None:
 
 
 def _record(name: str, message: Message, claim: Claim, **fields: Any) -> None:
-    moved = _transition(name, [message.pk], claim.worker, claim.leases[message.pk], **fields)
-    if not moved:
+    held = {"claimed_by": claim.worker, "next_attempt_at": claim.leases[message.pk]}
+    if not move(message, name, guard=held, **fields):
         # The send took longer than the lease and another worker took the message over:
         # its outcome stands (and the receiver may see the message twice, same id).
         log.warning("message %s was taken over while %s sent it", message.pk, claim.worker)

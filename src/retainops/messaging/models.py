@@ -8,13 +8,16 @@ by a lease so a message whose worker died becomes due again by itself.
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
+from retainops.core.capabilities import Capability
 from retainops.core.choices import badge
 from retainops.messaging.choices import (
     MESSAGE_STATE_COLOURS,
@@ -24,7 +27,8 @@ from retainops.messaging.choices import (
     MessageState,
 )
 
-PENDING_STATES = (MessageState.QUEUED, MessageState.SENDING)
+M = MessageState
+PENDING_STATES = (M.QUEUED, M.SENDING)
 
 
 class WebhookEndpoint(models.Model):
@@ -112,19 +116,27 @@ class MessageQuerySet(models.QuerySet["Message"]):
         return self.filter(state__in=PENDING_STATES, next_attempt_at__lte=at)
 
 
-class Message(models.Model):
+def _manages_messages(message: Any, user: Any) -> bool:
+    return bool(user.has_capability(Capability.MANAGE_MESSAGES))
+
+
+def _attempts_left(message: Any) -> bool:
+    return bool(message.attempts < message.max_attempts)
+
+
+class Message(FSMModelMixin, models.Model):
     """One outgoing message and its delivery state (queued, sending, sent, failed).
 
     `uid` is the idempotency key: it is the e-mail's Message-ID and the
     webhook's id, so a receiver can drop the duplicate a crash between
-    sending and recording may cause.
+    sending and recording may cause. The worker moves the state through the
+    transitions below by compare-and-set (`core.transitions`), so when two
+    workers race for one message only one UPDATE matches the row.
     """
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    state = models.CharField(
-        max_length=10, choices=MessageState.choices, default=MessageState.QUEUED
-    )
+    state = FSMField(max_length=10, choices=MessageState.choices, default=M.QUEUED, protected=True)
     client = models.ForeignKey(
         "clients.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
@@ -192,6 +204,32 @@ class Message(models.Model):
         """The webhook-id header: the same on every attempt of this message."""
         return f"msg_{self.uid.hex}"
 
+    # A message still `sending` when claimed was abandoned by a worker whose lease ran out.
+    @transition(field=state, source=[M.QUEUED, M.SENDING], target=M.SENDING)
+    def claim(self) -> None:
+        """A worker takes it for a lease, counting the attempt."""
+
+    @transition(field=state, source=M.SENDING, target=M.SENT)
+    def mark_sent(self) -> None:
+        """The receiver accepted it."""
+
+    @transition(
+        field=state,
+        source=M.SENDING,
+        target=M.QUEUED,
+        conditions=[_attempts_left],
+    )
+    def retry_later(self) -> None:
+        """A passing failure, with attempts left: due again after a backoff."""
+
+    @transition(field=state, source=M.SENDING, target=M.FAILED)
+    def give_up(self) -> None:
+        """A permanent failure, or the attempts are used up."""
+
+    @transition(field=state, source=M.FAILED, target=M.QUEUED, permission=_manages_messages)
+    def retry_by_hand(self) -> None:
+        """Staff who manage the outbox put it back in the queue with fresh attempts."""
+
 
 class MessageRecipient(models.Model):
     """An address a message goes to, resolved when the message was queued."""
@@ -220,8 +258,12 @@ class MessageAttachment(models.Model):
         return self.filename
 
 
-class Meeting(models.Model):
-    """A meeting with a stable iCalendar UID; each change raises its SEQUENCE."""
+class Meeting(ConcurrentTransitionMixin, models.Model):
+    """A meeting with a stable iCalendar UID; each change raises its SEQUENCE.
+
+    Who may call it off depends on the path (whoever may edit the client, or the
+    manager cancelling the run that booked it): the services check that.
+    """
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey(
@@ -240,8 +282,11 @@ class Meeting(models.Model):
     recurrence = models.CharField(
         max_length=200, blank=True, help_text="RFC 5545 RRULE of a meeting series, if it repeats."
     )
-    state = models.CharField(
-        max_length=10, choices=MeetingState.choices, default=MeetingState.SCHEDULED
+    state = FSMField(
+        max_length=10,
+        choices=MeetingState.choices,
+        default=MeetingState.SCHEDULED,
+        protected=True,
     )
     history = HistoricalRecords()
 
@@ -250,3 +295,8 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @transition(field=state, source=MeetingState.SCHEDULED, target=MeetingState.CANCELLED)
+    def cancel(self) -> None:
+        """Called off: attendees get METHOD:CANCEL with a higher SEQUENCE."""
+        self.sequence += 1

@@ -18,7 +18,8 @@ from retainops.clients.models import Client
 from retainops.core.access import require_capability, require_unit_access
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
-from retainops.messaging.choices import Channel, MeetingState, MessageState
+from retainops.core.transitions import move
+from retainops.messaging.choices import Channel, MeetingState
 from retainops.messaging.invitations import build_invitation
 from retainops.messaging.models import (
     DistributionList,
@@ -152,8 +153,10 @@ def write_to_client(*, client: Client, by: Any, to: list[str], subject: str, bod
 def retry_message(*, message: Message, by: Any) -> Message:
     """Put a failed message back in the queue, with a fresh set of attempts."""
     require_capability(by, Capability.MANAGE_MESSAGES)
-    updated = Message.objects.filter(pk=message.pk, state=MessageState.FAILED).update(
-        state=MessageState.QUEUED,
+    updated = move(
+        message,
+        "retry_by_hand",
+        by=by,
         attempts=0,
         interruptions=0,
         next_attempt_at=timezone.now(),
@@ -304,8 +307,7 @@ def call_off_meeting(*, meeting: Meeting, by: Any) -> Meeting:
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         if meeting.state == MeetingState.CANCELLED:
             raise invalid("state", "The meeting is already cancelled.")
-        meeting.state = MeetingState.CANCELLED
-        meeting.sequence += 1
+        meeting.cancel()  # raises its SEQUENCE too
         meeting.save()
         _invite(meeting, method="CANCEL", by=by, subject=f"Cancelled: {meeting.title}")
     return meeting

@@ -194,8 +194,13 @@ class Proof(models.Model):
         return self.versions.order_by("-number").first()
 
 
-class ProofVersion(models.Model):
-    """One uploaded version of a proof, and what the client said of it."""
+def _says_what_to_change(version: Any) -> bool:
+    return bool(version.comment.strip())
+
+
+class ProofVersion(ConcurrentTransitionMixin, models.Model):
+    """One uploaded version of a proof, and what the client said of it: pending until a
+    contact approves it or sends it back (with a comment saying what to change)."""
 
     proof = models.ForeignKey(Proof, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -207,8 +212,8 @@ class ProofVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
-    decision = models.CharField(
-        max_length=10, choices=ProofDecision.choices, default=ProofDecision.PENDING
+    decision = FSMField(
+        max_length=10, choices=ProofDecision.choices, default=ProofDecision.PENDING, protected=True
     )
     comment = models.TextField(blank=True)
     decided_by = models.CharField(max_length=200, blank=True, help_text="The contact who decided.")
@@ -226,3 +231,18 @@ class ProofVersion(models.Model):
     @property
     def decision_badge(self) -> dict:
         return badge(ProofDecision, PROOF_DECISION_COLOURS, self.decision)
+
+    # Decided by a client contact through the portal, not by a staff account: the
+    # portal link is the permission, checked by the service.
+    @transition(field=decision, source=ProofDecision.PENDING, target=ProofDecision.APPROVED)
+    def approve(self) -> None:
+        """The client accepts this version."""
+
+    @transition(
+        field=decision,
+        source=ProofDecision.PENDING,
+        target=ProofDecision.CHANGES,
+        conditions=[_says_what_to_change],
+    )
+    def send_back(self) -> None:
+        """The client asks for changes, saying which."""

@@ -339,10 +339,11 @@ def decide_proof(
         raise invalid("version", "This version is already decided.")
     if decision not in (ProofDecision.APPROVED, ProofDecision.CHANGES):
         raise invalid("decision", "Approve it or send it back.")
-    if decision == ProofDecision.CHANGES and not comment.strip():
-        raise invalid("comment", "Tell us what to change.")
-    version.decision = decision
     version.comment = comment.strip()
+    decide = version.approve if decision == ProofDecision.APPROVED else version.send_back
+    if not can_proceed(decide):
+        raise invalid("comment", "Tell us what to change.")
+    decide()
     version.decided_by = contact[:200]
     version.decided_at = timezone.now()
     version.save(update_fields=["decision", "comment", "decided_by", "decided_at"])

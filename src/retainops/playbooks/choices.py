@@ -45,22 +45,6 @@ TASK_STATE_COLOURS: dict[str, str] = {
 
 CLOSED_TASK_STATES = (TaskState.DONE, TaskState.SKIPPED, TaskState.CANCELLED)
 
-# The task state machine: each transition's sources and target. Services apply
-# them with conditional UPDATEs, so of two people acting on one task at the
-# same moment only one matches the row.
-TASK_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "open": ((TaskState.WAITING,), TaskState.OPEN),
-    "complete": ((TaskState.OPEN,), TaskState.DONE),
-    "skip": ((TaskState.WAITING, TaskState.OPEN), TaskState.SKIPPED),
-    "cancel": ((TaskState.WAITING, TaskState.OPEN), TaskState.CANCELLED),
-}
-
-RUN_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "complete": ((RunState.RUNNING,), RunState.COMPLETED),
-    "end_rejected": ((RunState.RUNNING,), RunState.REJECTED),
-    "cancel": ((RunState.RUNNING,), RunState.CANCELLED),
-}
-
 
 class Decision(models.TextChoices):
     APPROVED = "approved", "Approved"

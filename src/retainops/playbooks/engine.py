@@ -29,12 +29,11 @@ from django.utils.dateparse import parse_datetime
 from retainops.clients.models import Client, ClientTeamMember
 from retainops.core.events import emit
 from retainops.core.models import Team, User
+from retainops.core.transitions import move
 from retainops.messaging import services as messaging
 from retainops.playbooks import events
 from retainops.playbooks.choices import (
     CLOSED_TASK_STATES,
-    RUN_TRANSITIONS,
-    TASK_TRANSITIONS,
     Decision,
     EventKind,
     RunState,
@@ -78,24 +77,15 @@ def record(
 
 
 def apply_task_transition(task: Task, name: str, **fields: Any) -> bool:
-    """Compare-and-set: move the task only if it is still in a source state."""
-    sources, target = TASK_TRANSITIONS[name]
-    moved = Task.objects.filter(pk=task.pk, state__in=sources).update(state=target, **fields)
-    if moved:
-        task.state = target
-        for name_, value in fields.items():
-            setattr(task, name_, value)
-    return bool(moved)
+    """Compare-and-set: move the task along its declared transition `name` only if it is
+    still in a source state. The person who closes it (`closed_by`) is the one whose
+    permission the transition checks; the engine closing its own steps names no one."""
+    return move(task, name, by=fields.get("closed_by"), **fields)
 
 
-def apply_run_transition(run: Run, name: str, **fields: Any) -> bool:
-    sources, target = RUN_TRANSITIONS[name]
-    moved = Run.objects.filter(pk=run.pk, state__in=sources).update(state=target, **fields)
-    if moved:
-        run.state = target
-        for name_, value in fields.items():
-            setattr(run, name_, value)
-    return bool(moved)
+def apply_run_transition(run: Run, name: str, *, by: Any = None, **fields: Any) -> bool:
+    """Compare-and-set along the run's declared transition `name` (`by`: who acts, if a person)."""
+    return move(run, name, by=by, **fields)
 
 
 # Starting -------------------------------------------------------------------------------

@@ -12,10 +12,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from retainops.core.choices import badge
 from retainops.playbooks.choices import (
+    CLOSED_TASK_STATES,
     RUN_STATE_COLOURS,
     TASK_STATE_COLOURS,
     Decision,
@@ -26,6 +28,14 @@ from retainops.playbooks.choices import (
     TimerKind,
 )
 from retainops.playbooks.definition import Definition, Step, definition_from_json
+from retainops.playbooks.permissions import (
+    close_permission,
+    run_manager_permission,
+    skip_permission,
+)
+
+R = RunState
+T = TaskState
 
 
 class Playbook(models.Model):
@@ -77,8 +87,20 @@ class PlaybookVersion(models.Model):
         return definition_from_json(self.definition_json)
 
 
-class Run(models.Model):
-    """One playbook version running on one subject (a client, a program, a request...)."""
+def _settled_without_rejection(run: Any) -> bool:
+    return bool(run.outcome() == RunState.COMPLETED)
+
+
+def _settled_with_rejection(run: Any) -> bool:
+    return bool(run.outcome() == RunState.REJECTED)
+
+
+class Run(FSMModelMixin, models.Model):
+    """One playbook version running on one subject (a client, a program, a request...).
+
+    Its state moves only through the transitions below, applied by compare-and-set
+    (`core.transitions.move`): the engine ends a run, a run manager cancels it.
+    """
 
     version = models.ForeignKey(PlaybookVersion, on_delete=models.PROTECT, related_name="runs")
     subject_type = models.CharField(max_length=40)
@@ -87,7 +109,7 @@ class Run(models.Model):
     business_unit = models.ForeignKey(
         "core.BusinessUnit", on_delete=models.PROTECT, related_name="+"
     )
-    state = models.CharField(max_length=12, choices=RunState.choices, default=RunState.RUNNING)
+    state = FSMField(max_length=12, choices=RunState.choices, default=R.RUNNING, protected=True)
     anchors = models.JSONField(default=dict, help_text="Anchor name -> ISO date and time.")
     started_at = models.DateTimeField(default=timezone.now)
     started_by = models.ForeignKey(
@@ -125,21 +147,57 @@ class Run(models.Model):
     def definition(self) -> Definition:
         return self.version.definition
 
+    def outcome(self) -> str | None:
+        """How the run ends now: None while a step is unsettled, else completed or rejected."""
+        tasks = list(self.tasks.values_list("state", "decision"))
+        if any(state not in CLOSED_TASK_STATES for state, _ in tasks):
+            return None
+        if any(decision == Decision.REJECTED for _, decision in tasks):
+            return R.REJECTED
+        return R.COMPLETED
 
-class Task(models.Model):
+    @transition(
+        field=state,
+        source=R.RUNNING,
+        target=R.COMPLETED,
+        conditions=[_settled_without_rejection],
+    )
+    def complete(self) -> None:
+        """Every step settled, none rejected."""
+
+    @transition(
+        field=state,
+        source=R.RUNNING,
+        target=R.REJECTED,
+        conditions=[_settled_with_rejection],
+    )
+    def end_rejected(self) -> None:
+        """Every step settled, and an approval was refused."""
+
+    @transition(
+        field=state, source=R.RUNNING, target=R.CANCELLED, permission=run_manager_permission
+    )
+    def cancel(self) -> None:
+        """Stopped by hand, with a reason."""
+
+
+class Task(FSMModelMixin, models.Model):
     """A step of a run: a piece of work for a person or a queue (or the engine's own step).
 
     Every step gets a task when the run starts, `waiting` until its needs are
     met; the owner is resolved when it opens: a person (the role's holder on
     the client's team, or a named user), else a queue (a team, or a role in
     the client's business unit) that any member may take.
+
+    Its state moves only through the transitions below, by compare-and-set
+    (`core.transitions.move`), so of two people closing it at once one wins.
     """
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="tasks")
     step_key = models.CharField(max_length=60)
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=StepKind.choices, default=StepKind.TASK)
-    state = models.CharField(max_length=10, choices=TaskState.choices, default=TaskState.WAITING)
+    state = FSMField(max_length=10, choices=TaskState.choices, default=T.WAITING, protected=True)
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
     business_unit = models.ForeignKey(
         "core.BusinessUnit", on_delete=models.PROTECT, related_name="+"
@@ -207,6 +265,29 @@ class Task(models.Model):
         if self.queue_role:
             return f"queue: {self.queue_role.replace('_', ' ')}"
         return "the engine" if self.kind in (StepKind.MESSAGE, StepKind.WAIT) else "no one"
+
+    @transition(field=state, source=T.WAITING, target=T.OPEN)
+    def open(self) -> None:
+        """The steps it needs are settled: the engine gives it an owner and a due time."""
+
+    @transition(field=state, source=T.OPEN, target=T.DONE, permission=close_permission)
+    def complete(self) -> None:
+        """Done by its owner (or decided, for an approval), or by the engine for its own steps."""
+
+    @transition(
+        field=state, source=[T.WAITING, T.OPEN], target=T.SKIPPED, permission=skip_permission
+    )
+    def skip(self) -> None:
+        """Not needed here: skipped by someone allowed to, or by the engine with the reason."""
+
+    @transition(
+        field=state,
+        source=[T.WAITING, T.OPEN],
+        target=T.CANCELLED,
+        permission=run_manager_permission,
+    )
+    def cancel(self) -> None:
+        """Its run was cancelled."""
 
 
 class TaskComment(models.Model):

@@ -44,6 +44,10 @@ from retainops.playbooks.models import (
     TaskAttachment,
     TaskComment,
 )
+
+# Who may act on a task is declared with its transitions; the names stay importable here.
+from retainops.playbooks.permissions import in_queue as in_queue
+from retainops.playbooks.permissions import is_owner, may_override, may_skip
 from retainops.playbooks.subjects import SUBJECT_TYPES, remember_subject, with_subject_scope
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -256,7 +260,7 @@ def cancel_run(*, by: Any, run: Run, reason: str) -> Run:
         raise invalid("reason", "Say why the run is cancelled.")
     run = Run.objects.select_for_update(of=("self",)).get(pk=run.pk)
     if not engine.apply_run_transition(
-        run, "cancel", ended_at=timezone.now(), end_reason=reason.strip()
+        run, "cancel", by=by, ended_at=timezone.now(), end_reason=reason.strip()
     ):
         raise invalid(
             "state", f"This run is {run.get_state_display().lower()}; it cannot be cancelled."
@@ -303,21 +307,6 @@ def move_anchor(*, by: Any, run: Run, name: str, at: datetime) -> Run:
 
 
 # Tasks ----------------------------------------------------------------------------------
-
-
-def in_queue(user: Any, task: Task) -> bool:
-    if task.queue_team_id:
-        return user.teams.filter(pk=task.queue_team_id).exists()
-    if task.queue_role:
-        in_unit = sees_all_units(user) or task.business_unit_id in user.unit_ids()
-        return in_unit and task.queue_role in user.role_codes()
-    return False
-
-
-def is_owner(user: Any, task: Task) -> bool:
-    if task.assignee_id:
-        return bool(task.assignee_id == user.pk)
-    return in_queue(user, task)
 
 
 def _lock_open(task: Task) -> Task:
@@ -367,15 +356,6 @@ def complete_task(
     _close_or_refuse(task, by, note=note)
     engine.advance(task.run, by=by)
     return task
-
-
-def may_override(user: Any, task: Task) -> bool:
-    """A step's `override_by` roles may complete it with checks unmet; without that list,
-    supervisors may."""
-    allowed = task.step.override_by
-    if allowed:
-        return bool(set(allowed) & user.role_codes()) or user.is_superuser
-    return bool(user.has_capability(Capability.SUPERVISE_TASKS))
 
 
 def _override(by: Any, task: Task, missing: list[str], reason: str, note: str) -> str:
@@ -485,21 +465,6 @@ def may_decide(user: Any, task: Task) -> bool:
     if task.kind != StepKind.APPROVAL or user.pk in engine.askers(task.run):
         return False
     return is_owner(user, task) and not _decided_another_step(user, task)
-
-
-def may_skip(user: Any, task: Task) -> bool:
-    """A step's `skippable_by` roles may skip it; without that list, supervisors may.
-    An approval is never skipped: the steps after it would open as if it were approved.
-    A step that requires checks is skipped only by those who may complete it with the
-    checks unmet: skipping it would pass the gate all the same."""
-    if task.kind == StepKind.APPROVAL:
-        return False
-    if task.step.requires and not may_override(user, task):
-        return False
-    allowed = task.step.skippable_by
-    if allowed:
-        return bool(set(allowed) & user.role_codes()) or user.is_superuser
-    return bool(user.has_capability(Capability.SUPERVISE_TASKS))
 
 
 @transaction.atomic

@@ -30,8 +30,9 @@ from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, flash_errors, run_and_flash
+from retainops.core.transitions import declared
 from retainops.playbooks import engine, queries, services
-from retainops.playbooks.choices import TASK_TRANSITIONS, Decision, RunState, StepKind
+from retainops.playbooks.choices import Decision, RunState, StepKind
 from retainops.playbooks.definition import STARTED, Definition, DefinitionInvalid, Problem
 from retainops.playbooks.forms import (
     AnchorForm,
@@ -152,7 +153,7 @@ class TaskActions:
     asked_for_it: bool  # the requester of an approval waits for someone else's decision
 
 
-SKIPPABLE_STATES = TASK_TRANSITIONS["skip"][0]
+SKIPPABLE_STATES = declared(Task, "skip").sources
 
 
 def _task_actions(user: Any, task: Task) -> TaskActions:

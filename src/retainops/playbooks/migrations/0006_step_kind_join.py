@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('playbooks', '0004_missed_timers'),
+        ('playbooks', '0005_run_and_task_state_machines'),
     ]
 
     operations = [
