@@ -42,8 +42,10 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from retainops.core.events import emit
 from retainops.core.transitions import move, move_rows
 from retainops.messaging.choices import Channel, MessageState
+from retainops.messaging.events import MessageFailed, MessageSent
 from retainops.messaging.models import Message
 
 log = logging.getLogger(__name__)
@@ -285,18 +287,21 @@ def _send_chat(message: Message) -> None:
     raise httpx.HTTPStatusError(reason, request=response.request, response=response)
 
 
-def _record(name: str, message: Message, claim: Claim, **fields: Any) -> None:
+def _record(name: str, message: Message, claim: Claim, **fields: Any) -> bool:
     held = {"claimed_by": claim.worker, "next_attempt_at": claim.leases[message.pk]}
     if not move(message, name, guard=held, **fields):
         # The send took longer than the lease and another worker took the message over:
         # its outcome stands (and the receiver may see the message twice, same id).
         log.warning("message %s was taken over while %s sent it", message.pk, claim.worker)
+        return False
+    return True
 
 
 def _record_failure(message: Message, claim: Claim, error: str, final: bool) -> str:
     """The attempt was counted at claim time; give up if it was the last one."""
     if final or message.attempts >= message.max_attempts:
-        _record("give_up", message, claim, last_error=error[:2000])
+        if _record("give_up", message, claim, last_error=error[:2000]):
+            emit(MessageFailed(message=message))
         return "failed"
     _record(
         "retry_later",
@@ -328,7 +333,8 @@ def deliver(message: Message, *, claim: Claim, mail_connection: Any) -> str:
         # not stop the worker and the rest of its batch: count it as an attempt.
         log.exception("delivering message %s failed unexpectedly", message.pk)
         return _record_failure(message, claim, f"{type(error).__name__}: {error}", False)
-    _record("mark_sent", message, claim, sent_at=claim.now, last_error="")
+    if _record("mark_sent", message, claim, sent_at=claim.now, last_error=""):
+        emit(MessageSent(message=message))
     return "sent"
 
 

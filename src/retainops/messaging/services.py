@@ -18,7 +18,9 @@ from retainops.clients.models import Client
 from retainops.core.access import require_capability, require_unit_access
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
+from retainops.core.events import ConfigurationChanged, emit
 from retainops.core.transitions import move
+from retainops.messaging import events
 from retainops.messaging.choices import Channel, MeetingState
 from retainops.messaging.invitations import build_invitation
 from retainops.messaging.models import (
@@ -92,6 +94,7 @@ def queue_message(
                 content_type=attachment.content_type,
                 content=attachment.content,
             )
+    emit(events.MessageQueued(message=message, by=by if getattr(by, "pk", None) else None))
     return message
 
 
@@ -165,6 +168,7 @@ def retry_message(*, message: Message, by: Any) -> Message:
     if not updated:
         raise invalid("state", "Only a failed message can be retried.")
     message.refresh_from_db()
+    emit(events.MessageRetried(message=message, by=by))
     return message
 
 
@@ -261,6 +265,8 @@ def book_meeting(
             recurrence=recurrence,
         )
         _invite(meeting, method="REQUEST", by=organizer, subject=f"Invitation: {title}")
+    by = organizer if getattr(organizer, "pk", None) else None
+    emit(events.MeetingChanged(meeting=meeting, change="booked", by=by))
     return meeting
 
 
@@ -291,6 +297,7 @@ def reschedule_meeting(
         meeting.sequence += 1
         meeting.save()
         _invite(meeting, method="REQUEST", by=by, subject=f"Moved: {meeting.title}")
+    emit(events.MeetingChanged(meeting=meeting, change="moved", by=by))
     return meeting
 
 
@@ -310,6 +317,7 @@ def call_off_meeting(*, meeting: Meeting, by: Any) -> Meeting:
         meeting.cancel()  # raises its SEQUENCE too
         meeting.save()
         _invite(meeting, method="CANCEL", by=by, subject=f"Cancelled: {meeting.title}")
+    emit(events.MeetingChanged(meeting=meeting, change="called_off", by=by))
     return meeting
 
 
@@ -337,6 +345,7 @@ def save_template(
     template.full_clean()
     template._history_user = by  # type: ignore[attr-defined]
     template.save()
+    emit(ConfigurationChanged(entry=template, change="saved", by=by))
     return template
 
 
@@ -364,6 +373,7 @@ def save_distribution_list(
     distribution_list.full_clean()
     distribution_list._history_user = by  # type: ignore[attr-defined]
     distribution_list.save()
+    emit(ConfigurationChanged(entry=distribution_list, change="saved", by=by))
     return distribution_list
 
 
@@ -385,6 +395,7 @@ def add_list_member(
         raise invalid(kind, f"Choose a {kind}.")
     member._history_user = by  # type: ignore[attr-defined]
     member.save()
+    emit(ConfigurationChanged(entry=member, change="saved", by=by))
     return member
 
 
@@ -393,6 +404,7 @@ def remove_list_member(*, by: Any, member: DistributionListMember) -> None:
     require_capability(by, Capability.MANAGE_MESSAGES)
     member._history_user = by  # type: ignore[attr-defined]
     member.delete()
+    emit(ConfigurationChanged(entry=member, change="removed", by=by))
 
 
 @transaction.atomic
@@ -409,6 +421,7 @@ def save_webhook(
     webhook.full_clean()
     webhook._history_user = by  # type: ignore[attr-defined]
     webhook.save()
+    emit(ConfigurationChanged(entry=webhook, change="saved", by=by))
     return webhook
 
 
