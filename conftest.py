@@ -1,10 +1,11 @@
 """Shared fixtures: two business units and the people who work in them."""
 
 from collections.abc import Iterator
+from functools import cache
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.operations import RunPython
@@ -26,16 +27,26 @@ def quick_password_hashing() -> Iterator[None]:
 def write_reference_data() -> None:
     """Run every data migration's forward step again, in migration order (each writes
     its rows with get_or_create, so rows still there stay as they are)."""
-    executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+    plan, state_apps = _data_migrations()
     # What the data migrations read of their schema editor: the connection it writes on.
     editor = SimpleNamespace(connection=connection)
-    for migration, _backwards in plan:
-        for operation in migration.operations:
-            if isinstance(operation, RunPython):
-                # Today's app registry stands in for the historical one: the writers only
-                # create rows of models that still exist.
-                operation.code(django_apps, editor)  # type: ignore[arg-type]
+    for operation in plan:
+        operation.code(state_apps, editor)
+
+
+@cache
+def _data_migrations() -> tuple[list[RunPython], Any]:
+    """The data migrations' steps in order, and the models as the migrations leave them:
+    plain historical models, as a migration writes with (no audit-history rows)."""
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+    steps = [
+        operation
+        for migration, _backwards in plan
+        for operation in migration.operations
+        if isinstance(operation, RunPython)
+    ]
+    return steps, executor.loader.project_state().apps
 
 
 def _flushes_the_database(item: pytest.Item) -> bool:
