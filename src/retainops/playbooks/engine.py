@@ -1,4 +1,7 @@
-"""How a run moves: opening steps, owners, due times, timers, engine steps, ending.
+"""How a run moves: starting, opening steps, engine steps, closing, ending.
+
+Who a step is for is owners.py, when it is due and its timers schedule.py, its meeting
+meetings.py, what its messages may say variables.py, the timeline timeline.py.
 
 These functions assume the caller has checked who is acting and holds a
 transaction (services.py and timers.py do). Moving a run forward:
@@ -16,19 +19,14 @@ transaction (services.py and timers.py do). Moving a run forward:
 """
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from retainops.clients.models import Client, ClientTeamMember
 from retainops.core.events import emit
-from retainops.core.models import Team, User
 from retainops.core.transitions import move
 from retainops.messaging import services as messaging
 from retainops.playbooks import events
@@ -39,41 +37,23 @@ from retainops.playbooks.choices import (
     RunState,
     StepKind,
     TaskState,
-    TimerKind,
 )
 from retainops.playbooks.definition import (
-    STARTED,
     ConditionError,
     Step,
     condition_holds,
-    parse_duration,
 )
-from retainops.playbooks.models import Run, Task, TimelineEvent, Timer
+from retainops.playbooks.meetings import book_meeting, follow_due_time
+from retainops.playbooks.models import Run, Task
+from retainops.playbooks.owners import expand_recipients, resolve_owner, role_of
+from retainops.playbooks.schedule import anchor_time, drop_timers, due_time, sync_timers
 from retainops.playbooks.subjects import load_subject, subject_type
+from retainops.playbooks.timeline import record
+from retainops.playbooks.variables import task_variables
 
 log = logging.getLogger(__name__)
 # The steps that are someone's to do (the others the engine does by itself).
 PEOPLES_STEPS = (StepKind.TASK, StepKind.APPROVAL, StepKind.MEETING)
-
-
-def record(
-    client: Client | int,
-    kind: EventKind,
-    summary: str,
-    *,
-    actor: Any = None,
-    run: Run | None = None,
-    task: Task | None = None,
-) -> TimelineEvent:
-    client_id = client if isinstance(client, int) else client.pk
-    return TimelineEvent.objects.create(
-        client_id=client_id,
-        kind=kind,
-        summary=summary[:500],
-        actor=actor if getattr(actor, "pk", None) else None,
-        run=run,
-        task=task,
-    )
 
 
 def apply_task_transition(task: Task, name: str, **fields: Any) -> bool:
@@ -137,31 +117,6 @@ def create_run(
     return run
 
 
-# Dates ----------------------------------------------------------------------------------
-
-
-def anchor_time(run: Run, name: str) -> datetime | None:
-    if name == STARTED:
-        return run.started_at
-    text = run.anchors.get(name)
-    return parse_datetime(text) if text else None
-
-
-def due_time(run: Run, step: Step, tasks_by_key: dict[str, Task]) -> datetime | None:
-    """When a step is due: its anchor (or the step it follows) plus the offset; None if unknown."""
-    rule = step.due_rule
-    if rule is None:
-        return None
-    if rule.ref in run.definition.anchor_names:
-        base = anchor_time(run, rule.ref)
-    else:
-        before = tasks_by_key.get(rule.ref)
-        base = (
-            before.closed_at if before is not None and before.state in CLOSED_TASK_STATES else None
-        )
-    return base + rule.offset if base is not None else None
-
-
 def set_anchor(run: Run, name: str, at: datetime, *, by: Any) -> None:
     """Set or move an anchor of a running run (locked by the caller): the open steps whose
     due time (or meeting series) hangs on it move, with their timers and invitations."""
@@ -190,67 +145,6 @@ def _hangs_on(step: Step, anchor: str) -> bool:
     rule = step.due_rule
     ends_on_it = step.repeat is not None and step.repeat.until == anchor
     return (rule is not None and rule.ref == anchor) or ends_on_it
-
-
-# Owners ---------------------------------------------------------------------------------
-
-
-def resolve_owner(spec: str | None, client: Client) -> dict[str, Any]:
-    """Assignee or queue fields for an owner spec, resolved against the client's team now."""
-    fields: dict[str, Any] = {"assignee": None, "queue_team": None, "queue_role": ""}
-    if not spec:
-        return fields
-    kind, _, value = spec.partition(":")
-    if kind == "role":
-        member = ClientTeamMember.objects.filter(client=client, role__code=value).first()
-        if member is not None and member.user.is_active:
-            fields["assignee"] = member.user
-        else:
-            fields["queue_role"] = value
-    elif kind == "team":
-        fields["queue_team"] = Team.objects.filter(name=value).first()
-    elif kind == "user":
-        fields["assignee"] = User.objects.filter(username=value, is_active=True).first()
-    return fields
-
-
-def _role_of(spec: str | None) -> str:
-    kind, _, value = (spec or "").partition(":")
-    return value if kind == "role" else ""
-
-
-def queue_members(task: Task) -> list[User]:
-    """The people who may take an unassigned task: its team, or its role in its unit."""
-    if task.queue_team_id:
-        return list(User.objects.filter(teams=task.queue_team_id, is_active=True))
-    if task.queue_role:
-        return list(
-            User.objects.filter(
-                is_active=True, roles__code=task.queue_role, business_units=task.business_unit_id
-            ).distinct()
-        )
-    return []
-
-
-def owners_of(task: Task) -> list[User]:
-    return [task.assignee] if task.assignee_id and task.assignee else queue_members(task)
-
-
-def people_for(spec: str, task: Task) -> list[User]:
-    """The people an escalation or reminder target names, for this task's client."""
-    fields = resolve_owner(spec, task.client)
-    if fields["assignee"] is not None:
-        return [fields["assignee"]]
-    probe = Task(
-        queue_team=fields["queue_team"],
-        queue_role=fields["queue_role"],
-        business_unit_id=task.business_unit_id,
-    )
-    return queue_members(probe)
-
-
-def user_specs(people: list[User]) -> list[str]:
-    return [f"user:{p.username}" for p in people if p.email]
 
 
 # Moving forward -------------------------------------------------------------------------
@@ -341,7 +235,7 @@ def open_task(run: Run, task: Task, step: Step, by: Any) -> None:
     assignee = owner["assignee"]
     if step.kind == StepKind.APPROVAL and assignee is not None and assignee.pk in askers(run):
         # Whoever asked never approves: the decision goes to the others in the role.
-        owner = {**owner, "assignee": None, "queue_role": _role_of(step.owner)}
+        owner = {**owner, "assignee": None, "queue_role": role_of(step.owner)}
     due = due_time(run, step, tasks)
     if not apply_task_transition(task, "open", opened_at=now, due_at=due, **owner):
         return
@@ -404,47 +298,6 @@ def _send_message_step(run: Run, task: Task, step: Step, by: Any) -> None:
         skip(task, reason=f"the message could not be sent: {problems}", by=None)
         return
     close(task, "complete", by=None, note="message queued")
-
-
-def expand_recipients(specs: list[str], task: Task) -> list[str]:
-    """Recipient specs with the step-only names replaced: `owner` and `requester`."""
-    expanded: list[str] = []
-    for spec in specs:
-        if spec == "owner":
-            expanded.extend(user_specs(owners_of(task)))
-        elif spec == "requester":
-            requester = task.run.requested_by
-            expanded.extend(user_specs([requester] if requester else []))
-        else:
-            expanded.append(spec)
-    return expanded
-
-
-def task_url(task: Task) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("playbooks:task", args=[task.pk])
-
-
-def task_variables(task: Task) -> dict[str, Any]:
-    run = task.run
-    due = timezone.localtime(task.due_at).strftime("%A %d %B %Y, %H:%M") if task.due_at else ""
-    run_url = settings.SITE_URL.rstrip("/") + reverse("playbooks:run", args=[run.pk])
-    return {
-        "task": {
-            "title": task.title,
-            "due_at": due,
-            "url": task_url(task),
-            "owner": task.owner_label,
-            "step": task.step_key,
-        },
-        "run": {"playbook": run.version.playbook.name, "url": run_url},
-        "link": task_url(task),
-        **subject_variables(run),
-    }
-
-
-def subject_variables(run: Run) -> dict[str, Any]:
-    kind = subject_type(run.subject_type)
-    return kind.variables(load_subject(run.subject_type, run.subject_id))
 
 
 def close(
@@ -537,138 +390,3 @@ def tell_subject_run_ended(run: Run, *, by: Any) -> None:
     kind = subject_type(run.subject_type)
     if kind.on_run_end is not None:
         kind.on_run_end(load_subject(run.subject_type, run.subject_id), run=run, by=by)
-
-
-# Timers ---------------------------------------------------------------------------------
-
-
-def _desired_timers(task: Task, step: Step) -> list[tuple[str, int, timedelta]]:
-    if task.due_at is None:
-        return []
-    desired: list[tuple[str, int, timedelta]] = [
-        (TimerKind.REMIND, i, -parse_duration(r.before)) for i, r in enumerate(step.remind)
-    ]
-    desired += [
-        (TimerKind.ESCALATE, i, parse_duration(e.after)) for i, e in enumerate(step.escalate)
-    ]
-    if step.kind == StepKind.WAIT:
-        desired.append((TimerKind.WAIT, 0, timedelta(0)))
-    elif step.kind in (StepKind.TASK, StepKind.APPROVAL) and not step.escalate:
-        # An escalation records the miss itself; without one, the timeline still must.
-        desired.append((TimerKind.MISSED, 0, timedelta(0)))
-    return desired
-
-
-def sync_timers(task: Task, step: Step) -> None:
-    """Make the task's pending timers match its due time.
-
-    A pending timer moves with the due time. A slot with no pending timer
-    gets a new one unless a timer of that slot was already due at or after
-    the new moment (it fired for this date), or unless it is a reminder whose
-    moment has passed (a late reminder says nothing useful).
-    """
-    now = timezone.now()
-    desired = _desired_timers(task, step)
-    timers = list(task.timers.all())
-    pending = {(t.kind, t.slot): t for t in timers if t.fired_at is None and t.dropped_at is None}
-    wanted = set()
-    for kind, slot, offset in desired:
-        wanted.add((kind, slot))
-        assert task.due_at is not None
-        at = task.due_at + offset
-        if (kind, slot) in pending:
-            Timer.objects.filter(pk=pending[(kind, slot)].pk).update(due_at=at, offset=offset)
-            continue
-        already = any(t.kind == kind and t.slot == slot and t.due_at >= at for t in timers)
-        if already or (kind == TimerKind.REMIND and at <= now):
-            continue
-        Timer.objects.create(task=task, kind=kind, slot=slot, offset=offset, due_at=at)
-    stale = [t.pk for key, t in pending.items() if key not in wanted]
-    Timer.objects.filter(pk__in=stale).update(dropped_at=now, outcome="no longer due")
-
-
-def drop_timers(task: Task) -> None:
-    Timer.objects.pending().filter(task=task).update(
-        dropped_at=timezone.now(), outcome=f"task {task.get_state_display().lower()}"
-    )
-
-
-# Meetings -------------------------------------------------------------------------------
-
-
-def _meeting_organizer(task: Task) -> User | None:
-    return task.assignee or task.run.requested_by or task.run.started_by
-
-
-def book_meeting(task: Task, step: Step, by: Any) -> None:
-    """Book the step's meeting at its due time, inviting the attendees who can be resolved."""
-    organizer = _meeting_organizer(task)
-    if task.due_at is None or organizer is None or task.meeting_id:
-        return
-    attendees = [
-        spec for spec in expand_recipients(step.attendees, task) if _resolves(spec, task.client)
-    ]
-    if not attendees:
-        return
-    meeting = messaging.book_meeting(
-        organizer=organizer,
-        client=task.client,
-        title=f"{step.title}: {task.client.name}",
-        starts_at=task.due_at,
-        ends_at=task.due_at + parse_duration(step.duration),
-        attendees=attendees,
-        location=step.location,
-        description=step.description,
-        recurrence=recurrence(task.run, step),
-    )
-    Task.objects.filter(pk=task.pk).update(meeting=meeting)
-    task.meeting = meeting
-    when = timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M")
-    record(
-        task.client_id,
-        EventKind.MEETING_SCHEDULED,
-        f"{step.title} booked for {when}",
-        actor=by,
-        run=task.run,
-        task=task,
-    )
-
-
-def _resolves(spec: str, client: Client) -> bool:
-    from retainops.messaging.recipients import resolve_recipients
-
-    try:
-        resolve_recipients([spec], client)
-    except ValidationError:
-        return False
-    return True
-
-
-def follow_due_time(task: Task, step: Step, by: Any) -> None:
-    """After a task's due time changed: move its timers, and its meeting (an updated invitation)."""
-    sync_timers(task, step)
-    if step.kind != StepKind.MEETING or task.state != TaskState.OPEN or task.due_at is None:
-        return
-    rule = recurrence(task.run, step)
-    if task.meeting is None:
-        book_meeting(task, step, by)
-    elif (task.meeting.starts_at, task.meeting.recurrence) != (task.due_at, rule):
-        messaging.reschedule_meeting(
-            meeting=task.meeting,
-            starts_at=task.due_at,
-            ends_at=task.due_at + parse_duration(step.duration),
-            recurrence=rule,
-            by=by,
-        )
-
-
-def recurrence(run: Run, step: Step) -> str:
-    """The RRULE of a repeating meeting step: every N days until its anchor ('' if none)."""
-    if step.repeat is None:
-        return ""
-    until = anchor_time(run, step.repeat.until)
-    if until is None:
-        return ""
-    days = parse_duration(step.repeat.every).days
-    stamp = until.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"FREQ=DAILY;INTERVAL={days};UNTIL={stamp}"

@@ -49,6 +49,7 @@ from retainops.playbooks.models import (
 from retainops.playbooks.permissions import in_queue as in_queue
 from retainops.playbooks.permissions import is_owner, may_override, may_skip
 from retainops.playbooks.subjects import SUBJECT_TYPES, remember_subject, with_subject_scope
+from retainops.playbooks.timeline import record
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -270,7 +271,7 @@ def cancel_run(*, by: Any, run: Run, reason: str) -> Run:
     ):
         engine.close(task, "cancel", by=by)
         _call_off_future_meeting(task, by)
-    engine.record(
+    record(
         run.client_id,
         EventKind.RUN_CANCELLED,
         f"{run.definition.name} cancelled: {reason.strip()}",
@@ -364,7 +365,7 @@ def _override(by: Any, task: Task, missing: list[str], reason: str, note: str) -
     if not may_override(by, task):
         raise PermissionDenied("Your roles may not complete this step while items are missing.")
     overridden = f"Completed with items missing ({'; '.join(missing)}): {reason}"
-    engine.record(
+    record(
         task.client_id,
         EventKind.TASK_OVERRIDDEN,
         f"{task.title}: {overridden}",
@@ -447,7 +448,7 @@ def reassign_task(*, by: Any, task: Task, to: User) -> Task:
     before = task.owner_label
     Task.objects.filter(pk=task.pk).update(assignee=to, queue_team=None, queue_role="")
     task.assignee, task.queue_team, task.queue_role = to, None, ""
-    engine.record(
+    record(
         task.client_id,
         EventKind.TASK_REASSIGNED,
         f"{task.title}: {before} -> {to}",
@@ -503,7 +504,7 @@ def comment_on_task(*, by: Any, task: Task, body: str) -> TaskComment:
     if not body.strip():
         raise invalid("body", "Write something.")
     comment = TaskComment.objects.create(task=task, author=by, body=body.strip())
-    engine.record(
+    record(
         task.client_id,
         EventKind.TASK_COMMENTED,
         f"{task.title}: {body.strip()[:200]}",

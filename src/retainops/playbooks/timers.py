@@ -27,7 +27,10 @@ from retainops.messaging.services import queue_from_template
 from retainops.playbooks import engine
 from retainops.playbooks.choices import EventKind, TaskState, TimerKind
 from retainops.playbooks.models import Task, Timer
+from retainops.playbooks.owners import owners_of, people_for, user_specs
 from retainops.playbooks.subjects import subject_scope
+from retainops.playbooks.timeline import record
+from retainops.playbooks.variables import task_variables
 
 log = logging.getLogger(__name__)
 REMINDER_TEMPLATE = "task-reminder"
@@ -104,7 +107,7 @@ def fire(timer: Timer) -> str:
 
 
 def _record_missed(task: Task) -> str:
-    engine.record(
+    record(
         task.client_id,
         EventKind.TASK_MISSED,
         f"{task.title} was not done by its due time ({task.owner_label})",
@@ -123,7 +126,7 @@ def _notify(task: Task, template: str, specs: list[str]) -> str:
             to=specs,
             client=task.client,
             cause=f"playbook {task.run.version.playbook.key}: {task.step_key}",
-            extra=engine.task_variables(task),
+            extra=task_variables(task),
             run=task.run,
         )
     except ValidationError as error:
@@ -133,25 +136,23 @@ def _notify(task: Task, template: str, specs: list[str]) -> str:
 
 def _remind(task: Task, timer: Timer) -> str:
     reminder = task.step.remind[timer.slot]
-    people = (
-        engine.owners_of(task) if reminder.to == "owner" else engine.people_for(reminder.to, task)
-    )
-    return _notify(task, REMINDER_TEMPLATE, engine.user_specs(people))
+    people = owners_of(task) if reminder.to == "owner" else people_for(reminder.to, task)
+    return _notify(task, REMINDER_TEMPLATE, user_specs(people))
 
 
 def _escalate(task: Task, timer: Timer) -> str:
     escalation = task.step.escalate[timer.slot]
-    targets = engine.people_for(escalation.to, task)
+    targets = people_for(escalation.to, task)
     Task.objects.filter(pk=task.pk).update(escalated_at=timer.due_at)
     who = ", ".join(str(p) for p in targets) or escalation.to
-    engine.record(
+    record(
         task.client_id,
         EventKind.TASK_MISSED,
         f"{task.title} was not done by its due time; escalated to {who}",
         run=task.run,
         task=task,
     )
-    outcome = _notify(task, ESCALATION_TEMPLATE, engine.user_specs(targets))
+    outcome = _notify(task, ESCALATION_TEMPLATE, user_specs(targets))
     if escalation.reassign and len(targets) == 1 and targets[0].pk != task.assignee_id:
         Task.objects.filter(pk=task.pk).update(assignee=targets[0], queue_team=None, queue_role="")
         outcome += f"; reassigned to {targets[0]}"
