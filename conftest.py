@@ -31,7 +31,7 @@ def write_reference_data() -> None:
     # What the data migrations read of their schema editor: the connection it writes on.
     editor = SimpleNamespace(connection=connection)
     for operation in plan:
-        operation.code(state_apps, editor)
+        operation.code(state_apps, editor)  # type: ignore[arg-type]
 
 
 @cache
