@@ -36,7 +36,12 @@ def test_the_client_page_shows_each_app_s_panel_in_its_place():
 def test_a_badge_costs_nothing_until_the_page_draws_it(monkeypatch: pytest.MonkeyPatch):
     counted: list[str] = []
     monkeypatch.setattr(navigation, "_badges", {})
-    navigation.register_badge("mine", lambda user: counted.append(user) or {"due": 3})
+
+    def count(user: str) -> dict[str, int]:
+        counted.append(user)
+        return {"due": 3}
+
+    navigation.register_badge("mine", count)
 
     badges = navigation.badges_for("amy")
     assert counted == []
