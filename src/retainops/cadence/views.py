@@ -12,8 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -32,8 +33,6 @@ from retainops.clients.queries import visible_clients
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, run_and_flash
 from retainops.core.models import User
-from retainops.playbooks import services as playbook_services
-from retainops.playbooks.models import Task
 
 
 def _client(request: HttpRequest, pk: int) -> Client:
@@ -216,25 +215,19 @@ def _chosen_cell(request: HttpRequest) -> tuple[User, date] | None:
 @login_required
 @require_POST
 def reassign(request: HttpRequest) -> HttpResponse:
-    kind, pk, to = request.POST.get("kind"), request.POST.get("id", ""), request.POST.get("to", "")
-    person = get_object_or_404(User.objects.filter(is_active=True), pk=int(to or 0))
-    run_and_flash(
-        request,
-        lambda: reassign_work(by=request.user, kind=kind or "", pk=int(pk or 0), to=person),
-        f"Handed to {person}.",
-    )
+    kind = request.POST.get("kind", "")
+    pk, to = _number(request.POST.get("id")), _number(request.POST.get("to"))
+    person = get_object_or_404(User.objects.filter(is_active=True), pk=to)
+    try:
+        run_and_flash(
+            request,
+            lambda: services.reassign_work(by=request.user, kind=kind, pk=pk, to=person),
+            f"Handed to {person}.",
+        )
+    except ObjectDoesNotExist:
+        raise Http404("No such work.") from None
     return redirect(request.POST.get("next") or reverse("cadence:workload"))
 
 
-def reassign_work(*, by: Any, kind: str, pk: int, to: User) -> None:
-    """Hand a piece of the workload to someone else, through the service that owns it."""
-    if kind == "occurrence":
-        occurrence = get_object_or_404(queries.visible_occurrences(by), pk=pk)
-        services.reassign_occurrence(by=by, occurrence=occurrence, to=to)
-    elif kind == "task":
-        task = get_object_or_404(Task.objects.filter(client__in=visible_clients(by)), pk=pk)
-        playbook_services.reassign_task(by=by, task=task, to=to)
-    else:
-        from retainops.core.errors import invalid
-
-        raise invalid("kind", "Choose an open task or a planned contact to reassign.")
+def _number(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
