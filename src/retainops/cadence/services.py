@@ -322,6 +322,18 @@ def follow_client_status(event: Any) -> None:
             _set_state(item, "resume", event.by)
 
 
+def follow_team_change(event: Any) -> None:
+    """Someone new holds a role on the client's team: the open occurrences still to come
+    of the items that role owns are theirs now (past ones stay with whoever had them)."""
+    Occurrence.objects.filter(
+        item__client=event.client,
+        item__owner_role=event.role,
+        item__owner_user__isnull=True,
+        state__in=[OccurrenceState.PLANNED, OccurrenceState.MOVED],
+        due_at__gt=timezone.now(),
+    ).update(assignee=event.user)
+
+
 # Templates -------------------------------------------------------------------------------
 
 

@@ -167,3 +167,23 @@ def test_a_template_with_a_bad_item_is_refused_naming_it(clock, administrator, c
         )
     assert "items[0].rrule" in refused.value.message_dict
     assert not PlanTemplate.objects.exists()
+
+
+def test_a_new_account_manager_takes_over_the_contacts_still_to_come(
+    clock, harbor, account_manager, colleague, weekly_email
+):
+    from retainops.clients.services import assign_team_member
+    from retainops.core.models import Role
+
+    item = add_weekly(harbor, account_manager, weekly_email)
+    first = Occurrence.objects.filter(item=item).order_by("due_at")[0]
+    clock.move_to("2026-11-24T12:00:00+00:00")  # the first is past now
+    assign_team_member(
+        client=harbor,
+        by=account_manager,
+        role=Role.objects.get(code="account_manager"),
+        user=colleague,
+    )
+    owners = dict(Occurrence.objects.filter(item=item).values_list("pk", "assignee"))
+    assert owners.pop(first.pk) == account_manager.pk
+    assert set(owners.values()) == {colleague.pk}

@@ -186,3 +186,30 @@ def test_clients_without_touch_by_unit_and_account_manager(
     ]
     assert "Quiet Bakery" in names(queries.clients_without_touch(10)) and quiet
     assert queries.days_since_last_touch(quiet) is None
+
+
+def test_the_worker_runs_the_occurrence_sweep_before_the_timers_and_the_outbox():
+    from retainops.core.due_work import sources
+
+    names = [source.name for source in sources()]
+    assert names.index("cadence") < names.index("timers") < names.index("messages")
+
+
+def test_a_sweep_that_dies_before_commit_leaves_the_reminder_for_the_next(
+    clock, harbor, account_manager, weekly_call, monkeypatch
+):
+    from retainops.cadence import sweep as sweeping
+
+    clock.move_to("2026-11-30T10:30:00+00:00")
+
+    def die(_occurrence):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(sweeping, "_remind", die)
+    with pytest.raises(RuntimeError):
+        sweeping.send_reminders(now=timezone.now(), limit=20)
+    assert not Message.objects.filter(cause="contact plan reminder").exists()
+    monkeypatch.undo()
+    sweeping.send_reminders(now=timezone.now(), limit=20)
+    sweeping.send_reminders(now=timezone.now(), limit=20)
+    assert Message.objects.filter(cause="contact plan reminder").count() == 1
