@@ -542,9 +542,28 @@ def complete_occurrence(*, by: Any, occurrence: Occurrence, notes: str = "") -> 
     occurrence = _open_occurrence(occurrence, by)
     now = timezone.now()
     outcome = Outcome.ON_TIME if now <= occurrence.window_end else Outcome.LATE
-    return _settle(
-        occurrence, "complete", by, outcome=outcome, notes=notes, settled_at=now, settled_by=by
+    # The contact made is a touchpoint like any other (days since the last touch count it).
+    touchpoint = Touchpoint.objects.create(
+        client=occurrence.client,
+        channel=occurrence.channel,
+        at=now,
+        by=by,
+        source=Source.LOGGED,
+        summary=occurrence.item.kind.label,
+        notes=notes,
     )
+    _settle(
+        occurrence,
+        "complete",
+        by,
+        outcome=outcome,
+        notes=notes,
+        settled_at=now,
+        settled_by=by,
+        touchpoint=touchpoint,
+    )
+    emit(events.TouchpointRecorded(touchpoint=touchpoint, met=1, by=by))
+    return occurrence
 
 
 @transaction.atomic

@@ -111,6 +111,7 @@ def test_editing_a_plan_changes_future_occurrences_only(
     )
     kept = Occurrence.objects.get(pk=first.pk)
     assert kept.state == OccurrenceState.DONE and kept.revision == 1
+    assert kept.touchpoint is not None and kept.touchpoint.notes == "Sent the recap"
     future = Occurrence.objects.filter(item=item, state=OccurrenceState.PLANNED)
     assert {o.due_at.weekday() for o in future} == {3}
     assert {o.revision for o in future} == {2}
