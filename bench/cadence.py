@@ -231,7 +231,7 @@ def measure(count: int, repeat: int) -> dict[str, Any]:
     unit = BusinessUnit.objects.get(code="bench-north")
     due_items = sweep.items_to_write(now)
     reminders = Occurrence.objects.filter(
-        state__in=sweep.OPEN, reminded_at__isnull=True, remind_at__lte=now
+        settled_at__isnull=True, reminded_at__isnull=True, remind_at__lte=now
     )
     return {
         "clients": count,

@@ -208,9 +208,11 @@ class Occurrence(FSMModelMixin, models.Model):
     """One time a plan item falls due: a piece of work for its owner.
 
     `scheduled_for` is the rule's instant (unique per item); `due_at` is when it is
-    due now (moved by hand). It is on time when a touchpoint of its channel falls in
-    [window_start, window_end], late up to `late_until`, missed after that. The
-    reminder (`remind_at`) and the miss are timers the sweep fires once each.
+    due now (moved by hand). `settled_at` is set by every transition that settles it
+    (done, skipped, missed) and by none that leaves it open. It is on time when a
+    touchpoint of its channel falls in [window_start, window_end], late up to
+    `late_until`, missed after that. The reminder (`remind_at`) and the miss are
+    timers the sweep fires once each.
     """
 
     item = models.ForeignKey(PlanItem, on_delete=models.CASCADE, related_name="occurrences")
@@ -249,13 +251,19 @@ class Occurrence(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["client", "due_at"], name="occurrence_client_idx"),
             models.Index(fields=["assignee", "due_at"], name="occurrence_owner_idx"),
+            # Only unsettled rows are in these two indexes, so the sweep's cost follows
+            # what is pending. Their conditions are IS NULL tests only: SQLite uses a
+            # partial index only when the query's terms imply it, which a bound
+            # parameter (state IN (%s, %s)) never does.
             models.Index(
                 fields=["remind_at"],
-                condition=Q(reminded_at__isnull=True, state__in=OPEN),
+                condition=Q(reminded_at__isnull=True, settled_at__isnull=True),
                 name="occurrence_remind_idx",
             ),
             models.Index(
-                fields=["late_until"], condition=Q(state__in=OPEN), name="occurrence_miss_idx"
+                fields=["late_until"],
+                condition=Q(settled_at__isnull=True),
+                name="occurrence_miss_idx",
             ),
         ]
         constraints = [

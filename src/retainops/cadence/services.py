@@ -166,8 +166,8 @@ def _meet_with_earlier_touchpoints(item: PlanItem, now: datetime) -> None:
 def _clear_future(item: PlanItem, now: datetime) -> None:
     """Drop the planned occurrences not yet due, so the next write follows the new rule."""
     Occurrence.objects.filter(item=item, state=OccurrenceState.PLANNED, due_at__gt=now).delete()
-    item.written_until = None
-    PlanItem.objects.filter(pk=item.pk).update(written_until=None)
+    item.written_until = now
+    PlanItem.objects.filter(pk=item.pk).update(written_until=now)
 
 
 def _meet(occurrence: Occurrence, touchpoint: Touchpoint) -> bool:

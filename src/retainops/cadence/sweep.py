@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from retainops.cadence import events
@@ -61,9 +61,9 @@ def _locked(rows: QuerySet) -> QuerySet:
 
 def items_to_write(now: datetime) -> QuerySet[PlanItem]:
     short = horizon(now) - timedelta(days=1)
-    return PlanItem.objects.filter(state=ItemState.ACTIVE).filter(
-        Q(written_until__isnull=True) | Q(written_until__lt=short)
-    )
+    # An active item always has `written_until` (its occurrences are written when it
+    # is added or resumed), so one range on the (state, written_until) index finds it.
+    return PlanItem.objects.filter(state=ItemState.ACTIVE, written_until__lt=short)
 
 
 def write_ahead(*, now: datetime, limit: int) -> int:
@@ -79,7 +79,7 @@ def write_ahead(*, now: datetime, limit: int) -> int:
 def send_reminders(*, now: datetime, limit: int) -> int:
     with transaction.atomic():
         due = Occurrence.objects.filter(
-            state__in=OPEN, reminded_at__isnull=True, remind_at__lte=now
+            settled_at__isnull=True, reminded_at__isnull=True, remind_at__lte=now
         )
         batch = list(
             _locked(due)
@@ -115,7 +115,7 @@ def _remind(occurrence: Occurrence) -> None:
 
 def mark_missed(*, now: datetime, limit: int) -> int:
     with transaction.atomic():
-        due = Occurrence.objects.filter(state__in=OPEN, late_until__lt=now)
+        due = Occurrence.objects.filter(settled_at__isnull=True, late_until__lt=now)
         batch = list(_locked(due).order_by("late_until", "id")[:limit])
         missed = 0
         for occurrence in batch:
