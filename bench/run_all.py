@@ -7,7 +7,9 @@ database (and on PostgreSQL too when BENCH_POSTGRES_URL is set). Messaging
 and two worker processes, and the claim query among 1,000,000 delivered
 messages against a baseline of 1,000. The process engine (bench/playbooks.py)
 is measured at 100,000 running runs and 1,000,000 tasks against a baseline of
-1,000 runs: the "My work" page and its queries, and the due-timer sweep.
+1,000 runs: the "My work" page and its queries, and the due-timer sweep. Contact
+plans (bench/cadence.py) are measured at 20,000 clients against 1,000: the occurrence
+sweep and the adherence queries.
 """
 
 import json
@@ -18,6 +20,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.cadence import section as cadence_section
 from bench.messaging import messaging_section
 from bench.playbooks import playbooks_section
 
@@ -100,6 +103,11 @@ def main() -> None:
         ("PostgreSQL", lambda label: _postgres_url(label, prefix="retainops_bench_playbooks")),
     ]
     report += playbooks_section(playbook_engines, lambda *args: _json_of("bench.playbooks", *args))
+    cadence_engines = [
+        ("SQLite", lambda label: _sqlite_url(label, prefix="cadence")),
+        ("PostgreSQL", lambda label: _postgres_url(label, prefix="retainops_bench_cadence")),
+    ]
+    report += cadence_section(cadence_engines, lambda *args: _json_of("bench.cadence", *args))
     text = "\n".join(report)
     print(text)
     (HERE / "RESULTS.md").write_text(text + "\n")

@@ -80,6 +80,7 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 
 def _register_routers() -> None:
+    from retainops.cadence.api import router as cadence_router
     from retainops.changes.api import router as changes_router
     from retainops.clients.api import router as clients_router
     from retainops.clients.api_transfer import router as transfer_router
@@ -95,6 +96,7 @@ def _register_routers() -> None:
     api.add_router("", playbooks_router)
     api.add_router("", onboarding_router)
     api.add_router("", changes_router)
+    api.add_router("", cadence_router)
 
 
 _register_routers()

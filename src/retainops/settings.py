@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "retainops.playbooks",
     "retainops.onboarding",
     "retainops.changes",
+    "retainops.cadence",
     "retainops.apps.RetainOpsConfig",
 ]
 
@@ -215,6 +216,10 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 PORTAL_LINK_DAYS = env_int("PORTAL_LINK_DAYS", 60, minimum=1)
 # An onboarding program with no step done for this many days is marked stuck.
 ONBOARDING_STUCK_DAYS = env_int("ONBOARDING_STUCK_DAYS", 5, minimum=1)
+# How many pieces of work (tasks, planned contacts) one person can handle in a day.
+CADENCE_DAILY_CAPACITY = env_int("CADENCE_DAILY_CAPACITY", 8, minimum=1)
+# How far ahead the contact plans' occurrences are written as rows.
+CADENCE_HORIZON_DAYS = env_int("CADENCE_HORIZON_DAYS", 35, minimum=7)
 AGENCY_NAME = env_str("AGENCY_NAME", "Your agency")
 
 LOGGING = {

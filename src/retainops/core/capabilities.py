@@ -26,6 +26,7 @@ class Capability(models.TextChoices):
     RUN_PLAYBOOKS = "runs.manage", "Start and cancel playbook runs, move their dates"
     SUPERVISE_TASKS = "tasks.supervise", "Reassign anyone's tasks and skip steps"
     RAISE_CHANGES = "changes.raise", "Raise, update, submit and withdraw change requests"
+    PLAN_CONTACTS = "cadence.plan", "Edit contact plans, log touchpoints, settle planned contacts"
 
 
 _ALL = [c.value for c in Capability]

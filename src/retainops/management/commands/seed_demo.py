@@ -2,7 +2,8 @@
 
 Each app tells its own demo story (``<app>/demo.py``); this command runs them in
 the order they build on each other: the people and clients with their history,
-then the processes on them, the programs sold and the change requests raised.
+then the processes on them, the programs sold, the change requests raised and the
+contact plans with their history.
 """
 
 from argparse import ArgumentParser
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from retainops.cadence.demo import seed_cadence
 from retainops.changes.demo import seed_requests
 from retainops.clients import demo
 from retainops.onboarding.demo import seed_programs
@@ -46,7 +48,7 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from None
         # The processes build on the record just seeded, in this order.
-        processes = [*seed_processes(), *seed_programs(), *seed_requests()]
+        processes = [*seed_processes(), *seed_programs(), *seed_requests(), *seed_cadence()]
         # The processes move some clients on (a cancellation gives notice): count after them.
         for line in demo.summary(result.added, result.seconds).lines():
             self.stdout.write(line)
