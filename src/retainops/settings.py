@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "retainops.playbooks",
     "retainops.onboarding",
     "retainops.changes",
+    "retainops.complaints",
     "retainops.apps.RetainOpsConfig",
 ]
 
@@ -216,6 +217,12 @@ PORTAL_LINK_DAYS = env_int("PORTAL_LINK_DAYS", 60, minimum=1)
 # An onboarding program with no step done for this many days is marked stuck.
 ONBOARDING_STUCK_DAYS = env_int("ONBOARDING_STUCK_DAYS", 5, minimum=1)
 AGENCY_NAME = env_str("AGENCY_NAME", "Your agency")
+
+# Complaints: how long after its resolution a complaint may be reopened, and when a
+# recurring theme counts as spreading (this many clients within this many days).
+COMPLAINT_REOPEN_DAYS = env_int("COMPLAINT_REOPEN_DAYS", 14, minimum=0)
+COMPLAINT_THEME_CLIENTS = env_int("COMPLAINT_THEME_CLIENTS", 3, minimum=2)
+COMPLAINT_THEME_WINDOW_DAYS = env_int("COMPLAINT_THEME_WINDOW_DAYS", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -62,7 +62,14 @@ class WorkingCalendar:
     holiday_subdivision: str = ""
 
     def __post_init__(self) -> None:
-        problems = calendar_problems(self)
+        problems = calendar_problems(
+            time_zone=self.time_zone,
+            working_days=self.working_days,
+            opens_at=self.opens_at,
+            closes_at=self.closes_at,
+            holiday_country=self.holiday_country,
+            holiday_subdivision=self.holiday_subdivision,
+        )
         if problems:
             raise problems[0]
 
@@ -140,39 +147,40 @@ class WorkingCalendar:
         return total / MINUTE
 
 
-def calendar_problems(calendar: WorkingCalendar) -> list[CalendarError]:
-    """Everything wrong with a calendar, each naming its field (empty: usable)."""
+def calendar_problems(
+    *,
+    time_zone: str,
+    working_days: Iterable[int],
+    opens_at: time,
+    closes_at: time,
+    holiday_country: str = "",
+    holiday_subdivision: str = "",
+) -> list[CalendarError]:
+    """Everything wrong with a calendar's values, each naming its field (empty: usable)."""
     problems = []
     try:
-        ZoneInfo(calendar.time_zone)
+        ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(CalendarError("time_zone", f"Unknown time zone {calendar.time_zone!r}."))
-    if not calendar.working_days or not set(calendar.working_days) <= set(range(1, 8)):
+        problems.append(CalendarError("time_zone", f"Unknown time zone {time_zone!r}."))
+    days = set(working_days)
+    if not days or not days <= set(range(1, 8)):
         problems.append(
             CalendarError("working_days", "Give at least one weekday, from 1 (Monday) to 7.")
         )
-    if calendar.closes_at <= calendar.opens_at:
+    if closes_at <= opens_at:
         problems.append(CalendarError("closes_at", "Closing must come after opening."))
-    if calendar.holiday_country:
-        problems.extend(_holiday_problems(calendar))
+    if holiday_country:
+        problems.extend(_holiday_problems(holiday_country, holiday_subdivision))
     return problems
 
 
-def _holiday_problems(calendar: WorkingCalendar) -> list[CalendarError]:
+def _holiday_problems(country: str, subdivision: str) -> list[CalendarError]:
     supported = holidays.list_supported_countries()
-    if calendar.holiday_country not in supported:
+    if country not in supported:
+        return [CalendarError("holiday_country", f"No public holidays known for {country!r}.")]
+    if subdivision and subdivision not in supported[country]:
         return [
-            CalendarError(
-                "holiday_country", f"No public holidays known for {calendar.holiday_country!r}."
-            )
-        ]
-    regions = supported[calendar.holiday_country]
-    if calendar.holiday_subdivision and calendar.holiday_subdivision not in regions:
-        return [
-            CalendarError(
-                "holiday_subdivision",
-                f"{calendar.holiday_subdivision!r} is not a region of {calendar.holiday_country}.",
-            )
+            CalendarError("holiday_subdivision", f"{subdivision!r} is not a region of {country}.")
         ]
     return []
 
