@@ -17,4 +17,6 @@ urlpatterns = [
     path("complaints/<int:pk>/reassign", views.complaint_reassign, name="reassign"),
     path("complaints/<int:pk>/actions/new", views.action_create, name="action_create"),
     path("complaints/actions/<int:pk>/done", views.action_done, name="action_done"),
+    path("complaints/themes/", views.theme_list, name="themes"),
+    path("complaints/themes/<int:pk>/", views.theme_detail, name="theme"),
 ]

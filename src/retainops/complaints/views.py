@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from retainops.clients.queries import visible_clients
@@ -34,6 +35,7 @@ from retainops.complaints.forms import (
 )
 from retainops.complaints.models import Complaint, ImprovementAction
 from retainops.complaints.services import ActionPlan
+from retainops.complaints.themes import theme_summaries
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, run_and_flash
@@ -117,8 +119,6 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_detail(
     request: HttpRequest, complaint: Complaint, status: int = 200, **forms_given: Any
 ) -> HttpResponse:
-    from django.utils import timezone
-
     now = timezone.now()
     client = complaint.client
     context = {
@@ -245,3 +245,19 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
         "Improvement action done.",
     )
     return redirect(_detail_url(action.complaint))
+
+
+@login_required
+def theme_list(request: HttpRequest) -> HttpResponse:
+    summaries = theme_summaries(queries.visible_themes(request.user), request.user)
+    return render(request, "complaints/themes.html", {"themes": summaries})
+
+
+@login_required
+def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    theme = get_object_or_404(queries.visible_themes(request.user), pk=pk)
+    found = queries.visible_complaints(request.user).filter(theme=theme)
+    rows = queries.rows_with_clocks(list(queries.with_clock_data(found)))
+    clients = sorted({row.complaint.client for row in rows}, key=lambda c: c.name)
+    context = {"theme": theme, "rows": rows, "clients": clients}
+    return render(request, "complaints/theme.html", context)
