@@ -24,7 +24,13 @@ from retainops.complaints.choices import (
     ClockState,
     ComplaintStatus,
 )
-from retainops.complaints.models import BusinessCalendar, ClockTimer, Complaint, default_calendar
+from retainops.complaints.models import (
+    BusinessCalendar,
+    ClockPause,
+    ClockTimer,
+    Complaint,
+    default_calendar,
+)
 from retainops.core.choices import badge
 
 S = ComplaintStatus
@@ -119,20 +125,20 @@ def _percent(complaint: Complaint, level: str) -> int:
     return 100
 
 
-def _is_standing_still(complaint: Complaint, clock: str) -> bool:
-    return clock == Clock.RESOLUTION and complaint.status == S.WAITING_ON_CLIENT
-
-
 def schedule_timers(complaint: Complaint, now: datetime) -> None:
     """Bring the complaint's timer rows in line with its clocks (see the module's note)."""
     calendar = calendar_of(complaint)
-    pauses = pauses_of(complaint)
+    # Read from the database: the change just made may have opened or ended a pause
+    # that a list fetched with the complaint does not know of.
+    stored = ClockPause.objects.filter(complaint=complaint).order_by("started_at", "id")
+    pauses: list[Pause] = [(p.started_at, p.ended_at) for p in stored]
+    standing = any(end is None for _start, end in pauses)
     for clock in Clock.values:
         if _stopped_at(complaint, clock) is not None:
             _drop_pending(complaint, clock, now)
             _set_due(complaint, clock, None)
             continue
-        still = _is_standing_still(complaint, clock)
+        still = clock == Clock.RESOLUTION and standing
         clock_pauses = pauses if clock == Clock.RESOLUTION else []
         for level in ClockLevel.values:
             minutes = _target(complaint, clock) * _percent(complaint, level) / 100

@@ -230,12 +230,21 @@ def wait_on_client(*, complaint: Complaint, by: Any, note: str = "") -> Complain
     require_handler(by, complaint)
     _move(complaint, "wait_on_client", by=by)
     ClockPause.objects.create(complaint=complaint, started_at=timezone.now(), reason=WAITING)
+    _forget_pauses(complaint)
     _after_move(complaint, by, "wait_on_client", "waiting on the client: clock paused", note)
     return complaint
 
 
 def _end_open_pause(complaint: Complaint) -> None:
-    complaint.pauses.filter(ended_at__isnull=True).update(ended_at=timezone.now())
+    ClockPause.objects.filter(complaint=complaint, ended_at__isnull=True).update(
+        ended_at=timezone.now()
+    )
+    _forget_pauses(complaint)
+
+
+def _forget_pauses(complaint: Complaint) -> None:
+    # A complaint fetched with its pauses (a list, a page) must read them again.
+    getattr(complaint, "_prefetched_objects_cache", {}).pop("pauses", None)
 
 
 @transaction.atomic
@@ -322,6 +331,7 @@ def reopen_complaint(*, complaint: Complaint, by: Any, reason: str) -> Complaint
         ClockPause.objects.create(
             complaint=complaint, started_at=resolved_at, ended_at=timezone.now(), reason=REOPENED
         )
+        _forget_pauses(complaint)
     _after_move(complaint, by, "reopen", "reopened", reason)
     return complaint
 

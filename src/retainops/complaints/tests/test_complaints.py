@@ -89,6 +89,25 @@ def test_the_status_moves_only_along_its_machine(raise_one, account_manager):
     assert [p.ended_at is not None for p in complaint.pauses.all()] == [True]
 
 
+def test_a_complaint_read_with_its_pauses_resumes_on_what_the_database_says(
+    raise_one, account_manager
+):
+    from retainops.complaints.queries import with_clock_data
+
+    complaint = raise_one()
+    services.acknowledge_complaint(complaint=complaint, by=account_manager)
+    services.start_work(complaint=complaint, by=account_manager)
+    services.wait_on_client(complaint=complaint, by=account_manager)
+    listed = with_clock_data(Complaint.objects.filter(pk=complaint.pk)).get()
+    assert len(listed.pauses.all()) == 1
+
+    services.resume_work(complaint=listed, by=account_manager)
+
+    listed.refresh_from_db()
+    assert listed.resolution_due_at is not None
+    assert clock_reading(listed, listed.resolution_due_at).state == "breached"
+
+
 def test_a_second_acknowledgement_is_refused(raise_one, account_manager, team_lead):
     complaint = raise_one()
     services.acknowledge_complaint(complaint=complaint, by=account_manager)
