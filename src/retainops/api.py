@@ -84,6 +84,7 @@ def _register_routers() -> None:
     from retainops.changes.api import router as changes_router
     from retainops.clients.api import router as clients_router
     from retainops.clients.api_transfer import router as transfer_router
+    from retainops.complaints.api import router as complaints_router
     from retainops.core.api import router as core_router
     from retainops.messaging.api import router as messages_router
     from retainops.onboarding.api import router as onboarding_router
@@ -97,6 +98,7 @@ def _register_routers() -> None:
     api.add_router("", onboarding_router)
     api.add_router("", changes_router)
     api.add_router("", cadence_router)
+    api.add_router("", complaints_router)
 
 
 _register_routers()

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "retainops.onboarding",
     "retainops.changes",
     "retainops.cadence",
+    "retainops.complaints",
     "retainops.apps.RetainOpsConfig",
 ]
 
@@ -221,6 +222,12 @@ CADENCE_DAILY_CAPACITY = env_int("CADENCE_DAILY_CAPACITY", 8, minimum=1)
 # How far ahead the contact plans' occurrences are written as rows.
 CADENCE_HORIZON_DAYS = env_int("CADENCE_HORIZON_DAYS", 35, minimum=7)
 AGENCY_NAME = env_str("AGENCY_NAME", "Your agency")
+
+# Complaints: how long after its resolution a complaint may be reopened, and when a
+# recurring theme counts as spreading (this many clients within this many days).
+COMPLAINT_REOPEN_DAYS = env_int("COMPLAINT_REOPEN_DAYS", 14, minimum=0)
+COMPLAINT_THEME_CLIENTS = env_int("COMPLAINT_THEME_CLIENTS", 3, minimum=2)
+COMPLAINT_THEME_WINDOW_DAYS = env_int("COMPLAINT_THEME_WINDOW_DAYS", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

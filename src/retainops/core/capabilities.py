@@ -27,6 +27,8 @@ class Capability(models.TextChoices):
     SUPERVISE_TASKS = "tasks.supervise", "Reassign anyone's tasks and skip steps"
     RAISE_CHANGES = "changes.raise", "Raise, update, submit and withdraw change requests"
     PLAN_CONTACTS = "cadence.plan", "Edit contact plans, log touchpoints, settle planned contacts"
+    HANDLE_COMPLAINTS = "complaints.handle", "Log complaints and work them to resolution"
+    MANAGE_COMPLAINTS = "complaints.manage", "Manage service levels, business hours and root causes"
 
 
 _ALL = [c.value for c in Capability]
@@ -81,3 +83,17 @@ DEFAULT_ROLE_CAPABILITIES: dict[str, list[str]] = {
     RoleCode.PARTNER_TEAM: [],
     RoleCode.SERVICE_TEAM: [],
 }
+
+# Complaints are logged by whoever speaks to clients, and configured by operations.
+COMPLAINT_HANDLERS = (
+    RoleCode.ACCOUNT_MANAGER,
+    RoleCode.CLIENT_SUCCESS_MANAGER,
+    RoleCode.RETENTION_TEAM,
+    RoleCode.TEAM_LEAD,
+    RoleCode.DEPARTMENT_MANAGER,
+    RoleCode.OPERATIONS_LEAD,
+    RoleCode.SERVICE_TEAM,
+)
+for _code in COMPLAINT_HANDLERS:
+    DEFAULT_ROLE_CAPABILITIES[_code].append(Capability.HANDLE_COMPLAINTS.value)
+DEFAULT_ROLE_CAPABILITIES[RoleCode.OPERATIONS_LEAD].append(Capability.MANAGE_COMPLAINTS.value)

@@ -2,8 +2,8 @@
 
 Each app tells its own demo story (``<app>/demo.py``); this command runs them in
 the order they build on each other: the people and clients with their history,
-then the processes on them, the programs sold, the change requests raised and the
-contact plans with their history.
+then the processes on them, the programs sold, the change requests and complaints raised,
+and the contact plans with their history.
 """
 
 from argparse import ArgumentParser
@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from retainops.cadence.demo import seed_cadence
 from retainops.changes.demo import seed_requests
 from retainops.clients import demo
+from retainops.complaints.demo import seed_complaints
 from retainops.onboarding.demo import seed_programs
 from retainops.playbooks.demo import seed_processes
 
@@ -48,7 +49,13 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from None
         # The processes build on the record just seeded, in this order.
-        processes = [*seed_processes(), *seed_programs(), *seed_requests(), *seed_cadence()]
+        processes = [
+            *seed_processes(),
+            *seed_programs(),
+            *seed_requests(),
+            *seed_complaints(),
+            *seed_cadence(),
+        ]
         # The processes move some clients on (a cancellation gives notice): count after them.
         for line in demo.summary(result.added, result.seconds).lines():
             self.stdout.write(line)
