@@ -45,6 +45,23 @@ class RaiseForm(forms.Form):
         self.fields["owner"].queryset = User.objects.filter(pk__in=owners)  # type: ignore[attr-defined]
 
 
+class PortalComplaintForm(forms.Form):
+    """What a client contact tells us through the portal (severity without "critical":
+    the agency grades that one)."""
+
+    contact_name = forms.CharField(max_length=200, label="Your name")
+    summary = forms.CharField(max_length=200, label="What went wrong, in a line")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Tell us more")
+    category = forms.ModelChoiceField(
+        queryset=ComplaintCategory.objects.filter(is_active=True), label="About"
+    )
+    severity = forms.ChoiceField(
+        choices=[c for c in Severity.choices if c[0] != Severity.CRITICAL],
+        initial=Severity.MEDIUM,
+        label="How much it hurts",
+    )
+
+
 class FilterForm(forms.Form):
     q = forms.CharField(required=False)
     status = forms.ChoiceField(

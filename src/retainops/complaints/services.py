@@ -178,6 +178,68 @@ def raise_complaint(
     return complaint
 
 
+def _portal_owner(client: Client) -> User | None:
+    """Who owns what a client raises itself: its account manager, else someone who
+    handles complaints in its unit."""
+    manager = account_manager_of(client)
+    if manager is not None and _works_on(manager, client):
+        return manager
+    people = User.objects.filter(is_active=True, business_units=client.business_unit_id)
+    return next((p for p in people.order_by("pk") if _works_on(p, client)), None)
+
+
+@transaction.atomic
+def raise_complaint_from_portal(
+    *,
+    client: Client,
+    contact_name: str,
+    severity: str,
+    category: ComplaintCategory | None,
+    summary: str,
+    description: str,
+) -> Complaint:
+    """A client contact raises a complaint through its portal link (the caller resolved
+    the link to this client): channel portal, raised by no staff member, owned by the
+    account manager, clocks started as for any other."""
+    problems = Problems()
+    if not contact_name.strip():
+        problems.add("contact_name", "Tell us your name, so we know whom to answer.")
+    policy = _check_raise(
+        problems,
+        client=client,
+        contact=None,
+        channel=Channel.PORTAL,
+        severity=severity,
+        category=category,
+        owner=None,
+    )
+    owner = _portal_owner(client)
+    if owner is None:
+        problems.add("__all__", "Nobody can take this here yet: please call your account team.")
+    complaint = Complaint(
+        client=client,
+        channel=Channel.PORTAL,
+        severity=severity,
+        category=category,
+        summary=summary.strip(),
+        description=description.strip(),
+        owner=owner,
+        raised_by=None,
+        raised_at=timezone.now(),
+        response_target_minutes=policy.first_response_minutes if policy else 1,
+        resolution_target_minutes=policy.resolution_minutes if policy else 1,
+        warn_at_percent=policy.warn_at_percent if policy else 75,
+        second_level_percent=policy.second_level_percent if policy else 150,
+    )
+    problems.check(complaint, exclude=("owner",))
+    problems.raise_if_any()
+    complaint.save()
+    _log(complaint, None, f"raised through the client portal by {contact_name.strip()}")
+    schedule_timers(complaint, complaint.raised_at)
+    emit(events.ComplaintRaised(complaint=complaint, by=None))
+    return complaint
+
+
 def _refused_move(complaint: Complaint, name: str) -> Exception:
     # The instance may be stale (another person moved the row first): read where it is.
     status = Complaint.objects.filter(pk=complaint.pk).values_list("status", flat=True).get()

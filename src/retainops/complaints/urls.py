@@ -3,7 +3,7 @@ raise form, improvement actions, and the recurring themes."""
 
 from django.urls import path
 
-from retainops.complaints import views
+from retainops.complaints import portal_views, views
 
 app_name = "complaints"
 
@@ -18,5 +18,6 @@ urlpatterns = [
     path("complaints/<int:pk>/actions/new", views.action_create, name="action_create"),
     path("complaints/actions/<int:pk>/done", views.action_done, name="action_done"),
     path("complaints/themes/", views.theme_list, name="themes"),
+    path("portal/<str:token>/complaint", portal_views.raise_on_portal, name="portal_raise"),
     path("complaints/themes/<int:pk>/", views.theme_detail, name="theme"),
 ]

@@ -5,6 +5,8 @@ so it cannot be guessed or forged, nothing secret is stored, and the link can
 be shown again. A wrong, revoked or expired token resolves to nothing at all.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core import signing
 from django.http import Http404
@@ -36,3 +38,26 @@ def resolve(token: str) -> PortalLink:
         raise Http404("No such link.")
     PortalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
     return link
+
+
+@dataclass(frozen=True)
+class PortalAction:
+    """Something else the client can do from the portal, offered by an app above
+    onboarding (which registers it in its `ready()`): a label, and the name of a URL
+    that takes the portal token."""
+
+    label: str
+    url_name: str
+    note: str = ""
+
+
+_ACTIONS: dict[str, PortalAction] = {}
+
+
+def register_portal_action(action: PortalAction) -> None:
+    _ACTIONS[action.url_name] = action
+
+
+def portal_actions(token: str) -> list[tuple[PortalAction, str]]:
+    """Each registered action with its address for this link."""
+    return [(action, reverse(action.url_name, args=[token])) for action in _ACTIONS.values()]

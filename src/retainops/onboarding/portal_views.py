@@ -39,9 +39,10 @@ PortalView = Callable[..., HttpResponse]
 NAMED_ROLES = (RoleCode.CLIENT_SUCCESS_MANAGER, RoleCode.ACCOUNT_MANAGER)
 
 
-def _render(
+def render_portal(
     request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
+    """A portal page, in the portal's look and with the agency's name."""
     return render(
         request, template, {**context, "agency_name": settings.AGENCY_NAME}, status=status
     )
@@ -56,7 +57,7 @@ def resolved_link(view: PortalView) -> PortalView:
         try:
             return view(request, portal.resolve(token), **kwargs)
         except Http404:
-            return _render(request, "onboarding/portal/not_found.html", {}, status=404)
+            return render_portal(request, "onboarding/portal/not_found.html", {}, status=404)
 
     # The pages show one client's private order: never kept by a browser or a proxy.
     return never_cache(guarded)
@@ -153,8 +154,9 @@ def _home(
         "meetings": queries.client_meetings(program),
         "details_form": details_form or _details_form(program),
         "proofs": _proofs(program, bound, bound_pk),
+        "actions": portal.portal_actions(portal.token_for(link)),
     }
-    return _render(request, "onboarding/portal/home.html", context, status=status)
+    return render_portal(request, "onboarding/portal/home.html", context, status=status)
 
 
 @resolved_link
