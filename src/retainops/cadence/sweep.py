@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from retainops.cadence.models import Occurrence, PlanItem
 from retainops.cadence.services import horizon, write_occurrences
 from retainops.core.due_work import DueWorkSource
 from retainops.core.events import emit
+from retainops.core.timer_rows import claimable
 from retainops.core.transitions import move
 from retainops.messaging.services import Outgoing, queue_message
 
@@ -53,12 +54,6 @@ class SweepReport:
         self.missed += other.missed
 
 
-def _locked(rows: QuerySet) -> QuerySet:
-    if connection.features.has_select_for_update_skip_locked:
-        return rows.select_for_update(skip_locked=True, of=("self",))
-    return rows
-
-
 def items_to_write(now: datetime) -> QuerySet[PlanItem]:
     short = horizon(now) - timedelta(days=1)
     # An active item always has `written_until` (its occurrences are written when it
@@ -69,7 +64,7 @@ def items_to_write(now: datetime) -> QuerySet[PlanItem]:
 def write_ahead(*, now: datetime, limit: int) -> int:
     with transaction.atomic():
         batch = list(
-            _locked(items_to_write(now)).select_related("client", "kind").order_by("id")[:limit]
+            claimable(items_to_write(now)).select_related("client", "kind").order_by("id")[:limit]
         )
         for item in batch:
             write_occurrences(item, now=now)
@@ -82,7 +77,7 @@ def send_reminders(*, now: datetime, limit: int) -> int:
             settled_at__isnull=True, reminded_at__isnull=True, remind_at__lte=now
         )
         batch = list(
-            _locked(due)
+            claimable(due)
             .select_related("client", "item__kind", "assignee")
             .order_by("remind_at", "id")[:limit]
         )
@@ -116,7 +111,7 @@ def _remind(occurrence: Occurrence) -> None:
 def mark_missed(*, now: datetime, limit: int) -> int:
     with transaction.atomic():
         due = Occurrence.objects.filter(settled_at__isnull=True, late_until__lt=now)
-        batch = list(_locked(due).order_by("late_until", "id")[:limit])
+        batch = list(claimable(due).order_by("late_until", "id")[:limit])
         missed = 0
         for occurrence in batch:
             if move(occurrence, "miss", settled_at=now):

@@ -1,26 +1,16 @@
 """Firing the complaints' clock timers: the warning to the owner, the breach to the team
 lead, the second level to the department manager, each exactly once.
 
-Steps of one pass (`fire_due`), the pattern of the playbook timers:
-  1. In one transaction, read up to a batch of due timers, oldest first, from the
-     partial index that holds only pending ones; on PostgreSQL `FOR UPDATE SKIP LOCKED`
-     lets several workers take disjoint batches, on SQLite the IMMEDIATE transaction
-     serialises them.
-  2. Fire each inside a savepoint: queue its message in the outbox.
-  3. Mark it fired, in the same transaction.
-A worker killed before the commit leaves its whole batch pending and no message queued,
-so the next pass sends each once; a timer whose message fails is marked fired with the
-error, so one bad row cannot hold up the rest.
+A pass claims, fires and marks a batch as every timer row does (core/timer_rows.py:
+one transaction, a savepoint per timer, SKIP LOCKED on PostgreSQL); this module says
+which clock timers are due and what firing one does: queue its notice in the outbox.
 """
 
-import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
@@ -32,9 +22,8 @@ from retainops.core.choices import RoleCode
 from retainops.core.due_work import DueWorkSource
 from retainops.core.events import emit
 from retainops.core.models import User
+from retainops.core.timer_rows import FireReport, claimable, fire_due_rows, fire_until_none_due
 from retainops.messaging.services import queue_from_template
-
-log = logging.getLogger(__name__)
 
 TEMPLATES = {
     ClockLevel.WARNING: "complaint-clock-warning",
@@ -49,60 +38,30 @@ LEVEL_ROLES = {
 NOTICE_ORDER = 15
 
 
-@dataclass
-class NoticeReport:
-    fired: int = 0
-    failed: int = 0
-
-    @property
-    def handled(self) -> int:
-        return self.fired + self.failed
+# What a pass of the clock timers did (the shared report of timer rows).
+NoticeReport = FireReport
 
 
 def due_timers(now: datetime) -> QuerySet[ClockTimer]:
-    due = ClockTimer.objects.due(now).order_by("due_at", "id")
-    if connection.features.has_select_for_update_skip_locked:
-        due = due.select_for_update(skip_locked=True, of=("self",))
-    return due
+    return claimable(ClockTimer.objects.due(now).order_by("due_at", "id"))
 
 
 def fire_due(*, now: datetime, limit: int | None = None) -> NoticeReport:
     """One pass: fire up to a batch of due clock timers, all in one transaction."""
-    report = NoticeReport()
-    with transaction.atomic():
-        batch = list(
-            due_timers(now).select_related(
-                "complaint__client__business_unit__complaint_calendar", "complaint__owner"
-            )[: limit or settings.WORKER_BATCH_SIZE]
-        )
-        for timer in batch:
-            outcome, ok = _fire_safely(timer, now)
-            ClockTimer.objects.filter(pk=timer.pk, fired_at__isnull=True).update(
-                fired_at=now, outcome=outcome[:300]
-            )
-            report.fired += ok
-            report.failed += not ok
-    return report
+    due = ClockTimer.objects.due(now).order_by("due_at", "id")
+    return fire_due_rows(
+        due.select_related(
+            "complaint__client__business_unit__complaint_calendar", "complaint__owner"
+        ),
+        now=now,
+        limit=limit,
+        fire=lambda timer: fire(timer, now),
+    )
 
 
 def fire_all_due(*, now: datetime) -> NoticeReport:
     """Pass after pass until no clock timer is due at `now` (what `retainops tick` does)."""
-    total = NoticeReport()
-    while True:
-        report = fire_due(now=now)
-        if not report.handled:
-            return total
-        total.fired += report.fired
-        total.failed += report.failed
-
-
-def _fire_safely(timer: ClockTimer, now: datetime) -> tuple[str, bool]:
-    try:
-        with transaction.atomic():
-            return fire(timer, now), True
-    except Exception as error:
-        log.exception("complaint clock timer %s failed", timer.pk)
-        return f"failed: {type(error).__name__}: {error}", False
+    return fire_until_none_due(lambda: fire_due(now=now))
 
 
 def recipients(timer: ClockTimer) -> list[User]:

@@ -1,28 +1,17 @@
 """Firing due timers: reminders, escalations and the ends of waits, each exactly once.
 
-Steps of one pass (`fire_due`):
-  1. In one transaction, read up to a batch of due timers, oldest first, from
-     the partial index that holds only pending timers (so the cost follows
-     what is due, not what exists); on PostgreSQL `FOR UPDATE SKIP LOCKED`
-     lets several workers take disjoint batches, on SQLite the IMMEDIATE
-     transaction serialises them.
-  2. Fire each inside a savepoint: queue its message in the outbox, escalate,
-     or end the wait and move the run on.
-  3. Mark it fired, in the same transaction.
-A worker that dies before the commit leaves every timer of its batch pending
-and no message queued, so the next pass fires each once; a timer whose
-effect fails is marked fired with the error, so one bad row cannot block the rest.
+A pass claims, fires and marks a batch as every timer row does (core/timer_rows.py:
+one transaction, a savepoint per timer, SKIP LOCKED on PostgreSQL); this module says
+which timers are due, from the partial index of pending ones, and what firing one
+does: queue its message in the outbox, escalate, or end the wait and move the run on.
 """
 
-import logging
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 from django.db.models import QuerySet
 
+from retainops.core.timer_rows import FireReport, claimable, fire_due_rows, fire_until_none_due
 from retainops.messaging.services import queue_from_template
 from retainops.playbooks import engine
 from retainops.playbooks.choices import EventKind, TaskState, TimerKind
@@ -32,65 +21,38 @@ from retainops.playbooks.subjects import subject_scope
 from retainops.playbooks.timeline import record
 from retainops.playbooks.variables import task_variables
 
-log = logging.getLogger(__name__)
 REMINDER_TEMPLATE = "task-reminder"
 ESCALATION_TEMPLATE = "task-escalation"
 
 
-@dataclass
-class TimerReport:
-    fired: int = 0
-    failed: int = 0
-
-    @property
-    def handled(self) -> int:
-        return self.fired + self.failed
+# What a pass of the timers did (the shared report of timer rows).
+TimerReport = FireReport
 
 
 def due_timers(now: datetime) -> QuerySet[Timer]:
-    due = Timer.objects.due(now).order_by("due_at", "id")
-    if connection.features.has_select_for_update_skip_locked:
-        due = due.select_for_update(skip_locked=True, of=("self",))
-    return due
+    return claimable(Timer.objects.due(now).order_by("due_at", "id"))
 
 
 def fire_due(*, now: datetime, limit: int | None = None) -> TimerReport:
     """One pass: fire up to a batch of due timers, all in one transaction."""
-    report = TimerReport()
-    with transaction.atomic():
-        batch = list(
-            due_timers(now).select_related("task__run__version", "task__client")[
-                : limit or settings.WORKER_BATCH_SIZE
-            ]
-        )
-        for timer in batch:
-            outcome, ok = _fire_safely(timer)
-            Timer.objects.filter(pk=timer.pk, fired_at__isnull=True).update(
-                fired_at=now, outcome=outcome[:300]
-            )
-            report.fired += ok
-            report.failed += not ok
-    return report
+    due = Timer.objects.due(now).order_by("due_at", "id")
+    return fire_due_rows(
+        due.select_related("task__run__version", "task__client"),
+        now=now,
+        limit=limit,
+        fire=_fire_in_scope,
+    )
 
 
 def fire_all_due(*, now: datetime) -> TimerReport:
     """Pass after pass until no timer is due at `now` (what `retainops tick` does)."""
-    total = TimerReport()
-    while True:
-        report = fire_due(now=now)
-        if not report.handled:
-            return total
-        total.fired += report.fired
-        total.failed += report.failed
+    return fire_until_none_due(lambda: fire_due(now=now))
 
 
-def _fire_safely(timer: Timer) -> tuple[str, bool]:
-    try:
-        with transaction.atomic(), subject_scope():
-            return fire(timer), True
-    except Exception as error:
-        log.exception("timer %s failed", timer.pk)
-        return f"failed: {type(error).__name__}: {error}", False
+def _fire_in_scope(timer: Timer) -> str:
+    # Each timer is one engine operation: its subject is loaded once.
+    with subject_scope():
+        return fire(timer)
 
 
 def fire(timer: Timer) -> str:
