@@ -100,6 +100,13 @@ def listen(
         _LISTENERS[phase].append(entry)
 
 
+def stop_listening(
+    event_type: type[DomainEvent], listener: Listener, *, phase: Phase = Phase.IN_TRANSACTION
+) -> None:
+    """Undo `listen` (a test's listener, once the test is over)."""
+    _LISTENERS[phase].remove((event_type, listener))
+
+
 def listeners(event: DomainEvent, phase: Phase) -> list[Listener]:
     return [listener for kind, listener in _LISTENERS[phase] if isinstance(event, kind)]
 

@@ -45,7 +45,7 @@ def heard() -> Iterator[list[bus.DomainEvent]]:
     entry = (events.ChangeRequestEvent, caught.append)
     bus.listen(*entry)
     yield caught
-    bus._LISTENERS[bus.Phase.IN_TRANSACTION].remove(entry)
+    bus.stop_listening(*entry)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def heard() -> Iterator[list[bus.DomainEvent]]:
         bus.listen(*entry)
     yield caught
     for entry in entries:
-        bus._LISTENERS[bus.Phase.IN_TRANSACTION].remove(entry)
+        bus.stop_listening(*entry)
 
 
 def _report(harbor: Client) -> Outgoing:
