@@ -11,7 +11,6 @@ tasks' ids for that. Bad input answers 422 naming the field, a line's as
 `lines[<index>].<field>`.
 """
 
-import csv
 import io
 from typing import Any
 
@@ -59,6 +58,7 @@ from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.core.models import BusinessUnit, User
+from retainops.core.spreadsheets import write_csv
 from retainops.playbooks.models import Playbook
 
 router = Router(tags=["changes"])
@@ -175,7 +175,7 @@ def _changes(payload: ChangeRequestPatch) -> dict[str, Any]:
 
 def _csv(rows: list[list[str]], filename: str) -> HttpResponse:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    write_csv(buffer, rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -51,6 +51,7 @@ from retainops.clients.models import Contract
 from retainops.clients.queries import visible_clients
 from retainops.core.choices import RoleCode
 from retainops.core.models import User
+from retainops.core.spreadsheets import csv_safe
 from retainops.playbooks.choices import StepKind, TaskState
 from retainops.playbooks.models import Run, Task
 
@@ -125,18 +126,14 @@ PLANNER_COLUMNS = [
 ]
 
 
-def spreadsheet_safe(text: str) -> str:
-    """Text a spreadsheet shows as text: a leading =, +, - or @ would make it a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
-
-
 def planner_rows(requests: QuerySet[ChangeRequest]) -> list[list[str]]:
-    """The planner as spreadsheet rows (header first), for the CSV export."""
+    """The planner as spreadsheet rows (header first), for the CSV export (whose writer,
+    core.spreadsheets.write_csv, keeps formula-like text from running)."""
     rows = [PLANNER_COLUMNS]
     for r in requests:
         rows.append(
             [
-                spreadsheet_safe(r.client.name),
+                csv_safe(r.client.name),
                 r.client.business_unit.name,
                 r.get_kind_display(),
                 r.get_status_display(),
@@ -145,7 +142,7 @@ def planner_rows(requests: QuerySet[ChangeRequest]) -> list[list[str]]:
                 str(r.credit_amount),
                 str(r.mrr_before),
                 str(r.submitted_by or ""),
-                spreadsheet_safe(r.notes),
+                csv_safe(r.notes),
             ]
         )
     return rows

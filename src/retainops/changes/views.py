@@ -10,7 +10,6 @@ refused inside the service (PermissionDenied: the 403 page); an invalid one come
 on its form with status 400, or is flashed on the page a one-button action returns to.
 """
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +44,7 @@ from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, run_and_flash
+from retainops.core.spreadsheets import write_csv
 from retainops.playbooks.models import Run, Task
 
 
@@ -328,7 +328,7 @@ def planner_export(request: HttpRequest) -> HttpResponse:
     _form, rows = _planner(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, "planner.csv")
-    csv.writer(response).writerows(queries.planner_rows(rows))
+    write_csv(response, queries.planner_rows(rows))
     return response
 
 

@@ -14,8 +14,10 @@ from ninja.files import UploadedFile
 from retainops.clients.schemas import ImportResultOut
 from retainops.clients.transfer.columns import KINDS
 from retainops.clients.transfer.export import export_data
+from retainops.clients.transfer.files import FileProblem, check_upload_size
 from retainops.clients.transfer.formats import FORMATS
 from retainops.clients.transfer.importing import run_import
+from retainops.clients.transfer.results import ImportReport, Problem
 
 router = Router(tags=["import/export"])
 
@@ -25,19 +27,30 @@ def _known(kind: str, fmt: str = "csv") -> None:
         raise Http404("No such import or export.")
 
 
-@router.post("/imports/{kind}", response={200: ImportResultOut, 422: ImportResultOut})
+@router.post(
+    "/imports/{kind}",
+    response={200: ImportResultOut, 413: ImportResultOut, 422: ImportResultOut},
+)
 def import_file(
     request: HttpRequest, kind: str, file: File[UploadedFile], dry_run: bool = True
 ) -> Any:
-    """Check (dry_run=true, the default) or import a .csv or .xlsx file of clients or contracts."""
+    """Check (dry_run=true, the default) or import a .csv or .xlsx file of clients or contracts.
+
+    413 when the file, its unpacked size or its row count is over the limits."""
     _known(kind)
+    try:
+        check_upload_size(file.size)
+        content = file.read()
+    except FileProblem as problem:
+        content = b""
+        refused = ImportReport(kind=kind, dry_run=dry_run, too_large=True)
+        refused.errors.append(Problem(None, "", str(problem)))
+        return Status(413, refused)
     report = run_import(
-        kind=kind,
-        content=file.read(),
-        filename=file.name or "",
-        by=request.user,
-        dry_run=dry_run,
+        kind=kind, content=content, filename=file.name or "", by=request.user, dry_run=dry_run
     )
+    if report.too_large:
+        return Status(413, report)
     return Status(200 if report.ok else 422, report)
 
 

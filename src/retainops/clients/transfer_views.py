@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 
 from retainops.clients.transfer.columns import KINDS, column_guide
 from retainops.clients.transfer.export import export_data
+from retainops.clients.transfer.files import FileProblem, check_upload_size
 from retainops.clients.transfer.formats import FORMATS
 from retainops.clients.transfer.importing import run_import
 from retainops.clients.transfer.results import ImportReport
@@ -42,6 +43,18 @@ class ImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        try:
+            check_upload_size(upload.size)
+        except FileProblem as problem:
+            raise forms.ValidationError(str(problem), code="too_large") from None
+        return upload
+
+    @property
+    def too_large(self) -> bool:
+        return self.has_error("file", code="too_large")
+
 
 @login_required
 def import_view(request: HttpRequest) -> HttpResponse:
@@ -51,7 +64,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
         return _import_checked(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid():
-        return _page(request, form, status=400 if form.errors else 200)
+        return _page(request, form, status=_refusal_status(form) if form.errors else 200)
     upload = form.cleaned_data["file"]
     kind, content, filename = form.cleaned_data["kind"], upload.read(), upload.name or ""
     dry_run = request.POST.get("action") != "import"
@@ -62,7 +75,13 @@ def import_view(request: HttpRequest) -> HttpResponse:
     if report is not None and report.ok:
         _keep_checked(request, kind, content, filename)
     failed = report is None or (not report.ok and not dry_run)
+    if report is not None and report.too_large:
+        return _page(request, form, report, status=413)
     return _page(request, form, report, status=400 if failed else 200)
+
+
+def _refusal_status(form: ImportForm) -> int:
+    return 413 if form.too_large else 400
 
 
 def _run(

@@ -48,7 +48,7 @@ from retainops.clients.transfer.export import (
     export_contracts,
     export_data,
 )
-from retainops.clients.transfer.files import MAX_IMPORT_BYTES
+from retainops.clients.transfer.files import FileProblem, check_upload_size
 from retainops.clients.transfer.formats import CONTENT_TYPES, FORMATS
 from retainops.clients.transfer.importing import preview_import, run_import
 from retainops.clients.transfer.results import ImportReport, Problem
@@ -60,11 +60,12 @@ __all__ = [
     "CONTRACT_COLUMNS",
     "FORMATS",
     "KINDS",
-    "MAX_IMPORT_BYTES",
     "ColumnGuide",
     "ExportFile",
+    "FileProblem",
     "ImportReport",
     "Problem",
+    "check_upload_size",
     "column_guide",
     "export_clients",
     "export_contracts",

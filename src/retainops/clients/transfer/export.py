@@ -19,6 +19,7 @@ from retainops.clients.queries import visible_clients
 from retainops.clients.transfer.columns import CLIENT_COLUMNS, CONTRACT_COLUMNS, KINDS, TEAM_COLUMNS
 from retainops.clients.transfer.formats import CONTENT_TYPES
 from retainops.core.errors import invalid
+from retainops.core.spreadsheets import csv_safe_row
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ def _export_file(
     """The records as a tablib dataset, written in the format asked for."""
     if fmt not in CONTENT_TYPES:
         raise invalid("format", f"Export as csv or xlsx, not {fmt!r}.")
+    if fmt == "csv":
+        records = [csv_safe_row(record) for record in records]
     dataset = tablib.Dataset(*records, headers=list(columns), title=kind.capitalize())
     if fmt == "csv":
         # The BOM lets Excel open accented names correctly; the import skips it.

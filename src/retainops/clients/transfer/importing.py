@@ -43,6 +43,7 @@ def run_import(*, kind: str, content: bytes, filename: str, by: Any, dry_run: bo
         sheet = read_sheet(content, filename, kind, by)
     except FileProblem as problem:
         report.errors.append(Problem(None, problem.column, str(problem)))
+        report.too_large = problem.too_large
         return report
     report.rows, report.ignored_columns = len(sheet.rows), sheet.ignored
     if dry_run:

@@ -31,6 +31,7 @@ class ImportReport:
     unchanged: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
+    too_large: bool = False
 
     @property
     def ok(self) -> bool:
