@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from retainops.cadence import queries, services, workload
 from retainops.cadence.choices import OccurrenceState
@@ -47,6 +47,7 @@ from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.models import BusinessUnit, User
+from retainops.core.pagination import Pages
 
 router = Router(tags=["cadence"])
 
@@ -196,7 +197,7 @@ def change_plan_item(request: HttpRequest, item_id: int, transition: str) -> Pla
 
 
 @router.get("/clients/{client_id}/occurrences", response=list[OccurrenceOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def client_occurrences(
     request: HttpRequest, client_id: int, state: OccurrenceState | None = None
 ) -> QuerySet[Occurrence]:
@@ -232,7 +233,7 @@ def move_occurrence(request: HttpRequest, occurrence_id: int, payload: MoveIn) -
 
 
 @router.get("/clients/{client_id}/touchpoints", response=list[TouchpointOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def client_touchpoints(request: HttpRequest, client_id: int) -> QuerySet[Touchpoint]:
     client = _client(request, client_id)
     return (
@@ -280,7 +281,7 @@ def person_adherence(request: HttpRequest, username: str, days: int = 30) -> dic
 
 
 @router.get("/cadence/untouched", response=list[UntouchedOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def untouched(
     request: HttpRequest,
     days: int = 30,

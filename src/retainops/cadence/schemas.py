@@ -10,6 +10,7 @@ from pydantic import Field
 
 from retainops.cadence.choices import Channel
 from retainops.cadence.models import Occurrence, PlanItem, Touchpoint
+from retainops.core.schemas import Id
 
 # What callers send ----------------------------------------------------------------------
 
@@ -73,7 +74,7 @@ class TouchpointIn(Schema):
     at: datetime | None = Field(None, description="When it happened (now when left out)")
     summary: str = ""
     notes: str = ""
-    contacts: list[int] = Field(default_factory=list, description="Ids of the client's contacts")
+    contacts: list[Id] = Field(default_factory=list, description="Ids of the client's contacts")
 
 
 class DoneIn(Schema):
@@ -90,7 +91,7 @@ class MoveIn(Schema):
 
 class ReassignIn(Schema):
     kind: str = Field(description="task or occurrence")
-    id: int
+    id: Id
     to: str = Field(description="Username of the new owner")
 
 

@@ -19,7 +19,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from retainops.changes import admin_services, queries, services
 from retainops.changes.models import (
@@ -58,6 +58,7 @@ from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.core.models import BusinessUnit, User
+from retainops.core.pagination import Pages
 from retainops.core.spreadsheets import write_csv
 from retainops.playbooks.models import Playbook
 
@@ -193,7 +194,7 @@ def list_reasons(request: HttpRequest, filters: Query[ReasonQuery]) -> Any:
 
 
 @router.get("/change-requests", response=list[ChangeRequestSummaryOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def list_requests(request: HttpRequest, filters: Query[RequestQuery]) -> Any:
     return queries.filter_requests(request.user, _filters(filters))
 

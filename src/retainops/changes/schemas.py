@@ -17,6 +17,7 @@ from pydantic import Field
 from retainops.changes.choices import ChangeKind, ChangeStatus, Escalation, LineAction, SaveOutcome
 from retainops.changes.models import ApprovalRoute, ChangeRequest, Removal, SaveAttempt
 from retainops.core.models import User
+from retainops.core.schemas import Id
 from retainops.playbooks.models import Run, Task
 
 # The subject type of a request's approval runs.
@@ -35,7 +36,7 @@ class ChangeLineIn(Schema):
 
 
 class ChangeRequestIn(Schema):
-    client: int = Field(description="Id of the client")
+    client: Id = Field(description="Id of the client")
     kind: ChangeKind
     reason: str = Field(description="Code of the reason (GET /change-reasons)")
     escalation: Escalation
@@ -64,8 +65,8 @@ class ChangeRequestPatch(Schema):
 class RequestQuery(Schema):
     kind: ChangeKind | None = None
     status: ChangeStatus | None = None
-    unit: int | None = Field(None, description="Id of the business unit")
-    client: int | None = Field(None, description="Id of the client")
+    unit: Id | None = Field(None, description="Id of the business unit")
+    client: Id | None = Field(None, description="Id of the client")
     effective_from: date | None = Field(None, description="Effective on or after")
     effective_to: date | None = Field(None, description="Effective on or before")
     search: str = Field("", description="Part of the client's name or of the notes")

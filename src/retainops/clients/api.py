@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from retainops.clients import queries, services
 from retainops.clients.models import (
@@ -49,7 +49,8 @@ from retainops.clients.schemas import (
 )
 from retainops.core.errors import Problems
 from retainops.core.models import BusinessUnit, Role, User
-from retainops.core.schemas import BodySchema
+from retainops.core.pagination import Pages
+from retainops.core.schemas import BodySchema, Id
 
 router = Router(tags=["clients"])
 
@@ -85,7 +86,7 @@ def _client_data(payload: BodySchema, problems: Problems) -> dict[str, Any]:
 
 
 @router.get("/clients", response=list[ClientSummaryOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def list_clients(request: HttpRequest, filters: Query[ClientQuery]) -> Any:
     unit = BusinessUnit.objects.filter(code=filters.business_unit).first()
     owner = User.objects.filter(username=filters.owner).first()
@@ -253,8 +254,8 @@ def _contract(request: HttpRequest, contract_id: int) -> Contract:
 
 
 @router.get("/contracts", response=list[ContractOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
-def list_contracts(request: HttpRequest, client: int | None = None, status: str = "") -> Any:
+@paginate(Pages, page_size=50, max_page_size=500)
+def list_contracts(request: HttpRequest, client: Id | None = None, status: str = "") -> Any:
     visible = queries.visible_clients(request.user)
     contracts = Contract.objects.filter(client__in=visible).prefetch_related("lines__service")
     if client is not None:

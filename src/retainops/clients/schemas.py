@@ -15,7 +15,7 @@ from pydantic import Field
 
 from retainops.clients.choices import ClientStatus
 from retainops.clients.models import Client, Contract, ContractLine
-from retainops.core.schemas import BodySchema
+from retainops.core.schemas import BodySchema, Id
 
 # Clients, contacts, tools, contracts and catalogues --------------------------------------
 
@@ -196,7 +196,7 @@ class BudgetIn(BodySchema):
 
 
 class ContractIn(BodySchema):
-    client: int
+    client: Id
     reference: str = Field(min_length=1, max_length=80)
     currency: str = "USD"
     start_date: date

@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from retainops.clients.models import Contact
 from retainops.clients.queries import visible_clients
@@ -46,6 +46,7 @@ from retainops.complaints.schemas import (
 from retainops.complaints.services import ActionPlan
 from retainops.core.errors import Problems, invalid
 from retainops.core.models import BusinessUnit, User
+from retainops.core.pagination import Pages
 
 router = Router(tags=["complaints"])
 
@@ -88,7 +89,7 @@ def _person(
 
 
 @router.get("/complaints", response=list[ComplaintOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def list_complaints(request: HttpRequest, filters: Query[ComplaintQuery]) -> Any:
     wanted = queries.ComplaintFilter(
         q=filters.search,

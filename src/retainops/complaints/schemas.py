@@ -7,7 +7,7 @@ at the moment of the answer) are resolved here, from the row the endpoint return
 """
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
 from django.utils import timezone
 from ninja import Schema
@@ -17,26 +17,31 @@ from retainops.complaints.choices import Channel, ComplaintStatus, Severity
 from retainops.complaints.clocks import ClockReading, clock_reading, read_clock
 from retainops.complaints.models import Complaint, ImprovementAction
 from retainops.core.models import User
+from retainops.core.schemas import Id
 
 # What callers send ----------------------------------------------------------------------
 
 
+# A service level longer than a year of business minutes is a typo.
+MAX_MINUTES = 60 * 24 * 365
+
+
 class ComplaintIn(Schema):
-    client: int = Field(description="Id of the client")
+    client: Id = Field(description="Id of the client")
     channel: Channel
     severity: Severity
     category: str = Field(description="Code of the category (GET /complaint-categories)")
     summary: str = Field(max_length=200)
     description: str
-    contact: int | None = Field(None, description="Id of one of the client's contacts")
+    contact: Id | None = Field(None, description="Id of one of the client's contacts")
     owner: str | None = Field(None, description="Username; empty: the account manager")
 
 
 class ComplaintQuery(Schema):
     status: ComplaintStatus | None = None
     severity: Severity | None = None
-    client: int | None = Field(None, description="Id of the client")
-    theme: int | None = Field(None, description="Id of a recurring theme")
+    client: Id | None = Field(None, description="Id of the client")
+    theme: Id | None = Field(None, description="Id of a recurring theme")
     open: bool = Field(False, description="Only complaints not yet resolved")
     mine: bool = Field(False, description="Only complaints I own")
     search: str = Field("", description="Words of the summary, description or client name")
@@ -67,24 +72,26 @@ class ReassignIn(Schema):
 
 
 class PolicyIn(Schema):
-    business_unit: int | None = Field(None, description="Id of the unit; empty: every unit")
+    business_unit: Id | None = Field(None, description="Id of the unit; empty: every unit")
     severity: Severity
-    first_response_minutes: int = Field(description="Business minutes")
-    resolution_minutes: int = Field(description="Business minutes")
-    warn_at_percent: int = 75
-    second_level_percent: int = 150
+    first_response_minutes: int = Field(ge=1, le=MAX_MINUTES, description="Business minutes")
+    resolution_minutes: int = Field(ge=1, le=MAX_MINUTES, description="Business minutes")
+    warn_at_percent: int = Field(75, ge=1, le=1000)
+    second_level_percent: int = Field(150, ge=1, le=1000)
 
 
 class PolicyPatch(Schema):
-    first_response_minutes: int | None = None
-    resolution_minutes: int | None = None
-    warn_at_percent: int | None = None
-    second_level_percent: int | None = None
+    first_response_minutes: int | None = Field(None, ge=1, le=MAX_MINUTES)
+    resolution_minutes: int | None = Field(None, ge=1, le=MAX_MINUTES)
+    warn_at_percent: int | None = Field(None, ge=1, le=1000)
+    second_level_percent: int | None = Field(None, ge=1, le=1000)
 
 
 class CalendarIn(Schema):
     time_zone: str
-    working_days: list[int] = Field(description="ISO weekdays, 1 is Monday")
+    working_days: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        description="ISO weekdays, 1 is Monday"
+    )
     opens_at: time
     closes_at: time
     holiday_country: str = Field("", description="ISO country code, e.g. GB")

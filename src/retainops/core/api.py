@@ -8,13 +8,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from ninja import Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from retainops.core import services
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import Problems
 from retainops.core.models import BusinessUnit, Role, Team, User
+from retainops.core.pagination import Pages
 from retainops.core.schemas import (
     LockedOut,
     RoleOut,
@@ -100,7 +101,7 @@ def me(request: HttpRequest) -> Any:
 
 
 @router.get("/users", response=list[UserOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def list_users(request: HttpRequest, search: str = "", role: str = "") -> Any:
     require_capability(request.user, Capability.MANAGE_USERS)
     users = User.objects.prefetch_related("roles", "business_units").order_by("username")

@@ -26,6 +26,15 @@ from pydantic.functional_validators import ModelWrapValidatorHandler
 from retainops.core.errors import field_path
 from retainops.core.models import Team, User
 
+# Ids ------------------------------------------------------------------------------------
+
+# The largest id a database row can have (a signed 64-bit key). An id beyond it would
+# overflow SQLite's integer in a foreign-key filter; bounded, it is refused with a 422.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""An id in a query or a body: a whole number from 1 to 2**63 - 1."""
+
+
 # Bodies that name every bad field -------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from retainops.clients.models import Client, Contact
 from retainops.clients.queries import visible_clients
@@ -23,6 +23,7 @@ from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.core.models import Role, User
+from retainops.core.pagination import Pages
 from retainops.messaging import queries, services
 from retainops.messaging.choices import MemberKind
 from retainops.messaging.models import (
@@ -110,7 +111,7 @@ def _member_target(request: HttpRequest, kind: str, value: str) -> Any:
 
 
 @router.get("/messages", response=list[MessageOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def list_messages(request: HttpRequest, filters: Query[MessageQuery]) -> Any:
     return queries.filter_messages(
         _manager(request),
@@ -141,7 +142,7 @@ def retry_message(request: HttpRequest, message_id: int) -> Any:
 
 
 @router.get("/clients/{client_id}/messages", response=list[MessageOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def client_messages(request: HttpRequest, client_id: int) -> Any:
     client = get_object_or_404(visible_clients(request.user), pk=client_id)
     return queries.messages_for_client(client)

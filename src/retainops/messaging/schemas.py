@@ -11,6 +11,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from retainops.core.schemas import Id
 from retainops.messaging.choices import Channel, MemberKind, MessageState
 from retainops.messaging.models import (
     DistributionList,
@@ -93,11 +94,11 @@ class MessageDetailOut(MessageOut):
 class MessageQuery(Schema):
     state: MessageState | None = None
     channel: Channel | None = None
-    client: int | None = Field(None, description="Id of the client the messages concern")
+    client: Id | None = Field(None, description="Id of the client the messages concern")
 
 
 class WriteIn(Schema):
-    client: int
+    client: Id
     to: list[str] = Field(
         description="E-mail addresses or recipient specs: contact:<id>, contacts, "
         "role:<code>, list:<code>, user:<username>"
@@ -138,7 +139,7 @@ class TemplatePatch(Schema):
 
 
 class PreviewIn(Schema):
-    client: int | None = Field(None, description="Id of the client whose data fills the template")
+    client: Id | None = Field(None, description="Id of the client whose data fills the template")
 
 
 class PreviewOut(Schema):
@@ -241,7 +242,7 @@ class WebhookPatch(Schema):
 
 
 class MeetingIn(Schema):
-    client: int | None = None
+    client: Id | None = None
     title: str = Field(min_length=1, max_length=200)
     starts_at: datetime
     ends_at: datetime

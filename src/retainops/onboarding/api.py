@@ -20,13 +20,14 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from retainops.clients.models import ServiceLine
 from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
+from retainops.core.pagination import Pages
 from retainops.messaging.schemas import MessageOut
 from retainops.onboarding import portal, queries, requirements, services
 from retainops.onboarding.admin_services import remove_requirement, save_requirement
@@ -152,7 +153,7 @@ def create_program(request: HttpRequest, payload: ProgramIn) -> Any:
 
 
 @router.get("/programs", response=list[ProgramSummaryOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def list_programs(request: HttpRequest, filters: Query[ProgramQuery]) -> Any:
     programs = queries.visible_programs(request.user)
     if filters.client is not None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import AwareDatetime, BeforeValidator, Field
 
+from retainops.core.schemas import Id
 from retainops.messaging.models import Meeting
 from retainops.onboarding import portal, queries, requirements
 from retainops.onboarding.choices import DetailKind, ProgramStatus
@@ -41,7 +42,7 @@ class ProgramLineIn(Schema):
 
 
 class ProgramIn(Schema):
-    client: int = Field(description="Id of the client")
+    client: Id = Field(description="Id of the client")
     name: str = Field(max_length=200)
     start_date: date = Field(description="First day of the flight")
     end_date: date = Field(description="Last day of the flight")
@@ -55,7 +56,7 @@ class ProgramIn(Schema):
 
 
 class ProgramQuery(Schema):
-    client: int | None = Field(None, description="Id of the client")
+    client: Id | None = Field(None, description="Id of the client")
     status: ProgramStatus | None = None
 
 
@@ -84,7 +85,7 @@ class RequirementIn(Schema):
     choices: list[str] = Field(default_factory=list, description="For kind 'choice'")
     help_text: str = ""
     required: bool = Field(True, description="Required before the work can start")
-    position: int = Field(0, description="Order among the service's details")
+    position: int = Field(0, ge=0, le=10_000, description="Order among the service's details")
 
 
 class RequirementPatch(Schema):
@@ -97,7 +98,7 @@ class RequirementPatch(Schema):
     choices: list[str] | None = None
     help_text: str | None = None
     required: bool | None = None
-    position: int | None = None
+    position: int | None = Field(None, ge=0, le=10_000)
 
 
 # What staff read ------------------------------------------------------------------------

@@ -18,11 +18,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from retainops.clients.queries import visible_clients
 from retainops.core.errors import invalid
 from retainops.core.models import User
+from retainops.core.pagination import Pages
 from retainops.playbooks import queries, services
 from retainops.playbooks.definition import Definition, DefinitionInvalid
 from retainops.playbooks.forms import as_upload
@@ -125,7 +126,7 @@ def validate_playbook(request: HttpRequest, payload: SourceIn) -> Any:
 
 
 @router.get("/playbooks", response=list[PlaybookOut])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def list_playbooks(request: HttpRequest) -> Any:
     return Playbook.objects.select_related("current").order_by("name", "key")
 
@@ -192,7 +193,7 @@ def start_run(request: HttpRequest, payload: RunIn) -> Any:
 
 
 @router.get("/runs", response=list[RunOut], tags=["runs"])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def list_runs(request: HttpRequest, filters: Query[RunQuery]) -> Any:
     runs = _runs(request)
     if filters.client is not None:
@@ -230,7 +231,7 @@ def move_anchor(request: HttpRequest, run_id: int, payload: AnchorIn) -> Any:
 
 
 @router.get("/tasks", response=list[TaskOut], tags=["tasks"])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def list_tasks(request: HttpRequest, filters: Query[TaskQuery]) -> Any:
     wanted = queries.TaskFilters(
         scope=filters.scope,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from ninja import Schema
 from pydantic import AwareDatetime, Field
 
+from retainops.core.schemas import Id
 from retainops.playbooks.choices import Decision, RunState, TaskState
 from retainops.playbooks.definition import Definition
 from retainops.playbooks.models import (
@@ -93,7 +94,7 @@ class ClientRefOut(Schema):
 
 class RunIn(Schema):
     playbook: str = Field(description="Key of the playbook")
-    client: int = Field(description="Id of the client it runs on")
+    client: Id = Field(description="Id of the client it runs on")
     anchors: dict[str, AwareDatetime] = Field(
         default_factory=dict,
         description="Anchor name -> ISO date and time with its offset, e.g. "
@@ -102,7 +103,7 @@ class RunIn(Schema):
 
 
 class RunQuery(Schema):
-    client: int | None = Field(None, description="Id of the client")
+    client: Id | None = Field(None, description="Id of the client")
     state: RunState | None = None
     playbook: str = Field("", description="Key of the playbook")
 
@@ -202,8 +203,8 @@ class TaskQuery(Schema):
     )
     due: TaskDue | None = None
     state: TaskStateFilter = TaskStateFilter.OPEN
-    client: int | None = Field(None, description="Id of the client")
-    team: int | None = Field(None, description="Id of the team whose queue holds the task")
+    client: Id | None = Field(None, description="Id of the client")
+    team: Id | None = Field(None, description="Id of the team whose queue holds the task")
 
 
 class CommentOut(Schema):

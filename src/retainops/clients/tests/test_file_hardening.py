@@ -83,7 +83,8 @@ def test_every_csv_writer_leaves_numbers_alone_and_escapes_text() -> None:
 
 def _bomb(padding_bytes: int) -> bytes:
     """A real workbook whose sheet is padded with whitespace: tiny zipped, huge unzipped."""
-    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([CLIENT_HEADER, client_row("Harbor")])))
+    rows: list[list[object]] = [list(CLIENT_HEADER), list(client_row("Harbor"))]
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes(rows)))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
         for item in source.infolist():
