@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from retainops.env import env_bool, env_int, env_list, env_str
 
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs page's scripts from our static files, not a CDN
     "simple_history",
     "axes",
     "retainops.core",
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -166,6 +169,45 @@ WHITENOISE_USE_FINDERS = DEBUG
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 
+# HTTPS in production: redirect plain HTTP, and tell browsers to keep to HTTPS (HSTS).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    """Behind a TLS-terminating proxy: "X-Forwarded-Proto: https" marks a secure request."""
+    raw = env_str("SECURE_PROXY_SSL_HEADER", "")
+    if not raw:
+        return None
+    header, _, value = raw.partition(":")
+    if not header.strip() or not value.strip():
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER={raw!r} must read 'Header-Name: value', "
+            "e.g. 'X-Forwarded-Proto: https'."
+        )
+    return ("HTTP_" + header.strip().upper().replace("-", "_"), value.strip())
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
+
+# Content-Security-Policy on every page: scripts only from our own static files (no
+# inline script anywhere); inline styles are allowed because the charts' SVG carries
+# a <style> element and templates set a few widths.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 # Pagination of list pages and API lists.
 PAGE_SIZE = env_int("PAGE_SIZE", 50, minimum=1)
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30, minimum=1)
@@ -184,6 +226,12 @@ IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100, mini
 # without a mail server.
 def _mailers() -> dict:
     host = env_str("EMAIL_HOST", "")
+    if not host and not DEBUG and not env_bool("EMAIL_TO_FILES", False):
+        # Otherwise the outbox would mark as sent mail that only reached a folder.
+        raise ImproperlyConfigured(
+            "EMAIL_HOST must be set when DEBUG is false (or EMAIL_TO_FILES=true to write "
+            "e-mails as files under var/sent-mail on purpose)."
+        )
     if not host:
         return {
             "default": {

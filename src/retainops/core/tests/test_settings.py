@@ -6,6 +6,7 @@ import sys
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 
 def _start_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -150,3 +151,67 @@ def test_a_lockout_limit_below_one_is_named():
     result = _start_with({"AXES_FAILURE_LIMIT": "0"})
     assert result.returncode != 0
     assert "AXES_FAILURE_LIMIT=0 must be at least 1" in result.stderr
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k3v9-" * 12,
+    "ALLOWED_HOSTS": "retainops.example.org",
+    "EMAIL_HOST": "smtp.example.org",
+}
+
+
+def test_production_without_a_mail_host_stops_unless_files_are_asked_for():
+    without = {**PRODUCTION, "EMAIL_HOST": ""}
+    result = _start_with(without)
+    assert result.returncode != 0
+    assert "EMAIL_HOST must be set when DEBUG is false" in result.stderr
+    assert _start_with({**without, "EMAIL_TO_FILES": "true"}).returncode == 0
+
+
+def test_production_settings_pass_the_deployment_check():
+    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "retainops.settings", **PRODUCTION}
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_proxy_header_comes_from_the_environment():
+    script = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "retainops.settings",
+        "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + script],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    bad = _start_with({"SECURE_PROXY_SSL_HEADER": "https"})
+    assert bad.returncode != 0 and "must read 'Header-Name: value'" in bad.stderr
+
+
+@pytest.mark.django_db
+def test_every_page_carries_a_content_security_policy_without_inline_script(client):
+    from retainops.core.testing import UserFactory
+
+    login = client.get(reverse("login"))
+    policy = login.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("style-src")[0]
+    assert "frame-ancestors 'none'" in policy
+    client.force_login(UserFactory.create(username="ada", roles=["administrator"]))
+    docs = client.get("/api/v1/docs")
+    assert "Content-Security-Policy" in docs.headers
+    assert b"cdn" not in docs.content.lower() and b"/static/ninja/swagger-ui-bundle" in docs.content
