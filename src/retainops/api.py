@@ -27,7 +27,89 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+# Every operation may answer these, whatever it declares itself: the handlers below give
+# each the same body, so the document says so once for all (and a test holds it true).
+ERROR_SCHEMA = {
+    "title": "ErrorOut",
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+INVALID_SCHEMA = {
+    "title": "InvalidOut",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["detail", "errors"],
+}
+STANDARD_ERRORS = {
+    "401": ("Authentication required: no valid bearer token or session.", "ErrorOut"),
+    "403": ("The person may not do this.", "ErrorOut"),
+    "404": ("No such object, or not one the person may see.", "ErrorOut"),
+    "422": ("Invalid input: each bad field named with its messages.", "InvalidOut"),
+}
+
+
+class RetainOpsApi(NinjaAPI):
+    """The API, whose OpenAPI document also declares the error answers every operation gives."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        document = super().get_openapi_schema(**kwargs)
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas["ErrorOut"], schemas["InvalidOut"] = ERROR_SCHEMA, INVALID_SCHEMA
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                _declare_standard_errors(operation)
+        _times_without_offset(document)
+        return document
+
+
+def _times_without_offset(node: Any) -> None:
+    """Our times of day are local wall-clock times ("09:00:00"), while OpenAPI's "time"
+    format is RFC 3339's, which needs an offset: declare them as the pattern they are."""
+    if isinstance(node, dict):
+        if node.get("format") == "time" and node.get("type") == "string":
+            node.pop("format")
+            node["pattern"] = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$"
+        for value in node.values():
+            _times_without_offset(value)
+    elif isinstance(node, list):
+        for value in node:
+            _times_without_offset(value)
+
+
+def _declare_standard_errors(operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    if "requestBody" in operation and "400" not in responses:
+        responses["400"] = {
+            "description": "The body is not JSON (or not the form data) the operation reads.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+    for code, (description, schema) in STANDARD_ERRORS.items():
+        if code == "401" and not operation.get("security"):
+            continue
+        reference = {"$ref": f"#/components/schemas/{schema}"}
+        declared = responses.get(code)
+        if declared is None:
+            responses[code] = {
+                "description": description,
+                "content": {"application/json": {"schema": reference}},
+            }
+            continue
+        # An operation's own 422 body (an import report, a playbook's problems) is one of
+        # two shapes: a request that fails the schema gets the standard one.
+        content = declared.setdefault("content", {}).setdefault("application/json", {})
+        own = content.get("schema")
+        if own is not None and own != reference:
+            content["schema"] = {"anyOf": [own, reference]}
+
+
+api = RetainOpsApi(
     title="RetainOps API",
     version="1",
     urls_namespace="api",

@@ -23,6 +23,8 @@ from retainops.cadence.models import ContactKind, Occurrence, PlanItem, PlanTemp
 from retainops.cadence.schemas import (
     ApplyTemplateIn,
     ClientAdherenceOut,
+    ContactTemplateIn,
+    ContactTemplateOut,
     DoneIn,
     KindIn,
     KindOut,
@@ -33,14 +35,12 @@ from retainops.cadence.schemas import (
     PlanItemIn,
     PlanItemOut,
     PlanItemPatch,
-    ReassignIn,
     SkipIn,
-    TemplateIn,
-    TemplateOut,
     TouchpointIn,
     TouchpointOut,
     UntouchedOut,
     WorkItemOut,
+    WorkloadReassignIn,
 )
 from retainops.clients.models import Client, ServiceLine
 from retainops.clients.queries import visible_clients
@@ -109,13 +109,13 @@ def add_kind(request: HttpRequest, payload: KindIn) -> Status:
     return Status(201, services.save_kind(by=request.user, data=data))
 
 
-@router.get("/cadence/templates", response=list[TemplateOut])
+@router.get("/cadence/templates", response=list[ContactTemplateOut])
 def list_templates(request: HttpRequest) -> QuerySet[PlanTemplate]:
     return PlanTemplate.objects.select_related("service_line")
 
 
-@router.post("/cadence/templates", response={201: TemplateOut})
-def add_template(request: HttpRequest, payload: TemplateIn) -> Status:
+@router.post("/cadence/templates", response={201: ContactTemplateOut})
+def add_template(request: HttpRequest, payload: ContactTemplateIn) -> Status:
     require_capability(request.user, Capability.MANAGE_CATALOGUE)
     problems: dict[str, list[str]] = {}
     service_line = None
@@ -328,7 +328,7 @@ def work_of_the_day(request: HttpRequest, username: str, day: date) -> list[work
 
 
 @router.post("/cadence/workload/reassign", response={204: None})
-def reassign(request: HttpRequest, payload: ReassignIn) -> Status:
+def reassign(request: HttpRequest, payload: WorkloadReassignIn) -> Status:
     """Hand a task or a planned contact to someone else (team leads)."""
     to = _user(payload.to, "to")
     services.reassign_work(by=request.user, kind=payload.kind, pk=payload.id, to=to)

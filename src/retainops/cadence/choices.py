@@ -4,7 +4,7 @@ their occurrences, each with its badge colour."""
 from django.db import models
 
 
-class Channel(models.TextChoices):
+class ContactChannel(models.TextChoices):
     """How a contact with a client is made; an occurrence is met by a touchpoint of its
     channel."""
 

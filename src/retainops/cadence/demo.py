@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from retainops.cadence import services
-from retainops.cadence.choices import Channel, Outcome
+from retainops.cadence.choices import ContactChannel, Outcome
 from retainops.cadence.choices import TouchpointSource as Source
 from retainops.cadence.models import ContactKind, Occurrence, PlanItem, PlanTemplate, Touchpoint
 from retainops.cadence.recurrence import instants
@@ -173,14 +173,14 @@ def _outcome(
         channel=channel,
         at=at,
         by_id=by,
-        source=Source.MESSAGE if channel == Channel.EMAIL else Source.LOGGED,
+        source=Source.MESSAGE if channel == ContactChannel.EMAIL else Source.LOGGED,
         summary=_summary(channel),
     )
 
 
 def _summary(channel: str) -> str:
     return {
-        Channel.EMAIL: "Weekly update sent",
-        Channel.CALL: "Call about results and next steps",
-        Channel.MEETING: "Review meeting",
-    }[Channel(channel)]
+        ContactChannel.EMAIL: "Weekly update sent",
+        ContactChannel.CALL: "Call about results and next steps",
+        ContactChannel.MEETING: "Review meeting",
+    }[ContactChannel(channel)]

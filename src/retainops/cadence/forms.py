@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from retainops.cadence.choices import Channel
+from retainops.cadence.choices import ContactChannel
 from retainops.cadence.models import ContactKind, PlanTemplate
 from retainops.core.models import Role, User
 
@@ -16,7 +16,7 @@ class PlanItemForm(forms.Form):
         help_text="e.g. FREQ=WEEKLY;BYDAY=TU or FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1",
     )
     channel = forms.ChoiceField(
-        choices=[("", "The kind's channel"), *Channel.choices], required=False
+        choices=[("", "The kind's channel"), *ContactChannel.choices], required=False
     )
     owner_role = forms.ModelChoiceField(
         queryset=Role.objects.all(), to_field_name="code", required=False, label="Owner: a role"
@@ -43,7 +43,7 @@ class TemplateChoiceForm(forms.Form):
 
 
 class TouchpointForm(forms.Form):
-    channel = forms.ChoiceField(choices=Channel.choices)
+    channel = forms.ChoiceField(choices=ContactChannel.choices)
     at = forms.DateTimeField(
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), required=False
     )

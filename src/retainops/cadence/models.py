@@ -17,7 +17,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from retainops.cadence.choices import (
     ITEM_STATE_COLOURS,
     OCCURRENCE_STATE_COLOURS,
-    Channel,
+    ContactChannel,
     ItemState,
     OccurrenceState,
     Outcome,
@@ -36,7 +36,9 @@ class ContactKind(models.Model):
 
     code = models.SlugField(max_length=40, unique=True)
     label = models.CharField(max_length=120, unique=True)
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.CALL)
+    channel = models.CharField(
+        max_length=10, choices=ContactChannel.choices, default=ContactChannel.CALL
+    )
     window_days = models.PositiveSmallIntegerField(
         default=2,
         validators=[MaxValueValidator(60)],
@@ -92,7 +94,7 @@ class PlanTemplateItem(models.Model):
     kind = models.ForeignKey(ContactKind, on_delete=models.PROTECT, related_name="+")
     owner_role = models.CharField(max_length=40, default="account_manager")
     rrule = models.CharField(max_length=300)
-    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    channel = models.CharField(max_length=10, choices=ContactChannel.choices, blank=True)
     at = models.TimeField(default=time(10, 0))
 
     class Meta:
@@ -117,7 +119,7 @@ class PlanItem(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     rrule = models.CharField(max_length=300)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
+    channel = models.CharField(max_length=10, choices=ContactChannel.choices)
     starts_on = models.DateField()
     at = models.TimeField(default=time(10, 0))
     state = FSMField(max_length=10, choices=ItemState.choices, default=I.ACTIVE, protected=True)
@@ -179,7 +181,7 @@ class Touchpoint(models.Model):
     """A contact with a client: a call, a meeting, an e-mail (sent by RetainOps or not)."""
 
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
+    channel = models.CharField(max_length=10, choices=ContactChannel.choices)
     at = models.DateTimeField()
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -223,7 +225,7 @@ class Occurrence(FSMModelMixin, models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    channel = models.CharField(max_length=10, choices=Channel.choices)
+    channel = models.CharField(max_length=10, choices=ContactChannel.choices)
     revision = models.PositiveIntegerField()
     scheduled_for = models.DateTimeField()
     due_at = models.DateTimeField()

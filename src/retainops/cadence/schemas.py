@@ -8,7 +8,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
-from retainops.cadence.choices import Channel
+from retainops.cadence.choices import ContactChannel
 from retainops.cadence.models import Occurrence, PlanItem, Touchpoint
 from retainops.core.schemas import Id
 
@@ -18,26 +18,26 @@ from retainops.core.schemas import Id
 class KindIn(Schema):
     code: str
     label: str
-    channel: Channel
+    channel: ContactChannel
     window_days: int = Field(2, ge=0, le=60)
     grace_days: int = Field(7, ge=0, le=120)
     remind_hours: int = Field(24, ge=0, le=24 * 14)
 
 
-class TemplateItemIn(Schema):
+class ContactTemplateItemIn(Schema):
     kind: str = Field(description="Code of the contact kind (GET /cadence/kinds)")
     rrule: str = Field(description="RFC 5545 RRULE value, e.g. FREQ=WEEKLY;BYDAY=TU")
     owner_role: str = "account_manager"
-    channel: Channel | None = None
+    channel: ContactChannel | None = None
     at: time = time(10, 0)
 
 
-class TemplateIn(Schema):
+class ContactTemplateIn(Schema):
     name: str
     service_line: str | None = Field(None, description="Code of a service line")
     min_monthly_budget: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
     priority: int = Field(0, ge=0, le=1000)
-    items: list[TemplateItemIn]
+    items: list[ContactTemplateItemIn]
 
 
 class PlanItemIn(Schema):
@@ -45,7 +45,7 @@ class PlanItemIn(Schema):
     rrule: str = Field(description="RFC 5545 RRULE value, e.g. FREQ=MONTHLY;BYMONTHDAY=1")
     starts_on: date
     at: time = time(10, 0)
-    channel: Channel | None = Field(None, description="The kind's channel when left out")
+    channel: ContactChannel | None = Field(None, description="The kind's channel when left out")
     owner_role: str = Field(
         "", description="A role code on the client's team, e.g. account_manager"
     )
@@ -59,7 +59,7 @@ class PlanItemPatch(Schema):
     rrule: str | None = None
     starts_on: date | None = None
     at: time | None = None
-    channel: Channel | None = None
+    channel: ContactChannel | None = None
     owner_role: str | None = None
     owner_user: str | None = None
 
@@ -70,7 +70,7 @@ class ApplyTemplateIn(Schema):
 
 
 class TouchpointIn(Schema):
-    channel: Channel
+    channel: ContactChannel
     at: datetime | None = Field(None, description="When it happened (now when left out)")
     summary: str = ""
     notes: str = ""
@@ -89,7 +89,7 @@ class MoveIn(Schema):
     due_at: datetime
 
 
-class ReassignIn(Schema):
+class WorkloadReassignIn(Schema):
     kind: str = Field(description="task or occurrence")
     id: Id
     to: str = Field(description="Username of the new owner")
@@ -114,7 +114,7 @@ class KindOut(Schema):
     is_active: bool
 
 
-class TemplateItemOut(Schema):
+class ContactTemplateItemOut(Schema):
     kind: str
     rrule: str
     owner_role: str
@@ -126,13 +126,13 @@ class TemplateItemOut(Schema):
         return str(obj.kind.code)
 
 
-class TemplateOut(Schema):
+class ContactTemplateOut(Schema):
     id: int
     name: str
     service_line: str | None
     min_monthly_budget: Decimal | None
     priority: int
-    items: list[TemplateItemOut]
+    items: list[ContactTemplateItemOut]
 
     @staticmethod
     def resolve_service_line(obj: Any) -> str | None:

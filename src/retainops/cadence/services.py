@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from retainops.cadence import events
-from retainops.cadence.choices import Channel, ItemState, OccurrenceState, Outcome
+from retainops.cadence.choices import ContactChannel, ItemState, OccurrenceState, Outcome
 from retainops.cadence.choices import TouchpointSource as Source
 from retainops.cadence.models import (
     ContactKind,
@@ -463,8 +463,8 @@ def log_touchpoint(
     _require_planner(by, client)
     now = timezone.now()
     problems = Problems()
-    if channel not in Channel.values:
-        problems.add("channel", f"Choose one of: {', '.join(Channel.values)}.")
+    if channel not in ContactChannel.values:
+        problems.add("channel", f"Choose one of: {', '.join(ContactChannel.values)}.")
     if at is not None and at > now + timedelta(minutes=5):
         problems.add("at", "A touchpoint cannot be in the future.")
     contacts = list(Contact.objects.filter(client=client, pk__in=contact_ids or []))
@@ -508,7 +508,7 @@ def record_message_touchpoint(event: Any) -> Touchpoint | None:
             return None
         touchpoint = Touchpoint(
             client_id=message.client_id,
-            channel=Channel.EMAIL,
+            channel=ContactChannel.EMAIL,
             at=message.sent_at or timezone.now(),
             by=message.created_by,
             source=Source.MESSAGE,

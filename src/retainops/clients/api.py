@@ -73,8 +73,16 @@ def _by_code(model: Any, code: str | None, field: str, problems: Problems) -> An
     return found
 
 
+# The client's fields that may be emptied with a null; the others take "" or a value.
+NULLABLE_CLIENT_FIELDS = {"sold_on"}
+
+
 def _client_data(payload: BodySchema, problems: Problems) -> dict[str, Any]:
     data = payload.dict(exclude_unset=True)
+    for name in sorted(name for name, value in data.items() if value is None):
+        if name not in NULLABLE_CLIENT_FIELDS:
+            problems.add(name, "Give a value or leave the field out.")
+            del data[name]
     if "business_unit" in data:
         unit = _by_code(BusinessUnit, data.pop("business_unit"), "business_unit", problems)
         if unit is not None:

@@ -35,11 +35,11 @@ from retainops.complaints.schemas import (
     ComplaintIn,
     ComplaintOut,
     ComplaintQuery,
+    ComplaintReassignIn,
     NoteIn,
     PolicyIn,
     PolicyOut,
     PolicyPatch,
-    ReassignIn,
     ReopenIn,
     ResolveIn,
 )
@@ -174,7 +174,9 @@ def reopen_complaint(request: HttpRequest, complaint_id: int, payload: ReopenIn)
 
 
 @router.post("/complaints/{complaint_id}/reassign", response=ComplaintOut)
-def reassign_complaint(request: HttpRequest, complaint_id: int, payload: ReassignIn) -> Any:
+def reassign_complaint(
+    request: HttpRequest, complaint_id: int, payload: ComplaintReassignIn
+) -> Any:
     complaint = _complaint(request, complaint_id)
     problems = Problems()
     owner = _person(payload.owner, "owner", problems, required=True)

@@ -4,7 +4,7 @@ with a label and, where a badge shows it, a colour (the same in pages and the AP
 from django.db import models
 
 
-class Channel(models.TextChoices):
+class ComplaintChannel(models.TextChoices):
     PHONE = "phone", "Phone"
     EMAIL = "email", "E-mail"
     PORTAL = "portal", "Client portal"

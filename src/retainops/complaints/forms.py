@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 
 from retainops.clients.models import Client, Contact
-from retainops.complaints.choices import Channel, ComplaintStatus, Severity
+from retainops.complaints.choices import ComplaintChannel, ComplaintStatus, Severity
 from retainops.complaints.models import ComplaintCategory, RootCause
 from retainops.complaints.queries import ComplaintFilter
 from retainops.core.capabilities import Capability
@@ -28,7 +28,7 @@ class _PersonChoice(forms.ModelChoiceField):
 class RaiseForm(forms.Form):
     summary = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
-    channel = forms.ChoiceField(choices=Channel.choices)
+    channel = forms.ChoiceField(choices=ComplaintChannel.choices)
     severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.MEDIUM)
     category = forms.ModelChoiceField(queryset=ComplaintCategory.objects.filter(is_active=True))
     contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)

@@ -26,9 +26,9 @@ from retainops.complaints.choices import (
     COMPLAINT_STATUS_COLOURS,
     SEVERITY_COLOURS,
     ActionState,
-    Channel,
     Clock,
     ClockLevel,
+    ComplaintChannel,
     ComplaintStatus,
     Severity,
 )
@@ -187,7 +187,7 @@ class Complaint(FSMModelMixin, models.Model):
     contact = models.ForeignKey(
         "clients.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    channel = models.CharField(max_length=10, choices=Channel.choices)
+    channel = models.CharField(max_length=10, choices=ComplaintChannel.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices)
     category = models.ForeignKey(ComplaintCategory, on_delete=models.PROTECT, related_name="+")
     summary = models.CharField(max_length=200)

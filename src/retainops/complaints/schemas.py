@@ -13,7 +13,7 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import Field
 
-from retainops.complaints.choices import Channel, ComplaintStatus, Severity
+from retainops.complaints.choices import ComplaintChannel, ComplaintStatus, Severity
 from retainops.complaints.clocks import ClockReading, clock_reading, read_clock
 from retainops.complaints.models import Complaint, ImprovementAction
 from retainops.core.models import User
@@ -28,7 +28,7 @@ MAX_MINUTES = 60 * 24 * 365
 
 class ComplaintIn(Schema):
     client: Id = Field(description="Id of the client")
-    channel: Channel
+    channel: ComplaintChannel
     severity: Severity
     category: str = Field(description="Code of the category (GET /complaint-categories)")
     summary: str = Field(max_length=200)
@@ -67,7 +67,7 @@ class ReopenIn(Schema):
     reason: str
 
 
-class ReassignIn(Schema):
+class ComplaintReassignIn(Schema):
     owner: str = Field(description="Username")
 
 

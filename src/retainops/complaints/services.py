@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from retainops.clients.models import Client, ClientTeamMember, Contact
 from retainops.complaints import events
-from retainops.complaints.choices import Channel, ComplaintStatus, Severity
+from retainops.complaints.choices import ComplaintChannel, ComplaintStatus, Severity
 from retainops.complaints.clocks import schedule_timers
 from retainops.complaints.models import (
     ClockPause,
@@ -99,7 +99,7 @@ def _check_raise(
     category: ComplaintCategory | None,
     owner: User | None,
 ) -> ServiceLevelPolicy | None:
-    if channel not in Channel.values:
+    if channel not in ComplaintChannel.values:
         problems.add("channel", "Choose phone, e-mail, portal, meeting or survey.")
     if severity not in Severity.values:
         problems.add("severity", "Choose low, medium, high or critical.")
@@ -208,7 +208,7 @@ def raise_complaint_from_portal(
         problems,
         client=client,
         contact=None,
-        channel=Channel.PORTAL,
+        channel=ComplaintChannel.PORTAL,
         severity=severity,
         category=category,
         owner=None,
@@ -218,7 +218,7 @@ def raise_complaint_from_portal(
         problems.add("__all__", "Nobody can take this here yet: please call your account team.")
     complaint = Complaint(
         client=client,
-        channel=Channel.PORTAL,
+        channel=ComplaintChannel.PORTAL,
         severity=severity,
         category=category,
         summary=summary.strip(),

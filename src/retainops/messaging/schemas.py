@@ -36,7 +36,7 @@ class RecipientOut(Schema):
     source: str
 
 
-class AttachmentOut(Schema):
+class MessageAttachmentOut(Schema):
     filename: str
     content_type: str
     size: int
@@ -80,7 +80,7 @@ class MessageDetailOut(MessageOut):
     body_text: str
     body_html: str
     webhook: str | None
-    attachments: list[AttachmentOut]
+    attachments: list[MessageAttachmentOut]
 
     @staticmethod
     def resolve_webhook(obj: Message) -> str | None:

@@ -36,6 +36,7 @@ from retainops.playbooks.models import (
 )
 from retainops.playbooks.schemas import (
     AnchorIn,
+    CancelIn,
     CommentIn,
     CommentOut,
     DecisionIn,
@@ -43,8 +44,6 @@ from retainops.playbooks.schemas import (
     PlaybookDetailOut,
     PlaybookOut,
     ProblemsOut,
-    ReasonIn,
-    ReassignIn,
     RunDetailOut,
     RunIn,
     RunOut,
@@ -52,6 +51,7 @@ from retainops.playbooks.schemas import (
     SourceIn,
     TaskOut,
     TaskQuery,
+    TaskReassignIn,
     TaskStateFilter,
     TimelinePageOut,
     TimelineQuery,
@@ -211,7 +211,7 @@ def get_run(request: HttpRequest, run_id: int) -> Any:
 
 
 @router.post("/runs/{run_id}/cancel", response=RunDetailOut, tags=["runs"])
-def cancel_run(request: HttpRequest, run_id: int, payload: ReasonIn) -> Any:
+def cancel_run(request: HttpRequest, run_id: int, payload: CancelIn) -> Any:
     """Stop a run, saying why: its open and waiting steps are cancelled."""
     services.cancel_run(by=request.user, run=_run(request, run_id), reason=payload.reason)
     return _run(request, run_id)
@@ -312,14 +312,14 @@ def decide_task(request: HttpRequest, task_id: int, payload: DecisionIn) -> Any:
 
 
 @router.post("/tasks/{task_id}/reassign", response=TaskOut, tags=["tasks"])
-def reassign_task(request: HttpRequest, task_id: int, payload: ReassignIn) -> Any:
+def reassign_task(request: HttpRequest, task_id: int, payload: TaskReassignIn) -> Any:
     task = _task(request, task_id)
     services.reassign_task(by=request.user, task=task, to=_user(payload.to, "to"))
     return _task(request, task_id)
 
 
 @router.post("/tasks/{task_id}/skip", response=TaskOut, tags=["tasks"])
-def skip_task(request: HttpRequest, task_id: int, payload: ReasonIn) -> Any:
+def skip_task(request: HttpRequest, task_id: int, payload: CancelIn) -> Any:
     """Skip a step not needed here, saying why; the steps after it go on."""
     services.skip_task(by=request.user, task=_task(request, task_id), reason=payload.reason)
     return _task(request, task_id)

@@ -100,7 +100,7 @@ class Reminder(_Strict):
     to: str = "owner"
 
 
-class Escalation(_Strict):
+class EscalationRule(_Strict):
     after: str = "0 hours"
     to: str
     reassign: bool = False
@@ -123,7 +123,7 @@ class Step(_Strict):
     needs: list[str] = []
     when: str | None = None
     remind: list[Reminder] = []
-    escalate: list[Escalation] = []
+    escalate: list[EscalationRule] = []
     skippable_by: list[str] = []
     template: str | None = None
     to: list[str] = []

@@ -108,7 +108,7 @@ class RunQuery(Schema):
     playbook: str = Field("", description="Key of the playbook")
 
 
-class ReasonIn(Schema):
+class CancelIn(Schema):
     reason: str = ""
 
 
@@ -218,7 +218,7 @@ class CommentOut(Schema):
         return obj.author.username
 
 
-class AttachmentOut(Schema):
+class TaskAttachmentOut(Schema):
     id: int
     filename: str
     content_type: str
@@ -258,7 +258,7 @@ class TaskOut(Schema):
     skip_reason: str
     overdue: bool = Field(alias="is_overdue")
     comments: list[CommentOut]
-    attachments: list[AttachmentOut]
+    attachments: list[TaskAttachmentOut]
 
     @staticmethod
     def resolve_description(obj: Task) -> str:
@@ -300,7 +300,7 @@ class DecisionIn(Schema):
     comment: str = Field("", description="Required when rejecting")
 
 
-class ReassignIn(Schema):
+class TaskReassignIn(Schema):
     to: str = Field(description="Username of the person who takes the task")
 
 
