@@ -133,7 +133,9 @@ def value_of(
     segment = segment_for(life, segments)
     if segment is None or segment.fit is None:
         return None
-    rate = term_rate(annual_rate if annual_rate is not None else annual_discount_rate(), segment.term_months)
+    rate = term_rate(
+        annual_rate if annual_rate is not None else annual_discount_rate(), segment.term_months
+    )
     renewals = life.renewals(today)
     value = segment.fit.derl(renewals, rate)
     revenue_mrr = life.mrr if mrr is None else mrr

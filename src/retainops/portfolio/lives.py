@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Min, QuerySet, Sum
 from django.utils import timezone
@@ -49,12 +50,8 @@ class Life:
         return self.months_served(today) // max(self.term_months, 1)
 
 
-def _first_dates(model: type, ids: list[int], status: str, field: str = "history_date") -> dict:
-    rows = (
-        model.objects.filter(id__in=ids, status=status)
-        .values("id")
-        .annotate(first=Min(field))
-    )
+def _first_dates(model: Any, ids: list[int], status: str, field: str = "history_date") -> dict:
+    rows = model.objects.filter(id__in=ids, status=status).values("id").annotate(first=Min(field))
     return {row["id"]: row["first"] for row in rows}
 
 

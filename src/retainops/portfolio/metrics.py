@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from django.db.models import QuerySet
@@ -135,11 +136,11 @@ def monthly(
 ) -> list[MonthRow]:
     """One row per month and unit, and one per month for every unit ("All units")."""
     days = month_starts(today, months)
-    boundaries = days + [today] if days[-1] != today else days
+    boundaries = [*days, today] if days[-1] != today else days
     mrr = mrr_at(clients, boundaries)
     rows: list[MonthRow] = []
     units = sorted({life.unit for life in all_lives})
-    for start, end in zip(boundaries, boundaries[1:], strict=False):
+    for start, end in pairwise(boundaries):
         for unit in [*units, "All units"]:
             group = [life for life in all_lives if unit == "All units" or life.unit == unit]
             served = [life for life in group if _served_at(life, start)]
@@ -190,7 +191,9 @@ def cohort_curves(
                 curve.append(None)
                 continue
             alive = sum(
-                1 for m in members if m.left_on is None or _months_between(m.sold_on, m.left_on) >= k
+                1
+                for m in members
+                if m.left_on is None or _months_between(m.sold_on, m.left_on) >= k
             )
             curve.append(round(alive / len(members), 4))
         curves[quarter] = curve
@@ -211,7 +214,9 @@ def cohort_chart(curves: dict[str, list[float | None]]) -> Chart | None:
     return line_chart(
         title="Clients still served, by sale quarter",
         x_labels=[f"M{k}" for k in range(horizon)],
-        series=[Series.of(q, [None if v is None else v * 100 for v in c]) for q, c in curves.items()],
+        series=[
+            Series.of(q, [None if v is None else v * 100 for v in c]) for q, c in curves.items()
+        ],
         y_label="% of the quarter's clients",
         y_limits=(0, 100),
     )
@@ -231,15 +236,15 @@ def sale_to_live_days(all_lives: list[Life]) -> dict[str, float]:
 def approval_days(user: Any) -> dict[str, Any]:
     """Median hours per approval step, and median days from submission to approval."""
     requests = visible_requests(user)
-    spans = [
-        (approved - submitted).total_seconds() / 86400
-        for submitted, approved in requests.filter(
-            submitted_at__isnull=False, approved_at__isnull=False
-        )
+    spans: list[float] = []
+    pairs: Any = (
+        requests.filter(submitted_at__isnull=False, approved_at__isnull=False)
         .exclude(status=ChangeStatus.DRAFT)
         .values_list("submitted_at", "approved_at")
-        if approved >= submitted
-    ]
+    )
+    for submitted, approved in pairs:
+        if approved >= submitted:
+            spans.append((approved - submitted).total_seconds() / 86400)
     return {
         "by_step_hours": approval_cycle_hours(requests),
         "submission_to_approval_days": round(statistics.median(spans), 2) if spans else None,

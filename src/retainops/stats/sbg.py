@@ -37,6 +37,8 @@ from scipy.special import betaln, hyp2f1
 
 from retainops.stats import StatsInputError
 
+Counts = Sequence[float] | NDArray[np.float64]
+
 # Parameters beyond these bounds mean the likelihood has no interior maximum
 # (nobody ever left, or everybody left at once): the fit is refused.
 _LOG_BOUND = 12.0  # e^12 ~ 160,000; e^-12 ~ 6e-6
@@ -131,7 +133,7 @@ def derl_curve(a: float, b: float, up_to: int, discount_rate: float) -> list[flo
 # Fitting ------------------------------------------------------------------------------
 
 
-def _counts(values: Sequence[float], name: str) -> NDArray[np.float64]:
+def _counts(values: Counts, name: str) -> NDArray[np.float64]:
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
@@ -144,7 +146,7 @@ def _counts(values: Sequence[float], name: str) -> NDArray[np.float64]:
 
 
 def lost_and_active_from_alive(
-    alive: Sequence[float],
+    alive: Counts,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """A cohort's alive counts as (left after r renewals, still active after r renewals)."""
     counts = _counts(alive, "alive")
@@ -153,7 +155,9 @@ def lost_and_active_from_alive(
             "alive needs the cohort's size and at least one later count (two numbers or more)."
         )
     if counts[0] <= 0:
-        raise StatsInputError("alive must start with the cohort's size, above 0: the cohort is empty.")
+        raise StatsInputError(
+            "alive must start with the cohort's size, above 0: the cohort is empty."
+        )
     rises = np.flatnonzero(np.diff(counts) > 0)
     if rises.size:
         t = int(rises[0]) + 1
@@ -181,9 +185,7 @@ def _negative_log_likelihood(
     return float(-ll)
 
 
-def log_likelihood(
-    a: float, b: float, lost: Sequence[float], active: Sequence[float]
-) -> float:
+def log_likelihood(a: float, b: float, lost: Counts, active: Counts) -> float:
     """The sBG log-likelihood of customers lost / still active after r = 0, 1, ... renewals."""
     _check_params(a, b)
     lost_a, active_a = _counts(lost, "lost"), _counts(active, "active")
@@ -192,7 +194,7 @@ def log_likelihood(
     return -_negative_log_likelihood(np.log([a, b]), t, lost_a, r, active_a)
 
 
-def fit(lost: Sequence[float], active: Sequence[float]) -> SbgFit:
+def fit(lost: Counts, active: Counts) -> SbgFit:
     """Fit a and b by maximum likelihood.
 
     `lost[r]` customers left after r renewals (in period r + 1); `active[r]` are still
@@ -241,7 +243,7 @@ def fit(lost: Sequence[float], active: Sequence[float]) -> SbgFit:
     )
 
 
-def fit_alive(alive: Sequence[float]) -> SbgFit:
+def fit_alive(alive: Counts) -> SbgFit:
     """Fit one cohort's alive counts n_0, n_1, ..., n_T (n_0 the cohort's size)."""
     lost, active = lost_and_active_from_alive(alive)
     return fit(lost, active)

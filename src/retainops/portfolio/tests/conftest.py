@@ -10,7 +10,7 @@ import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
-from retainops.changes.models import ChangeReason, ChangeRequest, ChangeLine, SaveAttempt
+from retainops.changes.models import ChangeLine, ChangeReason, ChangeRequest, SaveAttempt
 from retainops.clients.models import Client, ContractLine, ServiceLine
 from retainops.clients.testing import ClientFactory, make_contract
 from retainops.core.models import BusinessUnit, User

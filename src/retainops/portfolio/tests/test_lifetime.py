@@ -98,7 +98,9 @@ def test_change_request_shows_value_at_stake_and_a_credit_ceiling(
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
 
 
-def test_sbg_endpoint_answers_the_papers_fit(api_as: Callable[..., object], account_manager: User) -> None:
+def test_sbg_endpoint_answers_the_papers_fit(
+    api_as: Callable[..., object], account_manager: User
+) -> None:
     api = api_as(account_manager)
     answer = api.post(  # type: ignore[attr-defined]
         "/analytics/sbg", {"alive": REGULAR, "project_to": 12, "discount_rate": 0.10}

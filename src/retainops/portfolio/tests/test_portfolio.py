@@ -42,7 +42,9 @@ def test_save_rate_by_offer_counts_each_offer_made(
     assert report.by_reason and sum(r.cases for r in report.by_reason) == 5
 
 
-def test_logo_churn_and_revenue_retention_by_month(book: list[Client], account_manager: User) -> None:
+def test_logo_churn_and_revenue_retention_by_month(
+    book: list[Client], account_manager: User
+) -> None:
     with time_machine.travel(at(TODAY), tick=False):
         data = metrics.portfolio(account_manager, months=12)
     rows = {row.month: row for row in data.months if row.unit == "All units"}
@@ -56,7 +58,9 @@ def test_logo_churn_and_revenue_retention_by_month(book: list[Client], account_m
     assert data.curves and all(c[0] == 1.0 for c in data.curves.values())
 
 
-def test_page_csv_and_api(book: list[Client], account_manager: User, client: Browser, api_as: Callable[..., object]) -> None:
+def test_page_csv_and_api(
+    book: list[Client], account_manager: User, client: Browser, api_as: Callable[..., object]
+) -> None:
     client.force_login(account_manager)
     with time_machine.travel(at(TODAY), tick=False):
         page = client.get("/portfolio/").content.decode()
@@ -78,6 +82,8 @@ def test_someone_without_a_unit_sees_the_empty_state(
     assert 'id="portfolio-empty"' in page
 
 
-def test_the_portfolio_needs_a_sign_in(client: Browser, api_as: Callable[..., object], db: None) -> None:
+def test_the_portfolio_needs_a_sign_in(
+    client: Browser, api_as: Callable[..., object], db: None
+) -> None:
     assert client.get("/portfolio/").status_code == 302
     assert api_as(None).get("/portfolio").status_code == 401  # type: ignore[attr-defined]
