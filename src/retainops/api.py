@@ -171,6 +171,8 @@ def _register_routers() -> None:
     from retainops.messaging.api import router as messages_router
     from retainops.onboarding.api import router as onboarding_router
     from retainops.playbooks.api import router as playbooks_router
+    from retainops.portfolio.api import analytics_router
+    from retainops.portfolio.api import router as portfolio_router
 
     api.add_router("", core_router)
     api.add_router("", clients_router)
@@ -181,6 +183,8 @@ def _register_routers() -> None:
     api.add_router("", changes_router)
     api.add_router("", cadence_router)
     api.add_router("", complaints_router)
+    api.add_router("/analytics/", analytics_router)
+    api.add_router("", portfolio_router)
 
 
 _register_routers()

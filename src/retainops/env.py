@@ -49,6 +49,20 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_fraction(name: str, default: float) -> float:
+    """A number strictly between 0 and 1 (a rate, a share)."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+    if not 0 < value < 1:
+        raise ImproperlyConfigured(f"{name}={value} must lie strictly between 0 and 1.")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

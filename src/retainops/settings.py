@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from retainops.env import env_bool, env_int, env_list, env_str
+from retainops.env import env_bool, env_fraction, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("RETAINOPS_VAR_DIR", str(BASE_DIR / "var")))
@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "retainops.changes",
     "retainops.cadence",
     "retainops.complaints",
+    "retainops.portfolio",
     "retainops.apps.RetainOpsConfig",
 ]
 
@@ -283,6 +284,11 @@ AGENCY_NAME = env_str("AGENCY_NAME", "Your agency")
 COMPLAINT_REOPEN_DAYS = env_int("COMPLAINT_REOPEN_DAYS", 14, minimum=0)
 COMPLAINT_THEME_CLIENTS = env_int("COMPLAINT_THEME_CLIENTS", 3, minimum=2)
 COMPLAINT_THEME_WINDOW_DAYS = env_int("COMPLAINT_THEME_WINDOW_DAYS", 30, minimum=1)
+
+# Portfolio: the yearly discount rate of the lifetime value, and the share of the value
+# at stake a save credit should not exceed (the suggested ceiling on a change request).
+PORTFOLIO_DISCOUNT_RATE = env_fraction("PORTFOLIO_DISCOUNT_RATE", 0.10)
+PORTFOLIO_SAVE_CREDIT_SHARE = env_fraction("PORTFOLIO_SAVE_CREDIT_SHARE", 0.10)
 
 LOGGING = {
     "version": 1,

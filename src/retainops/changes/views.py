@@ -40,6 +40,7 @@ from retainops.changes.forms import (
     initial_lines,
 )
 from retainops.changes.models import ApprovalRoute, ChangeReason, ChangeRequest, Removal
+from retainops.changes.panels import request_panels_for
 from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
@@ -207,6 +208,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "withdraw_form": WithdrawForm(auto_id="withdraw_%s"),
         "retention_involved": services.retention_involved(change),
         "history": queries.request_history(change),
+        "panels": request_panels_for(change, request.user),
     }
     return render(request, "changes/request_detail.html", context)
 
