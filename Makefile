@@ -3,7 +3,7 @@ UV := python3 -m uv
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run serve test lint types unit e2e bench clean
+.PHONY: install run serve test lint types unit contract e2e bench clean
 
 install:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -31,7 +31,11 @@ types:
 unit:
 	$(UV) run pytest $(PYTEST_ARGS)
 
-test: install lint types unit
+# The API against its own OpenAPI document (schemathesis, bounded and seeded).
+contract:
+	$(UV) run python -m tests.contract.run
+
+test: install lint types unit contract
 
 bench: install
 	$(UV) run python -m bench.run_all
