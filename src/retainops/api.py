@@ -89,6 +89,7 @@ def _register_routers() -> None:
     from retainops.messaging.api import router as messages_router
     from retainops.onboarding.api import router as onboarding_router
     from retainops.playbooks.api import router as playbooks_router
+    from retainops.voice.api import router as voice_router
 
     api.add_router("", core_router)
     api.add_router("", clients_router)
@@ -99,6 +100,7 @@ def _register_routers() -> None:
     api.add_router("", changes_router)
     api.add_router("", cadence_router)
     api.add_router("", complaints_router)
+    api.add_router("", voice_router)
 
 
 _register_routers()
