@@ -26,7 +26,7 @@ def voice_panel(client: Any, user: Any) -> dict[str, Any]:
                 ]
             ),
         ],
-        key=lambda e: e["at"],
+        key=lambda e: e["at"],  # type: ignore[arg-type,return-value]
         reverse=True,
     )[:10]
     return {

@@ -65,6 +65,7 @@ def _unit_means(unit_ids: list[int]) -> dict[int, list[float]]:
 def _history(clients: list, by: User, rng: random.Random) -> int:
     nps = SurveyDefinition.objects.get(code="nps")
     version = nps.current_version()
+    assert version is not None
     now = timezone.now()
     means = _unit_means(sorted({c.business_unit_id for c in clients}))
     answers = 0
@@ -182,7 +183,7 @@ def _meetings(clients: list, by: User) -> int:
             ],
         )
         if n == 0:
-            services.complete_action_item(by=by, action=first.action_items.order_by("id").first())
+            services.complete_action_item(by=by, action=first.action_items.order_by("id")[0])
     return 2
 
 
@@ -190,7 +191,7 @@ def seed_voice() -> list[str]:
     """Once: the demo's surveys, detractors, observations and feedback meetings."""
     by = User.objects.filter(username="account_manager").first()
     agent = User.objects.filter(username="service_team").first() or by
-    if by is None:
+    if by is None or agent is None:
         return ["Demo voice of the customer: no demo staff."]
     clients = list(demo_clients().filter(status=ClientStatus.ACTIVE).order_by("id")[:30])
     if not clients or Survey.objects.filter(client__in=clients).exists():

@@ -218,7 +218,8 @@ def nps_trend(user: Any, *, until: datetime) -> dict[str, list[tuple[str, NpsFig
     )
     by_unit: dict[str, dict[str, NpsFigure | None]] = {}
     quarters: list[str] = []
-    for row in rows:
+    for found_row in rows:
+        row: dict[str, Any] = dict(found_row)
         q = f"{row['quarter']:%Y} Q{(row['quarter'].month - 1) // 3 + 1}"
         if q not in quarters:
             quarters.append(q)

@@ -87,7 +87,8 @@ def check_questions(kind: str, questions: Any) -> list[dict[str, Any]]:
                 problems.add(f"{at}.choices", "A choice question needs at least two choices.")
             item["choices"] = [str(c) for c in choices or []]
         clean.append(item)
-    wanted = {SurveyKind.NPS: QuestionKind.NPS, SurveyKind.CSAT: QuestionKind.CSAT}.get(kind)
+    firsts: dict[str, str] = {SurveyKind.NPS: QuestionKind.NPS, SurveyKind.CSAT: QuestionKind.CSAT}
+    wanted = firsts.get(kind)
     if wanted and clean and clean[0]["kind"] != wanted:
         problems.add(
             "questions[0].kind", f"A {kind.upper()} survey starts with its {wanted} question."

@@ -1,9 +1,10 @@
 """Survey comments and observations as texts of the complaint themes (the themes read
 them through complaints.themes' registry; complaints never imports voice)."""
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Q
 
 from retainops.complaints.themes import ThemeText, ThemeTextSource
 from retainops.voice.models import Observation, SurveyAnswer
@@ -27,7 +28,7 @@ def _observation_texts(since: datetime, now: datetime) -> list[ThemeText]:
     ]
 
 
-def _assigner(model: type) -> object:
+def _assigner(model: Any) -> Callable[[dict[str, int | None]], None]:
     def assign(joined: dict[str, int | None]) -> None:
         by_theme: dict[int | None, list[int]] = {}
         for key, theme_id in joined.items():
@@ -49,12 +50,11 @@ def _observations_changed(moment: datetime | None) -> bool:
 
 
 SOURCES = [
-    ThemeTextSource("survey-answers", _answer_texts, _assigner(SurveyAnswer), _answers_changed),  # type: ignore[arg-type]
+    ThemeTextSource("survey-answers", _answer_texts, _assigner(SurveyAnswer), _answers_changed),
     ThemeTextSource(
         "observations",
         _observation_texts,
         _assigner(Observation),
-        _observations_changed,  # type: ignore[arg-type]
+        _observations_changed,
     ),
 ]
-_ = Q

@@ -4,6 +4,7 @@ account manager is Amy, with two contacts; the standard NPS and CSAT surveys; an
 
 from collections.abc import Callable
 from datetime import time
+from typing import Any
 
 import pytest
 
@@ -48,10 +49,10 @@ def csat(db: None) -> SurveyDefinition:
 
 @pytest.fixture
 def send(account_manager: User) -> Callable[..., Survey]:
-    def send_one(definition: SurveyDefinition, client: Client, **kwargs: object) -> Survey:
+    def send_one(definition: SurveyDefinition, client: Client, **kwargs: Any) -> Survey:
         return services.send_survey(
             by=account_manager, definition=definition, client=client, **kwargs
-        )  # type: ignore[arg-type]
+        )
 
     return send_one
 

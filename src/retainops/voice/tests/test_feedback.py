@@ -29,7 +29,7 @@ def series(harbor, account_manager, clock):
 
 def test_scheduling_sends_one_recurring_calendar_invitation(series):
     message = Message.objects.get(cause=f"meeting {series.meeting.uid}")
-    ics = message.attachments.get().content.decode()
+    ics = bytes(message.attachments.get().content).decode()
     assert "METHOD:REQUEST" in ics
     assert "RRULE:FREQ=DAILY;INTERVAL=28" in ics
     assert series.sessions.count() == 1
