@@ -5,7 +5,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from retainops.voice.models import Observation, SurveyAnswer
+from retainops.voice.models import (
+    FeedbackSession,
+    Observation,
+    SurveyAnswer,
+    SurveyDefinition,
+)
 from retainops.voice.queries import csat_by_client, nps_by_client, survey_response_rate_by_client
 
 
@@ -34,4 +39,8 @@ def voice_panel(client: Any, user: Any) -> dict[str, Any]:
         "csat": csat_by_client([client.pk], as_of=now).get(client.pk),
         "rate": survey_response_rate_by_client([client.pk], as_of=now).get(client.pk),
         "timeline": timeline,
+        "definitions": SurveyDefinition.objects.filter(is_active=True),
+        "sessions": FeedbackSession.objects.filter(series__client=client)
+        .select_related("series")
+        .order_by("-starts_at")[:4],
     }

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-
 from retainops.complaints.themes import ThemeText, ThemeTextSource
 from retainops.voice.models import Observation, SurveyAnswer
 
