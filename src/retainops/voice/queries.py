@@ -179,7 +179,7 @@ def figures_by(user: Any, by: str, *, since: datetime, until: datetime) -> list[
     field = GROUPINGS[by]
     rows = (
         answers.values(field)
-        .annotate(**_nps_counts(), csat=Avg("csat"), csat_answers=Count("csat"))
+        .annotate(**_nps_counts(), csat_mean=Avg("csat"), csat_answers=Count("csat"))
         .order_by(field)
     )
     out = []
@@ -189,7 +189,7 @@ def figures_by(user: Any, by: str, *, since: datetime, until: datetime) -> list[
             {
                 "group": row[field] or "(none)",
                 "nps": nps,
-                "csat": round(float(row["csat"]), 2) if row["csat"] is not None else None,
+                "csat": round(float(row["csat_mean"]), 2) if row["csat_mean"] is not None else None,
                 "csat_answers": row["csat_answers"],
             }
         )
