@@ -173,6 +173,7 @@ def _register_routers() -> None:
     from retainops.playbooks.api import router as playbooks_router
     from retainops.portfolio.api import analytics_router
     from retainops.portfolio.api import router as portfolio_router
+    from retainops.voice.api import router as voice_router
 
     api.add_router("", core_router)
     api.add_router("", clients_router)
@@ -185,6 +186,7 @@ def _register_routers() -> None:
     api.add_router("", complaints_router)
     api.add_router("/analytics/", analytics_router)
     api.add_router("", portfolio_router)
+    api.add_router("", voice_router)
 
 
 _register_routers()

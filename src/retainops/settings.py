@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "retainops.cadence",
     "retainops.complaints",
     "retainops.portfolio",
+    "retainops.voice",
     "retainops.apps.RetainOpsConfig",
 ]
 
@@ -284,6 +285,9 @@ AGENCY_NAME = env_str("AGENCY_NAME", "Your agency")
 COMPLAINT_REOPEN_DAYS = env_int("COMPLAINT_REOPEN_DAYS", 14, minimum=0)
 COMPLAINT_THEME_CLIENTS = env_int("COMPLAINT_THEME_CLIENTS", 3, minimum=2)
 COMPLAINT_THEME_WINDOW_DAYS = env_int("COMPLAINT_THEME_WINDOW_DAYS", 30, minimum=1)
+# Voice of the customer: how long a survey link lives, and when its one reminder goes.
+VOICE_SURVEY_LINK_DAYS = env_int("VOICE_SURVEY_LINK_DAYS", 14, minimum=1)
+VOICE_REMINDER_DAYS = env_int("VOICE_REMINDER_DAYS", 5, minimum=1)
 
 # Portfolio: the yearly discount rate of the lifetime value, and the share of the value
 # at stake a save credit should not exceed (the suggested ceiling on a change request).

@@ -15,8 +15,13 @@ Steps of the text model (`group_texts`), all local (scikit-learn, no network):
      The number of themes is not fixed in advance; it follows the text.
   3. A group of one is no theme. Each theme is labelled by its three heaviest terms.
 
+Other apps add texts that say what clients think (survey answers, what the service team
+hears) through `register_text_source`: their texts are grouped with the complaints, and
+each source is told which theme each of its texts joined (it keeps that on its own rows).
+
 Steps of a refit (`refresh_themes`):
-  1. Group the complaints raised in the last FIT_DAYS.
+  1. Group the complaints raised in the last FIT_DAYS, with the registered sources'
+     texts of the same span.
   2. Each group keeps the theme most of its complaints already had, so a theme's page
      and its "told" mark survive refits; a group with none becomes a new theme.
   3. Count each theme's clients among its complaints within the window; a theme that
@@ -25,7 +30,7 @@ Steps of a refit (`refresh_themes`):
 """
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +56,43 @@ LABEL_TERMS = 3
 SPREADING_TEMPLATE = "complaint-theme-spreading"
 # After the clock notices, before the outbox.
 THEME_ORDER = 17
+
+
+@dataclass(frozen=True)
+class ThemeText:
+    """A text from another source: its key within the source, its client, its moment and
+    the theme it joined at the last fit."""
+
+    source: str
+    key: str
+    text: str
+    client_id: int
+    at: datetime
+    theme_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ThemeTextSource:
+    """Texts another app adds to the themes. `texts(since, now)` gives them; `assign`
+    is told `{key: theme id or None}` after a fit; `changed_since(moment)` says whether
+    a refit is needed for them."""
+
+    name: str
+    texts: Callable[[datetime, datetime], list[ThemeText]]
+    assign: Callable[[dict[str, int | None]], None]
+    changed_since: Callable[[datetime | None], bool]
+
+
+_text_sources: dict[str, ThemeTextSource] = {}
+
+
+def register_text_source(source: ThemeTextSource) -> None:
+    """Group this source's texts with the complaints; the same name again replaces it."""
+    _text_sources[source.name] = source
+
+
+def text_sources() -> list[ThemeTextSource]:
+    return sorted(_text_sources.values(), key=lambda s: s.name)
 
 
 @dataclass(frozen=True)
@@ -135,8 +177,10 @@ def refresh_themes(*, now: datetime) -> ThemeReport:
             .select_related("client")
             .order_by("raised_at", "id")
         )
-        grouping = group_texts([_text(c) for c in recent])
-        themes = _assign(recent, grouping, now)
+        since = now - timedelta(days=FIT_DAYS)
+        extra = [t for source in text_sources() for t in source.texts(since, now)]
+        grouping = group_texts([_text(c) for c in recent] + [t.text for t in extra])
+        themes = _assign(recent, grouping, now, extra)
         ThemeFit.objects.filter(pk=fit.pk).update(
             fitted_at=now, complaints=len(recent), themes=len(themes)
         )
@@ -145,25 +189,44 @@ def refresh_themes(*, now: datetime) -> ThemeReport:
     return report
 
 
-def _assign(recent: list[Complaint], grouping: Grouping, now: datetime) -> list[Theme]:
+def _assign(
+    recent: list[Complaint], grouping: Grouping, now: datetime, extra: Sequence[ThemeText] = ()
+) -> list[Theme]:
     members: dict[int, list[Complaint]] = {}
-    for complaint, label in zip(recent, grouping.labels, strict=True):
+    others: dict[int, list[ThemeText]] = {}
+    joined: dict[str, dict[str, int | None]] = {s.name: {} for s in text_sources()}
+    labels = grouping.labels
+    for complaint, label in zip(recent, labels[: len(recent)], strict=True):
         if label is None:
             _set_theme(complaint, None)
         else:
             members.setdefault(label, []).append(complaint)
+    for text, label in zip(extra, labels[len(recent) :], strict=True):
+        if label is None:
+            joined.setdefault(text.source, {})[text.key] = None
+        else:
+            others.setdefault(label, []).append(text)
     themes = []
-    for label, complaints in members.items():
-        theme = _theme_for(complaints, grouping.terms[label], now)
+    for label in sorted(set(members) | set(others)):
+        complaints = members.get(label, [])
+        texts = others.get(label, [])
+        theme = _theme_for(complaints, grouping.terms[label], now, texts)
         for complaint in complaints:
             _set_theme(complaint, theme)
+        for text in texts:
+            joined.setdefault(text.source, {})[text.key] = theme.pk
         themes.append(theme)
+    for source in text_sources():
+        source.assign(joined.get(source.name, {}))
     return themes
 
 
-def _theme_for(complaints: list[Complaint], terms: list[str], now: datetime) -> Theme:
-    """The theme most of these complaints already had, or a new one."""
+def _theme_for(
+    complaints: list[Complaint], terms: list[str], now: datetime, texts: Sequence[ThemeText] = ()
+) -> Theme:
+    """The theme most of these complaints (and texts) already had, or a new one."""
     held = Counter(c.theme_id for c in complaints if c.theme_id is not None)
+    held.update(t.theme_id for t in texts if t.theme_id is not None)
     label = ", ".join(terms)
     if held:
         theme = Theme.objects.get(pk=held.most_common(1)[0][0])
@@ -250,7 +313,9 @@ def needs_refit(now: datetime) -> bool:
     fit = ThemeFit.objects.filter(pk=1).first()
     raised = Complaint.objects.filter(raised_at__lte=now)
     if fit is None:
-        return raised.exists()
+        return raised.exists() or any(s.changed_since(None) for s in text_sources())
+    if any(s.changed_since(fit.fitted_at) for s in text_sources()):
+        return True
     return raised.filter(raised_at__gt=fit.fitted_at).exists()
 
 

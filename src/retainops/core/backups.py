@@ -67,7 +67,7 @@ def _engine(settings: dict[str, Any]) -> str:
 def _sqlite_source(alias: str) -> sqlite3.Connection:
     connection = connections[alias]
     connection.ensure_connection()
-    return connection.connection  # type: ignore[no-any-return]
+    return connection.connection
 
 
 def _sqlite_copy(*, source: sqlite3.Connection, target_path: Path) -> None:

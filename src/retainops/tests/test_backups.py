@@ -1,5 +1,6 @@
 """`retainops backup` and `retainops restore`: every row comes back, and the database checks."""
 
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -26,17 +27,17 @@ def test_a_restored_backup_holds_every_row_and_passes_the_checks(tmp_path: Path,
     before = _row_counts()
     backup = tmp_path / "retainops.backup"
 
-    call_command("backup", output=backup, stdout=open(tmp_path / "out.txt", "w"))
+    call_command("backup", output=backup, stdout=StringIO())
     assert backup.stat().st_size > 0
     ClientFactory.create(name="Made after the backup", business_unit=north)
     assert Client.objects.count() == 4
 
-    call_command("restore", str(backup), yes=True, stdout=open(tmp_path / "out2.txt", "w"))
+    call_command("restore", str(backup), yes=True, stdout=StringIO())
 
     assert _row_counts() == before
     assert not Client.objects.filter(name="Made after the backup").exists()
     call_command("check", fail_level="ERROR")
-    call_command("migrate", check=True, plan=True, stdout=open(tmp_path / "out3.txt", "w"))
+    call_command("migrate", check=True, plan=True, stdout=StringIO())
 
 
 def test_restore_asks_for_confirmation(tmp_path: Path) -> None:
@@ -51,5 +52,5 @@ def test_restoring_a_missing_or_foreign_file_is_refused(tmp_path: Path) -> None:
     if connection.vendor == "sqlite":
         junk = tmp_path / "junk.backup"
         junk.write_bytes(b"this is not a database" * 100)
-        with pytest.raises(BackupError, match="not an SQLite backup|integrity"):
+        with pytest.raises(BackupError, match=r"not an SQLite backup|integrity"):
             restore(source=junk)

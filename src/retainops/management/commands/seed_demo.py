@@ -17,6 +17,7 @@ from retainops.clients import demo
 from retainops.complaints.demo import seed_complaints
 from retainops.onboarding.demo import seed_programs
 from retainops.playbooks.demo import seed_processes
+from retainops.voice.demo import seed_voice
 
 
 class Command(BaseCommand):
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             *seed_requests(),
             *seed_complaints(),
             *seed_cadence(),
+            *seed_voice(),
         ]
         # The processes move some clients on (a cancellation gives notice): count after them.
         for line in demo.summary(result.added, result.seconds).lines():

@@ -1,0 +1,227 @@
+"""The API's request and answer schemas for the voice of the customer."""
+
+from datetime import date, datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+
+class DefinitionIn(Schema):
+    code: str = Field(max_length=60)
+    name: str = Field(max_length=160)
+    kind: str
+    questions: list[dict[str, Any]] | None = None
+
+
+class DefinitionOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    version: int | None = None
+    questions: list[dict[str, Any]] = []
+
+    @staticmethod
+    def resolve_version(obj: Any) -> int | None:
+        current = obj.current_version()
+        return current.number if current else None
+
+    @staticmethod
+    def resolve_questions(obj: Any) -> list[dict[str, Any]]:
+        current = obj.current_version()
+        return current.questions if current else []
+
+
+class SendIn(Schema):
+    client: int
+    definition: str
+    contacts: list[int] | None = None
+    service_line: str = ""
+
+
+class SurveyOut(Schema):
+    id: int
+    client: int = Field(alias="client_id")
+    definition: str
+    version: int
+    service_line: str
+    sent_at: datetime
+    invited: int
+    answered: int
+
+    @staticmethod
+    def resolve_definition(obj: Any) -> str:
+        return str(obj.version.definition.code)
+
+    @staticmethod
+    def resolve_version(obj: Any) -> int:
+        return int(obj.version.number)
+
+    @staticmethod
+    def resolve_invited(obj: Any) -> int:
+        return int(obj.invitations.count())
+
+    @staticmethod
+    def resolve_answered(obj: Any) -> int:
+        return int(obj.invitations.filter(answered_at__isnull=False).count())
+
+
+class QuestionsOut(Schema):
+    survey: str
+    client: str
+    questions: list[dict[str, Any]]
+
+
+class AnswerIn(Schema):
+    answers: dict[str, Any]
+
+
+class AnswerOut(Schema):
+    id: int
+    client: int = Field(alias="client_id")
+    nps: int | None
+    csat: int | None
+    comment: str
+    answered_at: datetime
+    values: dict[str, Any]
+    detractor: bool
+    follow_up: int | None = None
+
+    @staticmethod
+    def resolve_detractor(obj: Any) -> bool:
+        return bool(obj.is_detractor)
+
+    @staticmethod
+    def resolve_follow_up(obj: Any) -> int | None:
+        found = getattr(obj, "follow_up", None) if hasattr(obj, "follow_up") else None
+        return found.pk if found else None
+
+
+class ThanksOut(Schema):
+    detail: str
+
+
+class FollowUpOut(Schema):
+    id: int
+    client: int = Field(alias="client_id")
+    owner: str
+    state: str
+    due_at: datetime
+    done_at: datetime | None
+    complaint: int | None = Field(alias="complaint_id")
+
+    @staticmethod
+    def resolve_owner(obj: Any) -> str:
+        return str(obj.owner.username)
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class RuleIn(Schema):
+    unit: str | None = None
+    complaint_at_nps: int | None = None
+    complaint_at_csat: int | None = None
+    severity: str = "medium"
+
+
+class RuleOut(Schema):
+    unit: str | None
+    complaint_at_nps: int | None
+    complaint_at_csat: int | None
+    severity: str
+
+    @staticmethod
+    def resolve_unit(obj: Any) -> str | None:
+        return obj.business_unit.code if obj.business_unit_id else None
+
+
+class ObservationIn(Schema):
+    client: int
+    program: int | None = None
+    category: str
+    sentiment: str
+    text: str = Field(max_length=4000)
+
+
+class ObservationOut(Schema):
+    id: int
+    client: int = Field(alias="client_id")
+    program: int | None = Field(alias="program_id")
+    category: str
+    sentiment: str
+    text: str
+    recorded_at: datetime
+    theme: int | None = Field(alias="theme_id")
+
+
+class FigureOut(Schema):
+    client: int
+    nps: float | None
+    nps_answers: int
+    promoters: int
+    passives: int
+    detractors: int
+    csat: float | None
+    csat_answers: int
+    response_rate: float | None
+    detractor_signals_90d: int
+
+
+class SeriesIn(Schema):
+    client: int
+    program: int | None = None
+    title: str
+    starts_at: datetime
+    attendees: list[str]
+    every_days: int = 30
+    duration_minutes: int = 60
+    location: str = ""
+
+
+class ActionItemOut(Schema):
+    id: int
+    title: str
+    owner: str
+    due_date: date
+    state: str
+    session: int = Field(alias="session_id")
+
+    @staticmethod
+    def resolve_owner(obj: Any) -> str:
+        return str(obj.owner.username)
+
+
+class SessionOut(Schema):
+    id: int
+    series: int = Field(alias="series_id")
+    starts_at: datetime
+    state: str
+    minutes: str
+    agenda: list[dict[str, Any]]
+
+
+class SeriesOut(Schema):
+    id: int
+    client: int = Field(alias="client_id")
+    title: str
+    every_days: int
+    meeting: int | None = Field(alias="meeting_id")
+    sessions: list[SessionOut]
+
+    @staticmethod
+    def resolve_sessions(obj: Any) -> list[Any]:
+        return list(obj.sessions.order_by("starts_at"))
+
+
+class ActionIn(Schema):
+    title: str
+    owner: str
+    due_date: date
+
+
+class HoldIn(Schema):
+    minutes: str
+    actions: list[ActionIn] = []
