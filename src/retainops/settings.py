@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "retainops.core.security_log.SecurityLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -297,6 +298,14 @@ PORTFOLIO_SAVE_CREDIT_SHARE = env_fraction("PORTFOLIO_SAVE_CREDIT_SHARE", 0.10)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "no_refusal_tracebacks": {"()": "retainops.core.security_log.DropRefusalTracebacks"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        # 403 and 404 go to the security log as one line each (core/security_log.py).
+        "django.request": {"filters": ["no_refusal_tracebacks"]},
+        "django.security": {"filters": ["no_refusal_tracebacks"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

@@ -7,6 +7,13 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_login_failed
+
+        from retainops.core.security_log import on_locked_out, on_sign_in_failed
+
+        user_login_failed.connect(on_sign_in_failed, dispatch_uid="security-log-sign-in")
+        user_locked_out.connect(on_locked_out, dispatch_uid="security-log-lockout")
         from retainops.core.administration import AdminSection, register_section
         from retainops.core.capabilities import Capability
         from retainops.core.models import BusinessUnit, Role, Team, User
