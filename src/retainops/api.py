@@ -88,6 +88,7 @@ def _register_routers() -> None:
     from retainops.core.api import router as core_router
     from retainops.messaging.api import router as messages_router
     from retainops.onboarding.api import router as onboarding_router
+    from retainops.performance.api import router as performance_router
     from retainops.playbooks.api import router as playbooks_router
 
     api.add_router("", core_router)
@@ -99,6 +100,7 @@ def _register_routers() -> None:
     api.add_router("", changes_router)
     api.add_router("", cadence_router)
     api.add_router("", complaints_router)
+    api.add_router("", performance_router)
 
 
 _register_routers()

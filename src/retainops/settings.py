@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "retainops.changes",
     "retainops.cadence",
     "retainops.complaints",
+    "retainops.performance",
     "retainops.apps.RetainOpsConfig",
 ]
 
@@ -228,6 +229,17 @@ AGENCY_NAME = env_str("AGENCY_NAME", "Your agency")
 COMPLAINT_REOPEN_DAYS = env_int("COMPLAINT_REOPEN_DAYS", 14, minimum=0)
 COMPLAINT_THEME_CLIENTS = env_int("COMPLAINT_THEME_CLIENTS", 3, minimum=2)
 COMPLAINT_THEME_WINDOW_DAYS = env_int("COMPLAINT_THEME_WINDOW_DAYS", 30, minimum=1)
+
+# Performance: pacing bands (spend to date over budget to date), the monthly budget
+# edges of the comparable-program bands, the currency amounts are reported in unless a
+# program's terms say otherwise, and the day of the month the monthly report leaves.
+PERFORMANCE_PACE_UNDER = float(env_str("PERFORMANCE_PACE_UNDER", "0.9"))
+PERFORMANCE_PACE_OVER = float(env_str("PERFORMANCE_PACE_OVER", "1.1"))
+PERFORMANCE_BUDGET_BANDS = [
+    float(edge) for edge in env_list("PERFORMANCE_BUDGET_BANDS", ["1000", "2500", "5000", "10000"])
+]
+PERFORMANCE_CURRENCY = env_str("PERFORMANCE_CURRENCY", "USD")
+PERFORMANCE_REPORT_DAY = env_int("PERFORMANCE_REPORT_DAY", 3, minimum=1)
 
 LOGGING = {
     "version": 1,
