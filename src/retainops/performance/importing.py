@@ -144,6 +144,7 @@ def check_rows(
         if len(problems) > bad:
             continue
         assert program is not None and day is not None and value is not None
+        assert service_id is not None
         key = (int(program_text), service_id, day, metric)
         if key in seen:
             fail("date", f"Repeats row {seen[key]} (same program, line, day and metric).")

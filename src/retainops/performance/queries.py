@@ -95,7 +95,7 @@ def kpi_attainment_by_client(
 ) -> dict[int, float]:
     """Mean attainment of the clients' KPI targets over the `window_days` ending `as_of`
     (1.0 = on target; above 1 better, direction-aware). A client with no target that
-    has data in the window is absent. Four queries."""
+    has data in the window is absent. Five queries."""
     programs = dict(
         Program.objects.filter(
             client_id__in=list(client_ids), status__in=RUNNING, start_date__lte=as_of

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 
 from retainops.core.charts import Chart, Series, line_chart
 from retainops.onboarding.models import Program
-from retainops.performance.choices import PACE_COLOURS, BaseMetric
+from retainops.performance.choices import PACE_COLOURS, BaseMetric, PaceState
 from retainops.performance.measures import (
     Pacing,
     conversion_values,
@@ -109,7 +109,7 @@ def build_report(program: Program, *, period: date, today: date) -> Report:
         as_of=as_of,
         standings=standings,
         pacing=pacing,
-        pace_colour=PACE_COLOURS.get(pacing.state, "green") if pacing else "green",
+        pace_colour=PACE_COLOURS.get(PaceState(pacing.state), "green") if pacing else "green",
         roas=roas,
         roi=roi,
         spend_chart=spend_chart,
