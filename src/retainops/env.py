@@ -5,6 +5,7 @@ value stops start-up with a message naming the variable, instead of surfacing
 later as a confusing error deep inside a request.
 """
 
+import math
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -47,6 +48,41 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
     return value
+
+
+def env_float(
+    name: str, default: float, *, minimum: float | None = None, maximum: float | None = None
+) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a finite number.")
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value:g} must be at least {minimum:g}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}={value:g} must be at most {maximum:g}.")
+    return value
+
+
+def env_float_list(name: str, default: list[float], *, ascending: bool = False) -> list[float]:
+    """Comma-separated numbers; `ascending` requires each to be above the one before."""
+    values = []
+    for item in env_list(name, [str(d) for d in default]):
+        try:
+            value = float(item)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a number.") from None
+        if not math.isfinite(value):
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a finite number.")
+        values.append(value)
+    if ascending and any(b <= a for a, b in zip(values, values[1:], strict=False)):
+        raise ImproperlyConfigured(f"{name} must list numbers in ascending order.")
+    return values
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

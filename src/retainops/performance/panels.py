@@ -2,6 +2,7 @@
 page's list of targets promised beyond what comparable programs achieved (read by
 whoever takes the hand-off from sales)."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -13,11 +14,12 @@ from retainops.performance.queries import over_promised_targets, program_kpi_sum
 
 
 def program_values(program: Any, user: Any) -> dict[str, Any]:
-    today = timezone.localdate()
+    # Daily metrics are for finished days: the figures run to yesterday.
+    as_of = timezone.localdate() - timedelta(days=1)
     return {
-        "standings": program_kpi_summary(program, as_of=today),
+        "standings": program_kpi_summary(program, as_of=as_of),
         "over_promised": over_promised_targets([program.pk]),
-        "pacing": pacing_of([program], as_of=today).get(program.pk),
+        "pacing": pacing_of([program], as_of=as_of).get(program.pk),
     }
 
 

@@ -58,7 +58,8 @@ class Report:
 
 def build_report(program: Program, *, period: date, today: date) -> Report:
     period = period.replace(day=1)
-    end = min(last_day(period), today)
+    # Daily metrics are for finished days: this month's report runs to yesterday.
+    end = min(last_day(period), today - timedelta(days=1))
     as_of = max(end, period)
     days = (as_of - period).days + 1
     standings = program_kpi_summary(program, as_of=as_of, window_days=days)

@@ -111,6 +111,8 @@ def program_kpis(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "checkpoints": Checkpoint.choices,
         "errors": errors,
+        # A refused submission keeps what was typed.
+        "agreed_with": request.POST.get("agreed_with", ""),
         "can_edit": getattr(request.user, "has_capability", lambda _c: False)(
             Capability.EDIT_CONTRACT
         ),
