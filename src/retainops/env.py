@@ -7,6 +7,7 @@ later as a confusing error deep inside a request.
 
 import math
 import os
+from itertools import pairwise
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -80,7 +81,7 @@ def env_float_list(name: str, default: list[float], *, ascending: bool = False) 
         if not math.isfinite(value):
             raise ImproperlyConfigured(f"{name}: {item!r} is not a finite number.")
         values.append(value)
-    if ascending and any(b <= a for a, b in zip(values, values[1:], strict=False)):
+    if ascending and any(b <= a for a, b in pairwise(values)):
         raise ImproperlyConfigured(f"{name} must list numbers in ascending order.")
     return values
 

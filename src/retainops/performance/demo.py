@@ -14,7 +14,7 @@ metric history is written in bulk.
 
 import math
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -57,6 +57,10 @@ def _season(day: date) -> float:
     holidays = 1.2 if day.month in (11, 12) else 1.0
     weekend = 0.8 if day.weekday() >= 5 else 1.0
     return yearly * holidays * weekend
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _money(value: float) -> Decimal:
@@ -124,13 +128,9 @@ def _program(client: Client, start: date, today: date, admin: User) -> Program:
         start_date=start,
         end_date=today + timedelta(days=365),
         details={"landing_page": "https://client.example/offer"},
-        sold_at=timezone.make_aware(
-            timezone.datetime.combine(start - timedelta(days=21), timezone.datetime.min.time())
-        ),
+        sold_at=_midnight(start - timedelta(days=21)),
         sold_by=admin,
-        went_live_at=timezone.make_aware(
-            timezone.datetime.combine(start, timezone.datetime.min.time())
-        ),
+        went_live_at=_midnight(start),
     )
     lines = {code: ServiceLine.objects.get(code=code) for code, _budget in LINES}
     ProgramService.objects.bulk_create(
@@ -151,8 +151,7 @@ def _agree(
         agreed_with="The client's marketing director",
         today=sold_on,
     )
-    agreed = timezone.make_aware(timezone.datetime.combine(sold_on, timezone.datetime.min.time()))
-    ProgramKpi.objects.filter(pk__in=[t.pk for t in saved]).update(agreed_at=agreed)
+    ProgramKpi.objects.filter(pk__in=[t.pk for t in saved]).update(agreed_at=_midnight(sold_on))
 
 
 def _targets(ctr: float, leads: float, cpl: float, reason: str = "") -> list[services.TargetInput]:
