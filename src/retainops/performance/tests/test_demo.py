@@ -39,9 +39,7 @@ def test_the_demo_has_seasons_under_pacing_and_an_over_promise_missing_its_targe
     assert float(promised.target) > (promised.p75 or 0)
     as_of = timezone.localdate() - timedelta(days=1)
     [standing] = [
-        s
-        for s in program_kpi_summary(promised.program, as_of=as_of)
-        if s.target_id == promised.pk
+        s for s in program_kpi_summary(promised.program, as_of=as_of) if s.target_id == promised.pk
     ]
     assert standing.attainment is not None and standing.attainment < 0.8
 
