@@ -9,7 +9,9 @@ messages against a baseline of 1,000. The process engine (bench/playbooks.py)
 is measured at 100,000 running runs and 1,000,000 tasks against a baseline of
 1,000 runs: the "My work" page and its queries, and the due-timer sweep. Contact
 plans (bench/cadence.py) are measured at 20,000 clients against 1,000: the occurrence
-sweep and the adherence queries.
+sweep and the adherence queries. Performance (bench/performance.py) is measured at
+20,000 programs and 1,000,000 imported metric rows against 1,000 programs and 50,000 rows:
+the import, the same import again, and the report page.
 """
 
 import json
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from bench.cadence import section as cadence_section
 from bench.messaging import messaging_section
+from bench.performance import section as performance_section
 from bench.playbooks import playbooks_section
 
 HERE = Path(__file__).resolve().parent
@@ -108,6 +111,13 @@ def main() -> None:
         ("PostgreSQL", lambda label: _postgres_url(label, prefix="retainops_bench_cadence")),
     ]
     report += cadence_section(cadence_engines, lambda *args: _json_of("bench.cadence", *args))
+    performance_engines = [
+        ("SQLite", lambda label: _sqlite_url(label, prefix="performance")),
+        ("PostgreSQL", lambda label: _postgres_url(label, prefix="retainops_bench_perf")),
+    ]
+    report += performance_section(
+        performance_engines, lambda *args: _json_of("bench.performance", *args)
+    )
     text = "\n".join(report)
     print(text)
     (HERE / "RESULTS.md").write_text(text + "\n")

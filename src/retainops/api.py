@@ -170,6 +170,7 @@ def _register_routers() -> None:
     from retainops.core.api import router as core_router
     from retainops.messaging.api import router as messages_router
     from retainops.onboarding.api import router as onboarding_router
+    from retainops.performance.api import router as performance_router
     from retainops.playbooks.api import router as playbooks_router
     from retainops.portfolio.api import analytics_router
     from retainops.portfolio.api import router as portfolio_router
@@ -187,6 +188,7 @@ def _register_routers() -> None:
     api.add_router("/analytics/", analytics_router)
     api.add_router("", portfolio_router)
     api.add_router("", voice_router)
+    api.add_router("", performance_router)
 
 
 _register_routers()

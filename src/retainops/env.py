@@ -5,7 +5,9 @@ value stops start-up with a message naming the variable, instead of surfacing
 later as a confusing error deep inside a request.
 """
 
+import math
 import os
+from itertools import pairwise
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -49,6 +51,48 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_float(
+    name: str, default: float, *, minimum: float | None = None, maximum: float | None = None
+) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a finite number.")
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value:g} must be at least {minimum:g}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}={value:g} must be at most {maximum:g}.")
+    return value
+
+
+def env_float_list(name: str, default: list[float], *, ascending: bool = False) -> list[float]:
+    """Comma-separated numbers; `ascending` requires each to be above the one before."""
+    values = []
+    for item in env_list(name, [str(d) for d in default]):
+        try:
+            value = float(item)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a number.") from None
+        if not math.isfinite(value):
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a finite number.")
+        values.append(value)
+    if ascending and any(b <= a for a, b in pairwise(values)):
+        raise ImproperlyConfigured(f"{name} must list numbers in ascending order.")
+    return values
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
 def env_fraction(name: str, default: float) -> float:
     """A number strictly between 0 and 1 (a rate, a share)."""
     raw = os.environ.get(name)
@@ -61,10 +105,3 @@ def env_fraction(name: str, default: float) -> float:
     if not 0 < value < 1:
         raise ImproperlyConfigured(f"{name}={value} must lie strictly between 0 and 1.")
     return value
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]

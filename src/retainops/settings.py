@@ -13,7 +13,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from retainops.env import env_bool, env_fraction, env_int, env_list, env_str
+from retainops.env import (
+    env_bool,
+    env_float,
+    env_float_list,
+    env_fraction,
+    env_int,
+    env_list,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("RETAINOPS_VAR_DIR", str(BASE_DIR / "var")))
@@ -49,6 +57,7 @@ INSTALLED_APPS = [
     "retainops.complaints",
     "retainops.portfolio",
     "retainops.voice",
+    "retainops.performance",
     "retainops.apps.RetainOpsConfig",
 ]
 
@@ -294,6 +303,22 @@ VOICE_REMINDER_DAYS = env_int("VOICE_REMINDER_DAYS", 5, minimum=1)
 # at stake a save credit should not exceed (the suggested ceiling on a change request).
 PORTFOLIO_DISCOUNT_RATE = env_fraction("PORTFOLIO_DISCOUNT_RATE", 0.10)
 PORTFOLIO_SAVE_CREDIT_SHARE = env_fraction("PORTFOLIO_SAVE_CREDIT_SHARE", 0.10)
+
+# Performance: pacing bands (spend to date over budget to date), the monthly budget
+# edges of the comparable-program bands, the currency amounts are reported in unless a
+# program's terms say otherwise, and the day of the month the monthly report leaves.
+PERFORMANCE_PACE_UNDER = env_float("PERFORMANCE_PACE_UNDER", 0.9, minimum=0)
+PERFORMANCE_PACE_OVER = env_float("PERFORMANCE_PACE_OVER", 1.1, minimum=0)
+if PERFORMANCE_PACE_UNDER >= PERFORMANCE_PACE_OVER:
+    raise ImproperlyConfigured(
+        "PERFORMANCE_PACE_UNDER must be below PERFORMANCE_PACE_OVER "
+        f"({PERFORMANCE_PACE_UNDER:g} is not below {PERFORMANCE_PACE_OVER:g})."
+    )
+PERFORMANCE_BUDGET_BANDS = env_float_list(
+    "PERFORMANCE_BUDGET_BANDS", [1000, 2500, 5000, 10000], ascending=True
+)
+PERFORMANCE_CURRENCY = env_str("PERFORMANCE_CURRENCY", "USD")
+PERFORMANCE_REPORT_DAY = env_int("PERFORMANCE_REPORT_DAY", 3, minimum=1)
 
 LOGGING = {
     "version": 1,

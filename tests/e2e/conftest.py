@@ -30,6 +30,7 @@ REFERENCE_DATA_WRITERS = (
     ("retainops.onboarding.migrations.0002_requirements_and_templates", "write_reference_data"),
     ("retainops.changes.migrations.0002_reference_data", "write_reference_data"),
     ("retainops.changes.migrations.0003_escalation_notice", "write_escalation_template"),
+    ("retainops.performance.migrations.0002_catalogue", "write"),
 )
 
 

@@ -39,6 +39,7 @@ from retainops.onboarding.forms import (
     budget_field_name,
 )
 from retainops.onboarding.models import DetailRequirement, PortalLink, Program, Proof, ProofVersion
+from retainops.onboarding.program_panels import program_panels_for
 
 MESSAGES_ON_PROGRAM_PAGE = 20
 
@@ -158,6 +159,7 @@ def _program_page(
         "can_edit": _may(request, Capability.EDIT_CLIENT),
         "can_edit_lines": _may(request, Capability.EDIT_CONTRACT),
         "can_sell": _may(request, Capability.EDIT_CONTRACT) and can_proceed(program.mark_sold),
+        "program_panels": program_panels_for(program, request.user),
     }
     return render(request, "onboarding/program_detail.html", context, status=status)
 

@@ -215,3 +215,27 @@ def test_every_page_carries_a_content_security_policy_without_inline_script(clie
     docs = client.get("/api/v1/docs")
     assert "Content-Security-Policy" in docs.headers
     assert b"cdn" not in docs.content.lower() and b"/static/ninja/swagger-ui-bundle" in docs.content
+
+
+def test_malformed_pacing_band_is_named():
+    result = _start_with({"PERFORMANCE_PACE_UNDER": "ninety"})
+    assert result.returncode != 0
+    assert "PERFORMANCE_PACE_UNDER='ninety' is not a number" in result.stderr
+
+
+def test_pacing_bands_the_wrong_way_round_are_named():
+    result = _start_with({"PERFORMANCE_PACE_UNDER": "1.2", "PERFORMANCE_PACE_OVER": "1.1"})
+    assert result.returncode != 0
+    assert "PERFORMANCE_PACE_UNDER must be below PERFORMANCE_PACE_OVER" in result.stderr
+
+
+def test_budget_bands_out_of_order_are_named():
+    result = _start_with({"PERFORMANCE_BUDGET_BANDS": "1000,500"})
+    assert result.returncode != 0
+    assert "PERFORMANCE_BUDGET_BANDS must list numbers in ascending order" in result.stderr
+
+
+def test_malformed_budget_band_is_named():
+    result = _start_with({"PERFORMANCE_BUDGET_BANDS": "1000,lots"})
+    assert result.returncode != 0
+    assert "PERFORMANCE_BUDGET_BANDS: 'lots' is not a number" in result.stderr

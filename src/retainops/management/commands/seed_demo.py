@@ -3,7 +3,7 @@
 Each app tells its own demo story (``<app>/demo.py``); this command runs them in
 the order they build on each other: the people and clients with their history,
 then the processes on them, the programs sold, the change requests and complaints raised,
-and the contact plans with their history.
+and the contact plans with their history, then the performance of programs in flight.
 """
 
 from argparse import ArgumentParser
@@ -16,6 +16,7 @@ from retainops.changes.demo import seed_requests
 from retainops.clients import demo
 from retainops.complaints.demo import seed_complaints
 from retainops.onboarding.demo import seed_programs
+from retainops.performance.demo import seed_performance
 from retainops.playbooks.demo import seed_processes
 from retainops.voice.demo import seed_voice
 
@@ -57,6 +58,7 @@ class Command(BaseCommand):
             *seed_complaints(),
             *seed_cadence(),
             *seed_voice(),
+            *seed_performance(),
         ]
         # The processes move some clients on (a cancellation gives notice): count after them.
         for line in demo.summary(result.added, result.seconds).lines():
