@@ -21,7 +21,11 @@ def _contribute() -> None:
     from retainops.onboarding.portal import PortalAction, register_portal_action
     from retainops.onboarding.program_panels import register_program_panel
     from retainops.performance import panels, sweeps
+    from retainops.performance.agenda import performance_section
+    from retainops.voice.agenda import register_agenda_section
 
+    # Replaces voice's placeholder: performance is installed after voice.
+    register_agenda_section("performance", "Performance", 10, performance_section)
     register_program_panel(panels.PROGRAM_PANEL)
     register_panel(panels.CLIENT_PANEL)
     register_source(sweeps.SOURCE)

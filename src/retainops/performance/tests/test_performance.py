@@ -1,7 +1,7 @@
 """KPI targets against comparable programs, performance data in, pacing, attainment and
 the monthly report."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -319,3 +319,39 @@ def test_the_api_takes_metrics_and_names_bad_rows(client, new_program, administr
     }
     refused = client.post("/api/v1/metrics", bad, content_type="application/json")
     assert refused.status_code == 422 and "rows.1.date" in refused.json()["errors"]
+
+
+def test_the_feedback_agenda_shows_the_programs_kpis_in_place_of_the_placeholder(
+    new_program, administrator, account_manager, api_source
+):
+    from types import SimpleNamespace
+
+    from retainops.voice.agenda import sections
+
+    section = next(s for s in sections() if s.key == "performance")
+    program = _live(new_program())
+    series = SimpleNamespace(program=program, program_id=program.pk, client_id=program.client_id)
+    session = SimpleNamespace(series=series, starts_at=datetime(2026, 12, 12, 9, tzinfo=UTC))
+    assert section.build(session) == {
+        "placeholder": True,
+        "note": "No KPI targets are agreed for this client yet.",
+    }
+    services.set_target(
+        by=account_manager,
+        program=program,
+        service=ServiceLine.objects.get(code="sem"),
+        kpi=Kpi.objects.get(key="clicks"),
+        target=100,
+        today=TODAY,
+    )
+    services.import_metrics(
+        by=administrator,
+        source=api_source,
+        rows=rows(program, ("sem", "2026-12-10", "clicks", "150", "")),
+        today=TODAY,
+    )
+    built = section.build(session)
+    assert built is not None
+    assert [(row["kpi"].lower(), row["target"], row["attainment"]) for row in built["kpis"]] == [
+        ("clicks", 100.0, 1.5)
+    ]
