@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "retainops.changes",
     "retainops.cadence",
     "retainops.complaints",
+    "retainops.drops",
     "retainops.apps.RetainOpsConfig",
 ]
 
