@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-
 from ninja import Router
 
 from retainops.drops import forecast, queries, services
@@ -82,7 +81,9 @@ def _drop(request: HttpRequest, drop_id: int) -> Drop:
 
 
 @router.get("/drops", response=list[DropOut])
-def list_drops(request: HttpRequest, start: datetime | None = None, end: datetime | None = None) -> Any:
+def list_drops(
+    request: HttpRequest, start: datetime | None = None, end: datetime | None = None
+) -> Any:
     drops = queries.drops_for(request.user).prefetch_related("gates")
     if start:
         drops = drops.filter(drop_at__gte=start)
@@ -119,7 +120,9 @@ def pass_gate(request: HttpRequest, drop_id: int, gate: str, payload: GateIn) ->
 
 @router.post("/drops/{drop_id}/ready", response=DropOut)
 def mark_ready(request: HttpRequest, drop_id: int, payload: ReadyIn) -> Any:
-    drop = services.mark_ready(drop=_drop(request, drop_id), by=request.user, override_reason=payload.override_reason)
+    drop = services.mark_ready(
+        drop=_drop(request, drop_id), by=request.user, override_reason=payload.override_reason
+    )
     return _drop_out(drop)
 
 
@@ -169,14 +172,20 @@ def week(request: HttpRequest, start: datetime, unit: int | None = None) -> Any:
 @router.post("/roster/shifts", response={201: ShiftOut})
 def add_shift(request: HttpRequest, payload: ShiftIn) -> Any:
     shift = services.add_shift(by=request.user, **payload.dict())
-    return 201, {"id": shift.pk, "agent": shift.agent.name, "starts_at": shift.starts_at, "ends_at": shift.ends_at}
+    return 201, {
+        "id": shift.pk,
+        "agent": shift.agent.name,
+        "starts_at": shift.starts_at,
+        "ends_at": shift.ends_at,
+    }
 
 
 @router.post("/roster/import", response={201: list[ShiftOut]})
 def import_roster(request: HttpRequest, payload: CsvIn) -> Any:
     shifts = services.import_roster(by=request.user, text=payload.csv)
     return 201, [
-        {"id": s.pk, "agent": s.agent.name, "starts_at": s.starts_at, "ends_at": s.ends_at} for s in shifts
+        {"id": s.pk, "agent": s.agent.name, "starts_at": s.starts_at, "ends_at": s.ends_at}
+        for s in shifts
     ]
 
 
@@ -204,7 +213,11 @@ def _pack_out(pack: TrainingPack) -> dict[str, Any]:
 def publish_pack(request: HttpRequest, payload: PackIn) -> Any:
     program = get_object_or_404(programs_for(request.user), pk=payload.program)
     pack = services.publish_training_pack(
-        program=program, by=request.user, scripts=payload.scripts, scenarios=payload.scenarios, faqs=payload.faqs
+        program=program,
+        by=request.user,
+        scripts=payload.scripts,
+        scenarios=payload.scenarios,
+        faqs=payload.faqs,
     )
     return 201, _pack_out(pack)
 

@@ -64,7 +64,9 @@ def drop_curve(drop: Drop, profile: ResponseProfile) -> dict[str, list[tuple[dat
     }
 
 
-def expected_contacts(drops: list[Drop], start: datetime, end: datetime) -> dict[tuple[str, datetime], float]:
+def expected_contacts(
+    drops: list[Drop], start: datetime, end: datetime
+) -> dict[tuple[str, datetime], float]:
     profiles = {p.channel: p for p in ResponseProfile.objects.all()}
     total: dict[tuple[str, datetime], float] = defaultdict(float)
     for drop in drops:
@@ -89,7 +91,9 @@ def drops_reaching(start: datetime, end: datetime, *, unit_id: int | None = None
     return list(drops)
 
 
-def week_staffing(start: datetime, *, unit_id: int | None = None, drops: list[Drop] | None = None) -> WeekStaffing:
+def week_staffing(
+    start: datetime, *, unit_id: int | None = None, drops: list[Drop] | None = None
+) -> WeekStaffing:
     """The week from `start` (floored to a half hour): see the steps above."""
     start = _floor(start)
     end = start + WEEK
@@ -120,7 +124,9 @@ def week_staffing(start: datetime, *, unit_id: int | None = None, drops: list[Dr
 
 
 def _count_roster(intervals: list[Interval], start: datetime, end: datetime) -> None:
-    shifts = Shift.objects.filter(Q(starts_at__lt=end) & Q(ends_at__gt=start), agent__is_active=True)
+    shifts = Shift.objects.filter(
+        Q(starts_at__lt=end) & Q(ends_at__gt=start), agent__is_active=True
+    )
     for shift in shifts.values_list("starts_at", "ends_at"):
         for interval in intervals:
             if shift[0] <= interval.starts_at and interval.starts_at + INTERVAL <= shift[1]:

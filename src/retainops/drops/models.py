@@ -38,7 +38,9 @@ class ResponseProfile(models.Model):
 
     channel = models.CharField(max_length=12, choices=DropChannel.choices, unique=True)
     half_life_hours = models.FloatField(validators=[MinValueValidator(0.25)])
-    span_hours = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(720)])
+    span_hours = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(720)]
+    )
     phone = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(1)])
     chat = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(1)])
     email = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(1)])
@@ -54,7 +56,11 @@ class ResponseProfile(models.Model):
         return f"{self.get_channel_display()} response profile"
 
     def split(self) -> dict[str, float]:
-        return {AnswerChannel.PHONE: self.phone, AnswerChannel.CHAT: self.chat, AnswerChannel.EMAIL: self.email}
+        return {
+            AnswerChannel.PHONE: self.phone,
+            AnswerChannel.CHAT: self.chat,
+            AnswerChannel.EMAIL: self.email,
+        }
 
     def shares(self) -> list[float]:
         """The share of all responses in each half hour after the drop (adds up to 1)."""
@@ -71,7 +77,9 @@ class StaffingTarget(models.Model):
     answer_channel = models.CharField(max_length=10, choices=AnswerChannel.choices, unique=True)
     aht_seconds = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     target_answer_seconds = models.PositiveIntegerField()
-    service_level = models.FloatField(validators=[MinValueValidator(0.01), MaxValueValidator(0.999)])
+    service_level = models.FloatField(
+        validators=[MinValueValidator(0.01), MaxValueValidator(0.999)]
+    )
     max_occupancy = models.FloatField(validators=[MinValueValidator(0.01), MaxValueValidator(0.99)])
     shrinkage = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(0.95)])
 
@@ -79,7 +87,8 @@ class StaffingTarget(models.Model):
         ordering = ["answer_channel"]
 
     def __str__(self) -> str:
-        return f"{self.get_answer_channel_display()}: {self.service_level:.0%} in {self.target_answer_seconds} s"
+        level = f"{self.service_level:.0%} in {self.target_answer_seconds} s"
+        return f"{self.get_answer_channel_display()}: {level}"
 
 
 class Drop(FSMModelMixin, models.Model):
@@ -97,7 +106,9 @@ class Drop(FSMModelMixin, models.Model):
     )
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     readiness_lead_days = models.PositiveSmallIntegerField(
-        default=14, validators=[MaxValueValidator(120)], help_text="Gates open this many days before."
+        default=14,
+        validators=[MaxValueValidator(120)],
+        help_text="Gates open this many days before.",
     )
     state = FSMField(max_length=10, choices=DropState.choices, default=S.PLANNED, protected=True)
     ready_at = models.DateTimeField(null=True, blank=True)
@@ -224,7 +235,8 @@ class Shift(models.Model):
         ordering = ["starts_at", "agent__name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ends_at__gt=models.F("starts_at")), name="drops_shift_ends_after_start"
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="drops_shift_ends_after_start",
             )
         ]
 
@@ -258,7 +270,9 @@ class TrainingPack(models.Model):
 class Acknowledgement(models.Model):
     """An agent read and acknowledged one version of a training pack."""
 
-    pack = models.ForeignKey(TrainingPack, on_delete=models.CASCADE, related_name="acknowledgements")
+    pack = models.ForeignKey(
+        TrainingPack, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 

@@ -5,6 +5,7 @@ and the cross-team feedback meeting's agenda draw on: forecast against actual (M
 answer channel), response rate, conversions, sales and customers acquired."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -54,14 +55,16 @@ class DropResult:
         return sum(values) / len(values) if values else None
 
 
-def mape(pairs: list[tuple[float, float]]) -> float | None:
+def mape(pairs: Sequence[tuple[float, float]]) -> float | None:
     """Mean absolute percentage error over (forecast, actual) pairs with actual > 0."""
     terms = [abs(actual - forecast) / actual for forecast, actual in pairs if actual > 0]
     return sum(terms) / len(terms) if terms else None
 
 
 def result_of(drop: Drop, profiles: dict[str, ResponseProfile] | None = None) -> DropResult:
-    profiles = profiles if profiles is not None else {p.channel: p for p in ResponseProfile.objects.all()}
+    profiles = (
+        profiles if profiles is not None else {p.channel: p for p in ResponseProfile.objects.all()}
+    )
     actuals = list(drop.actuals.all())
     by_channel: dict[str, dict[datetime, int]] = defaultdict(dict)
     for a in actuals:
@@ -96,13 +99,17 @@ def result_of(drop: Drop, profiles: dict[str, ResponseProfile] | None = None) ->
 
 def _results(drops: QuerySet[Drop]) -> list[DropResult]:
     profiles = {p.channel: p for p in ResponseProfile.objects.all()}
-    return [result_of(d, profiles) for d in drops.select_related("program").prefetch_related("actuals")]
+    return [
+        result_of(d, profiles) for d in drops.select_related("program").prefetch_related("actuals")
+    ]
 
 
 def drop_results_for_program(program: Program, *, since: datetime) -> list[DropResult]:
     """The program's drops that went out (dropped, or dated before now) since `since`,
     oldest first, with their figures."""
-    drops = Drop.objects.filter(program=program, drop_at__gte=since).exclude(state=DropState.CANCELLED)
+    drops = Drop.objects.filter(program=program, drop_at__gte=since).exclude(
+        state=DropState.CANCELLED
+    )
     return [r for r in _results(drops.order_by("drop_at")) if _went_out(r, drops)]
 
 

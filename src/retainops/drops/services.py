@@ -100,7 +100,10 @@ def plan_drop(
         events.DropPlanned(
             drop=drop,
             by=by,
-            anchors={"drop": drop.drop_at, "readiness": drop.drop_at - timedelta(days=drop.readiness_lead_days)},
+            anchors={
+                "drop": drop.drop_at,
+                "readiness": drop.drop_at - timedelta(days=drop.readiness_lead_days),
+            },
         )
     )
     return drop
@@ -154,7 +157,9 @@ def untrained_agents(drop: Drop) -> list[str]:
     if pack is None:
         return ["the program has no training pack yet"]
     acknowledged = set(pack.acknowledgements.values_list("agent_id", flat=True))
-    return [f"{a.name} has not acknowledged v{pack.version}" for a in agents if a.pk not in acknowledged]
+    return [
+        f"{a.name} has not acknowledged v{pack.version}" for a in agents if a.pk not in acknowledged
+    ]
 
 
 @transaction.atomic
@@ -173,7 +178,9 @@ def pass_gate(*, drop: Drop, gate: str, by: Any, note: str = "") -> DropGate:
     if gate == Gate.TRAINING and (missing := untrained_agents(drop)):
         raise invalid("gate", "Training is not delivered: " + "; ".join(missing) + ".")
     if gate in (Gate.SCRIPTS, Gate.FAQS) and latest_pack(drop.program) is None:
-        raise invalid("gate", "Publish the program's training pack (scripts, scenarios, FAQs) first.")
+        raise invalid(
+            "gate", "Publish the program's training pack (scripts, scenarios, FAQs) first."
+        )
     row.passed_at = timezone.now()
     row.passed_by = by
     row.note = note.strip() or row.note
@@ -194,7 +201,9 @@ def mark_ready(*, drop: Drop, by: Any, override_reason: str = "") -> Drop:
     drop = _locked(drop)
     require_planner(by, drop.program)
     if drop.state != DropState.PLANNED:
-        raise invalid("state", f"A drop that is {drop.get_state_display().lower()} cannot be marked ready.")
+        raise invalid(
+            "state", f"A drop that is {drop.get_state_display().lower()} cannot be marked ready."
+        )
     still_open = open_gates(drop)
     reason = (override_reason or "").strip()
     if still_open and not reason:
@@ -229,7 +238,14 @@ def mark_dropped(*, drop: Drop, by: Any) -> Drop:
 
 @transaction.atomic
 def save_profile(
-    *, channel: str, by: Any, half_life_hours: float, span_hours: int, phone: float, chat: float, email: float
+    *,
+    channel: str,
+    by: Any,
+    half_life_hours: float,
+    span_hours: int,
+    phone: float,
+    chat: float,
+    email: float,
 ) -> ResponseProfile:
     """Edit how responses to a kind of drop spread and split."""
     require_capability(by, Capability.PLAN_DROPS)
@@ -250,7 +266,9 @@ def save_profile(
 
 
 def _agent(email: str, name: str) -> Agent:
-    agent, _ = Agent.objects.get_or_create(email=email.strip().lower(), defaults={"name": name.strip() or email})
+    agent, _ = Agent.objects.get_or_create(
+        email=email.strip().lower(), defaults={"name": name.strip() or email}
+    )
     return agent
 
 
@@ -258,7 +276,9 @@ def _check_shift(problems: Problems, prefix: str, email: str, starts: Any, ends:
     if not email or "@" not in email:
         problems.add(f"{prefix}email", "Give the agent's e-mail address.")
     if not isinstance(starts, datetime) or timezone.is_naive(starts):
-        problems.add(f"{prefix}starts_at", "Give the start as an ISO date and time with its offset.")
+        problems.add(
+            f"{prefix}starts_at", "Give the start as an ISO date and time with its offset."
+        )
     if not isinstance(ends, datetime) or timezone.is_naive(ends):
         problems.add(f"{prefix}ends_at", "Give the end as an ISO date and time with its offset.")
     elif isinstance(starts, datetime) and ends <= starts:
@@ -282,14 +302,16 @@ def import_roster(*, by: Any, text: str) -> list[Shift]:
     require_capability(by, Capability.PLAN_DROPS)
     rows = _csv_rows(text, {"name", "email", "starts_at", "ends_at"})
     problems = Problems()
-    parsed = []
+    parsed: list[tuple[dict[str, str], Any, Any]] = []
     for number, row in rows:
         starts, ends = _when(row.get("starts_at")), _when(row.get("ends_at"))
         _check_shift(problems, f"row {number}.", row.get("email", ""), starts, ends)
         parsed.append((row, starts, ends))
     problems.raise_if_any()
     return [
-        Shift.objects.create(agent=_agent(row["email"], row.get("name", "")), starts_at=s, ends_at=e)
+        Shift.objects.create(
+            agent=_agent(row["email"], row.get("name", "")), starts_at=s, ends_at=e
+        )
         for row, s, e in parsed
     ]
 
@@ -299,7 +321,10 @@ def _csv_rows(text: str, needed: set[str]) -> list[tuple[int, dict[str, str]]]:
     columns = {c.strip() for c in reader.fieldnames or []}
     if missing := needed - columns:
         raise invalid("file", "The CSV needs the columns " + ", ".join(sorted(missing)) + ".")
-    rows = [(n, {k.strip(): (v or "").strip() for k, v in r.items() if k}) for n, r in enumerate(reader, start=2)]
+    rows = [
+        (n, {k.strip(): (v or "").strip() for k, v in r.items() if k})
+        for n, r in enumerate(reader, start=2)
+    ]
     if not rows:
         raise invalid("file", "The CSV has no rows.")
     return rows
@@ -316,7 +341,9 @@ def _when(value: str | None) -> datetime | None:
 
 
 @transaction.atomic
-def publish_training_pack(*, program: Program, by: Any, scripts: str, scenarios: str, faqs: str) -> TrainingPack:
+def publish_training_pack(
+    *, program: Program, by: Any, scripts: str, scenarios: str, faqs: str
+) -> TrainingPack:
     """A new version of the program's scripts, scenarios and FAQs (agents acknowledge it anew)."""
     require_planner(by, program)
     if not any(part.strip() for part in (scripts, scenarios, faqs)):
@@ -359,9 +386,13 @@ def import_actuals(*, drop: Drop, by: Any, text: str) -> list[ActualInterval]:
         at = _when(row.get("interval_start"))
         channel = row.get("answer_channel", "")
         if at is None or timezone.is_naive(at):
-            problems.add(f"row {number}.interval_start", "Give an ISO date and time with its offset.")
+            problems.add(
+                f"row {number}.interval_start", "Give an ISO date and time with its offset."
+            )
         elif at.minute not in (0, 30) or at.second:
-            problems.add(f"row {number}.interval_start", "Intervals start on the hour or the half hour.")
+            problems.add(
+                f"row {number}.interval_start", "Intervals start on the hour or the half hour."
+            )
         if channel not in AnswerChannel.values:
             problems.add(f"row {number}.answer_channel", "Choose phone, chat or email.")
         try:
@@ -373,12 +404,15 @@ def import_actuals(*, drop: Drop, by: Any, text: str) -> list[ActualInterval]:
             contacts = 0
         if at is not None and channel:
             if (channel, at) in parsed:
-                problems.add(f"row {number}.interval_start", "This interval and channel appear twice.")
+                problems.add(
+                    f"row {number}.interval_start", "This interval and channel appear twice."
+                )
             parsed[(channel, at)] = contacts
     problems.raise_if_any()
     ActualInterval.objects.filter(drop=drop).delete()
     created = ActualInterval.objects.bulk_create(
-        ActualInterval(drop=drop, answer_channel=c, starts_at=at, contacts=n) for (c, at), n in parsed.items()
+        ActualInterval(drop=drop, answer_channel=c, starts_at=at, contacts=n)
+        for (c, at), n in parsed.items()
     )
     learn_from_actuals(drop)
     _log(drop, by, f"actual contacts imported: {sum(parsed.values())} in {len(parsed)} intervals")
@@ -400,12 +434,16 @@ def learn_from_actuals(drop: Drop) -> ResponseProfile | None:
         return None
     profile = ResponseProfile.objects.select_for_update().get(channel=drop.channel)
     mean_hours = (
-        sum(a.contacts * ((a.starts_at - drop.drop_at) / INTERVAL + 0.5) * 0.5 for a in actuals) / total
+        sum(a.contacts * ((a.starts_at - drop.drop_at) / INTERVAL + 0.5) * 0.5 for a in actuals)
+        / total
     )
     observed_half_life = max(0.25, mean_hours * math.log(2))
     weight = profile.adjusted_from + 1
     profile.half_life_hours = (profile.half_life_hours * weight + observed_half_life) / (weight + 1)
-    split = {c: sum(a.contacts for a in actuals if a.answer_channel == c) / total for c in AnswerChannel.values}
+    split = {
+        c: sum(a.contacts for a in actuals if a.answer_channel == c) / total
+        for c in AnswerChannel.values
+    }
     for channel, share in split.items():
         setattr(profile, channel, (getattr(profile, channel) * weight + share) / (weight + 1))
     profile.adjusted_from += 1
@@ -432,7 +470,11 @@ def record_outcome(*, drop: Drop, by: Any, outcome: Outcome) -> Drop:
         if value is not None and value < 0:
             problems.add(field, "Cannot be negative.")
     problems.raise_if_any()
-    drop.conversions, drop.sales, drop.customers_acquired = outcome.conversions, outcome.sales, outcome.customers_acquired
+    drop.conversions, drop.sales, drop.customers_acquired = (
+        outcome.conversions,
+        outcome.sales,
+        outcome.customers_acquired,
+    )
     drop.save(update_fields=["conversions", "sales", "customers_acquired"])
     _log(drop, by, "results recorded")
     emit(events.DropResultsRecorded(drop=drop, by=by))

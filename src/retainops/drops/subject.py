@@ -22,7 +22,9 @@ def _values(drop: Drop) -> dict[str, Any]:
 
 
 def _gate_check(gate: str) -> Check:
-    return Check(Gate(gate).label, lambda d: [Gate(gate).label] if d.gates.get(gate=gate).is_open else [])
+    return Check(
+        Gate(gate).label, lambda d: [Gate(gate).label] if d.gates.get(gate=gate).is_open else []
+    )
 
 
 def register() -> None:

@@ -25,9 +25,11 @@ def fire(warning: ReadinessWarning) -> str:
     if not still_open:
         return "not sent: every gate passed"
     to = [drop.owner.email]
-    lead = ClientTeamMember.objects.filter(
-        client=drop.program.client, role__code=RoleCode.TEAM_LEAD
-    ).select_related("user").first()
+    lead = (
+        ClientTeamMember.objects.filter(client=drop.program.client, role__code=RoleCode.TEAM_LEAD)
+        .select_related("user")
+        .first()
+    )
     if lead and lead.user.email:
         to.append(lead.user.email)
     queue_from_template(
@@ -49,9 +51,11 @@ def fire(warning: ReadinessWarning) -> str:
 
 def sweep(*, now: datetime | None = None, worker: str = "", limit: int | None = None) -> FireReport:
     now = now or timezone.now()
-    due = ReadinessWarning.objects.filter(fired_at__isnull=True, due_at__lte=now).select_related(
-        "drop__program__client", "drop__owner"
-    ).order_by("due_at", "id")
+    due = (
+        ReadinessWarning.objects.filter(fired_at__isnull=True, due_at__lte=now)
+        .select_related("drop__program__client", "drop__owner")
+        .order_by("due_at", "id")
+    )
     return fire_due_rows(due, now=now, limit=limit, fire=fire)
 
 
@@ -60,7 +64,11 @@ def drain(*, now: datetime | None = None, worker: str = "") -> FireReport:
 
 
 def _describe(report: Any) -> str | None:
-    return f"drop readiness warnings: {report.fired} fired, {report.failed} failed" if report.handled else None
+    return (
+        f"drop readiness warnings: {report.fired} fired, {report.failed} failed"
+        if report.handled
+        else None
+    )
 
 
 SOURCE = DueWorkSource(name="drop-warnings", order=20, sweep=sweep, drain=drain, describe=_describe)

@@ -94,13 +94,20 @@ def plan(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "drops/plan.html",
-        {"programs": programs, "channels": DropChannel.choices, "errors": errors, "data": request.POST},
+        {
+            "programs": programs,
+            "channels": DropChannel.choices,
+            "errors": errors,
+            "data": request.POST,
+        },
     )
 
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    drop = get_object_or_404(queries.drops_for(request.user).prefetch_related("gates", "activity"), pk=pk)
+    drop = get_object_or_404(
+        queries.drops_for(request.user).prefetch_related("gates", "activity"), pk=pk
+    )
     return render(
         request,
         "drops/detail.html",
@@ -122,9 +129,13 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action == "test-call":
             services.record_test_call(drop=drop, by=request.user, note=note)
         elif action == "pass":
-            services.pass_gate(drop=drop, gate=request.POST.get("gate", ""), by=request.user, note=note)
+            services.pass_gate(
+                drop=drop, gate=request.POST.get("gate", ""), by=request.user, note=note
+            )
         elif action == "ready":
-            services.mark_ready(drop=drop, by=request.user, override_reason=request.POST.get("reason", ""))
+            services.mark_ready(
+                drop=drop, by=request.user, override_reason=request.POST.get("reason", "")
+            )
         elif action == "dropped":
             services.mark_dropped(drop=drop, by=request.user)
         else:
@@ -143,7 +154,8 @@ def staffing(request: HttpRequest) -> HttpResponse:
     first = day - timedelta(days=day.weekday())
     unit = request.GET.get("unit", "")
     week = forecast.week_staffing(
-        timezone.make_aware(datetime.combine(first, time.min)), unit_id=int(unit) if unit.isdigit() else None
+        timezone.make_aware(datetime.combine(first, time.min)),
+        unit_id=int(unit) if unit.isdigit() else None,
     )
     chart = None
     if not week.is_empty:

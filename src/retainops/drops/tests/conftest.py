@@ -28,19 +28,24 @@ def team_lead(north: BusinessUnit) -> User:
 @pytest.fixture
 def harbor(north: BusinessUnit, account_manager: User, team_lead: User) -> Client:
     client = ClientFactory.create(name="Harbor Dental", business_unit=north)
-    ClientTeamMember.objects.create(client=client, role=Role.objects.get(code="team_lead"), user=team_lead)
+    ClientTeamMember.objects.create(
+        client=client, role=Role.objects.get(code="team_lead"), user=team_lead
+    )
     return client
 
 
 @pytest.fixture
 def program(harbor: Client) -> Program:
     return Program.objects.create(
-        client=harbor, name="Winter whitening", start_date=date(2026, 11, 1), end_date=date(2027, 2, 28)
+        client=harbor,
+        name="Winter whitening",
+        start_date=date(2026, 11, 1),
+        end_date=date(2027, 2, 28),
     )
 
 
 @pytest.fixture
-def plan(program: Program, account_manager: User, clock: Any) -> Callable[..., Drop]:  # noqa: F811
+def plan(program: Program, account_manager: User, clock: Any) -> Callable[..., Drop]:
     def make(**overrides: Any) -> Drop:
         values: dict[str, Any] = {
             "program": program,

@@ -59,14 +59,18 @@ def test_routing_passes_only_after_a_test_call(plan, account_manager):
     drop = plan()
     with pytest.raises(ValidationError, match="test call"):
         services.pass_gate(drop=drop, gate=Gate.ROUTING, by=account_manager)
-    services.record_test_call(drop=drop, by=account_manager, note="menu option 3 reaches the offer queue")
+    services.record_test_call(
+        drop=drop, by=account_manager, note="menu option 3 reaches the offer queue"
+    )
     gate = services.pass_gate(drop=drop, gate=Gate.ROUTING, by=account_manager)
     assert gate.passed_at is not None
 
 
 def _pass_all(drop, by, roster_fn):
     roster_fn(2, DROP_AT)
-    pack = services.publish_training_pack(program=drop.program, by=by, scripts="Hello", scenarios="", faqs="Q/A")
+    pack = services.publish_training_pack(
+        program=drop.program, by=by, scripts="Hello", scenarios="", faqs="Q/A"
+    )
     for agent in Agent.objects.all():
         services.acknowledge_pack(pack=pack, agent=agent, by=by)
     services.record_test_call(drop=drop, by=by)
@@ -84,25 +88,39 @@ def test_ready_once_every_gate_passed(plan, account_manager, roster):
 def test_training_gate_names_agents_without_the_latest_pack(plan, account_manager, roster):
     drop = plan()
     roster(2, DROP_AT)
-    pack = services.publish_training_pack(program=drop.program, by=account_manager, scripts="v1", scenarios="", faqs="")
-    services.acknowledge_pack(pack=pack, agent=Agent.objects.get(email="agent0@agency.example"), by=account_manager)
-    services.acknowledge_pack(pack=pack, agent=Agent.objects.get(email="agent1@agency.example"), by=account_manager)
-    services.publish_training_pack(program=drop.program, by=account_manager, scripts="v2", scenarios="", faqs="")
+    pack = services.publish_training_pack(
+        program=drop.program, by=account_manager, scripts="v1", scenarios="", faqs=""
+    )
+    services.acknowledge_pack(
+        pack=pack, agent=Agent.objects.get(email="agent0@agency.example"), by=account_manager
+    )
+    services.acknowledge_pack(
+        pack=pack, agent=Agent.objects.get(email="agent1@agency.example"), by=account_manager
+    )
+    services.publish_training_pack(
+        program=drop.program, by=account_manager, scripts="v2", scenarios="", faqs=""
+    )
     with pytest.raises(ValidationError, match="Agent 0 has not acknowledged v2"):
         services.pass_gate(drop=drop, gate=Gate.TRAINING, by=account_manager)
 
 
-def test_override_needs_the_capability_and_a_reason_and_is_on_the_timeline(plan, account_manager, team_lead):
+def test_override_needs_the_capability_and_a_reason_and_is_on_the_timeline(
+    plan, account_manager, team_lead
+):
     drop = plan()
     with pytest.raises(PermissionDenied):
         services.mark_ready(drop=drop, by=account_manager, override_reason="client insists")
-    drop = services.mark_ready(drop=drop, by=team_lead, override_reason="client insists; FAQs come Monday")
+    drop = services.mark_ready(
+        drop=drop, by=team_lead, override_reason="client insists; FAQs come Monday"
+    )
     assert drop.state == DropState.READY
     line = DropActivity.objects.get(drop=drop, what__startswith="marked ready by override")
     assert "client insists" in line.note and line.by == team_lead
 
 
-def test_owner_and_team_lead_warned_as_the_date_nears_with_gates_open(plan, clock, account_manager, team_lead):
+def test_owner_and_team_lead_warned_as_the_date_nears_with_gates_open(
+    plan, clock, account_manager, team_lead
+):
     drop = plan()
     clock.move_to(DROP_AT - timedelta(days=2, minutes=-1))
     sweep.drain()
@@ -123,22 +141,30 @@ def test_no_warning_once_every_gate_passed(plan, clock, account_manager, roster)
 
 
 def test_training_packs_are_versioned(program, account_manager):
-    first = services.publish_training_pack(program=program, by=account_manager, scripts="a", scenarios="", faqs="")
-    second = services.publish_training_pack(program=program, by=account_manager, scripts="b", scenarios="", faqs="")
+    first = services.publish_training_pack(
+        program=program, by=account_manager, scripts="a", scenarios="", faqs=""
+    )
+    second = services.publish_training_pack(
+        program=program, by=account_manager, scripts="b", scenarios="", faqs=""
+    )
     assert (first.version, second.version) == (1, 2)
     with pytest.raises(ValidationError):
-        services.publish_training_pack(program=program, by=account_manager, scripts=" ", scenarios="", faqs="")
+        services.publish_training_pack(
+            program=program, by=account_manager, scripts=" ", scenarios="", faqs=""
+        )
 
 
 def test_forecast_spreads_expected_responses_over_intervals(plan):
-    drop = plan(audience_size=10_000, expected_response_rate=0.05)
+    plan(audience_size=10_000, expected_response_rate=0.05)
     week = forecast.week_staffing(DROP_AT - timedelta(days=1))
     total = sum(sum(i.contacts.values()) for i in week.intervals)
     # 500 responses; the mail profile keeps coming for 10 days, the week holds 6 of them.
     assert 400 < total < 500
     first = next(i for i in week.intervals if i.starts_at == DROP_AT)
     assert first.contacts["phone"] == pytest.approx(
-        500 * ResponseProfile.objects.get(channel="mail").phone * ResponseProfile.objects.get(channel="mail").shares()[0]
+        500
+        * ResponseProfile.objects.get(channel="mail").phone
+        * ResponseProfile.objects.get(channel="mail").shares()[0]
     )
     assert first.needed > 0
 
@@ -180,7 +206,13 @@ def test_actuals_give_mape_per_channel_and_response_rate(plan, account_manager):
     services.import_actuals(
         drop=drop,
         by=account_manager,
-        text=_actuals_csv([f"{t.isoformat()},phone,4", f"{(t + timedelta(minutes=30)).isoformat()},phone,2", f"{t.isoformat()},chat,0"]),
+        text=_actuals_csv(
+            [
+                f"{t.isoformat()},phone,4",
+                f"{(t + timedelta(minutes=30)).isoformat()},phone,2",
+                f"{t.isoformat()},chat,0",
+            ]
+        ),
     )
     result = queries.result_of(drop)
     profile = ResponseProfile.objects.get(channel="mail")
@@ -193,7 +225,9 @@ def test_actuals_give_mape_per_channel_and_response_rate(plan, account_manager):
 
 def test_bad_actuals_rows_are_named_and_nothing_written(plan, account_manager):
     drop = plan()
-    text = _actuals_csv([f"{DROP_AT.isoformat()},phone,3", f"{DROP_AT.isoformat()},fax,2", "yesterday,phone,-1"])
+    text = _actuals_csv(
+        [f"{DROP_AT.isoformat()},phone,3", f"{DROP_AT.isoformat()},fax,2", "yesterday,phone,-1"]
+    )
     with pytest.raises(ValidationError) as refused:
         services.import_actuals(drop=drop, by=account_manager, text=text)
     errors = refused.value.message_dict
@@ -205,7 +239,10 @@ def test_bad_actuals_rows_are_named_and_nothing_written(plan, account_manager):
 def test_fast_responses_shorten_the_default_half_life(plan, account_manager):
     drop = plan(channel="mail")
     before = ResponseProfile.objects.get(channel="mail").half_life_hours
-    rows = [f"{(DROP_AT + timedelta(minutes=30 * i)).isoformat()},phone,{100 // (i + 1)}" for i in range(6)]
+    rows = [
+        f"{(DROP_AT + timedelta(minutes=30 * i)).isoformat()},phone,{100 // (i + 1)}"
+        for i in range(6)
+    ]
     services.import_actuals(drop=drop, by=account_manager, text=_actuals_csv(rows))
     assert ResponseProfile.objects.get(channel="mail").half_life_hours < before
 
@@ -213,13 +250,17 @@ def test_fast_responses_shorten_the_default_half_life(plan, account_manager):
 def test_results_for_program_and_by_client(plan, account_manager, clock, program):
     drop = plan()
     services.record_outcome(
-        drop=drop, by=account_manager, outcome=services.Outcome(conversions=40, sales=Decimal("3200.00"), customers_acquired=35)
+        drop=drop,
+        by=account_manager,
+        outcome=services.Outcome(conversions=40, sales=Decimal("3200.00"), customers_acquired=35),
     )
     assert queries.drop_results_for_program(program, since=DROP_AT - timedelta(days=30)) == []
     clock.move_to(DROP_AT + timedelta(days=3))
     [result] = queries.drop_results_for_program(program, since=DROP_AT - timedelta(days=30))
     assert (result.conversions, result.customers_acquired) == (40, 35)
-    by_client = queries.drop_results_by_client([program.client_id, 999], as_of=DROP_AT + timedelta(days=3))
+    by_client = queries.drop_results_by_client(
+        [program.client_id, 999], as_of=DROP_AT + timedelta(days=3)
+    )
     assert [r.drop_id for r in by_client[program.client_id]] == [drop.pk]
     assert by_client[999] == []
     far = queries.drop_results_by_client([program.client_id], as_of=DROP_AT + timedelta(days=120))
@@ -228,5 +269,7 @@ def test_results_for_program_and_by_client(plan, account_manager, clock, program
 
 def test_negative_outcome_is_refused(plan, account_manager):
     with pytest.raises(ValidationError) as refused:
-        services.record_outcome(drop=plan(), by=account_manager, outcome=services.Outcome(-1, None, None))
+        services.record_outcome(
+            drop=plan(), by=account_manager, outcome=services.Outcome(-1, None, None)
+        )
     assert "conversions" in refused.value.message_dict
