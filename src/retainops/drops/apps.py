@@ -16,3 +16,13 @@ class DropsConfig(AppConfig):
         # Warnings as the drop nears with gates open.
         register_source(sweep.SOURCE)
         register_badge("drops", drops_with_open_gates)
+        _contribute()
+
+
+def _contribute() -> None:
+    """The client page lists the client's upcoming drops and their readiness."""
+    from retainops.clients.panels import register_panel
+    from retainops.drops.client_panels import PANELS
+
+    for panel in PANELS:
+        register_panel(panel)

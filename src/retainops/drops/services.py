@@ -39,6 +39,7 @@ from retainops.drops.models import (
     TrainingPack,
 )
 from retainops.onboarding.models import Program
+from retainops.playbooks import services as playbooks
 
 WARN_DAYS_BEFORE = (7, 2)
 ROSTER_WINDOW = timedelta(days=7)
@@ -187,6 +188,8 @@ def pass_gate(*, drop: Drop, gate: str, by: Any, note: str = "") -> DropGate:
     row.save(update_fields=["passed_at", "passed_by", "note"])
     _log(drop, by, f"gate passed: {row.get_gate_display()}", note)
     emit(events.GatePassed(drop=drop, gate=row, by=by))
+    # The readiness playbook's step for this gate completes by itself.
+    playbooks.complete_met_steps(subject_type="drop", subject_id=drop.pk, by=by)
     return row
 
 

@@ -10,4 +10,8 @@ urlpatterns = [
     path("drops/<int:pk>/", views.detail, name="detail"),
     path("drops/<int:pk>/<str:action>/", views.act, name="act"),
     path("staffing/", views.staffing, name="staffing"),
+    path("drops/roster/", views.roster, name="roster"),
+    path("drops/profiles/", views.profiles, name="profiles"),
+    path("drops/training/", views.training, name="training"),
+    path("drops/training/<int:program_id>/", views.training_pack, name="training_pack"),
 ]

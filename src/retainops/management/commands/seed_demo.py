@@ -15,6 +15,7 @@ from retainops.cadence.demo import seed_cadence
 from retainops.changes.demo import seed_requests
 from retainops.clients import demo
 from retainops.complaints.demo import seed_complaints
+from retainops.drops.demo import seed_drops
 from retainops.onboarding.demo import seed_programs
 from retainops.playbooks.demo import seed_processes
 
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             *seed_requests(),
             *seed_complaints(),
             *seed_cadence(),
+            *seed_drops(),
         ]
         # The processes move some clients on (a cancellation gives notice): count after them.
         for line in demo.summary(result.added, result.seconds).lines():
