@@ -14,7 +14,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from retainops.clients.demo import ADMIN_USERNAME, demo_clients
+from retainops.clients.choices import ClientStatus
+from retainops.clients.demo import demo_clients
+from retainops.core.choices import RoleCode
 from retainops.core.models import User
 from retainops.drops import services
 from retainops.drops.choices import DropChannel, DropState, Gate
@@ -31,9 +33,11 @@ from retainops.drops.models import (
     Shift,
     TrainingPack,
 )
+from retainops.onboarding.choices import ProgramStatus
 from retainops.onboarding.models import Program
 
 SEED = 20264
+MIN_PROGRAMS = 6
 AGENTS = 10
 WEEKS_BACK = 6
 WEEKS_AHEAD = 7
@@ -88,15 +92,42 @@ def _actuals(drop: Drop, profile: ResponseProfile, rng: random.Random) -> list[A
     return rows
 
 
+def _live_programs(count: int) -> list[Program]:
+    """Live direct-response programs on served demo clients without one, so the drops
+    spread across clients (the onboarding demo has programs on a few clients only)."""
+    if count <= 0:
+        return []
+    today = timezone.localdate()
+    clients = (
+        demo_clients()
+        .filter(status=ClientStatus.ACTIVE, programs__isnull=True)
+        .order_by("id")[:count]
+    )
+    return Program.objects.bulk_create(
+        Program(
+            client=c,
+            name=f"{c.name}: direct response",
+            status=ProgramStatus.LIVE,
+            start_date=today - timedelta(days=WEEKS_BACK * 7 + 14),
+            end_date=today + timedelta(days=WEEKS_AHEAD * 7 + 30),
+        )
+        for c in clients
+    )
+
+
 @transaction.atomic
 def seed_drops() -> list[str]:
     """Once: the drops, the roster, the training packs and the results."""
     programs = list(
         Program.objects.filter(client__in=demo_clients()).select_related("client").order_by("id")
     )
-    if not programs or Drop.objects.filter(program__in=programs).exists():
-        return ["Demo drops: already there." if programs else "Demo drops: no programs."]
-    admin = User.objects.get(username=ADMIN_USERNAME)
+    if Drop.objects.filter(program__in=programs).exists():
+        return ["Demo drops: already there."]
+    programs += _live_programs(MIN_PROGRAMS - len(programs))
+    if not programs:
+        return ["Demo drops: no client to run drops for."]
+    # The demo account manager (sees both units) plans the drops and owns them.
+    admin = User.objects.get(username=RoleCode.ACCOUNT_MANAGER.value)
     rng = random.Random(SEED)
     now = timezone.now()
     this_monday = _monday(now)

@@ -31,7 +31,7 @@ def test_the_demo_tells_the_drops_story():
     # Past drops went out, with actual contacts that give each a MAPE.
     past = drops.filter(state=DropState.DROPPED)
     assert past.exists() and all(d.actuals.exists() for d in past)
-    result = queries.result_of(past.first())
+    result = queries.result_of(past[0])
     assert result.actual_contacts > 0 and result.overall_mape is not None
 
     # The blocked drop: every gate passed but routing, whose test call was never made,
