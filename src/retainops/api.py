@@ -168,6 +168,7 @@ def _register_routers() -> None:
     from retainops.clients.api_transfer import router as transfer_router
     from retainops.complaints.api import router as complaints_router
     from retainops.core.api import router as core_router
+    from retainops.drops.api import router as drops_router
     from retainops.messaging.api import router as messages_router
     from retainops.onboarding.api import router as onboarding_router
     from retainops.performance.api import router as performance_router
@@ -189,6 +190,7 @@ def _register_routers() -> None:
     api.add_router("", portfolio_router)
     api.add_router("", voice_router)
     api.add_router("", performance_router)
+    api.add_router("", drops_router)
 
 
 _register_routers()

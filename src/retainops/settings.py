@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "retainops.portfolio",
     "retainops.voice",
     "retainops.performance",
+    "retainops.drops",
     "retainops.apps.RetainOpsConfig",
 ]
 

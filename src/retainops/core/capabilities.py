@@ -29,6 +29,8 @@ class Capability(models.TextChoices):
     PLAN_CONTACTS = "cadence.plan", "Edit contact plans, log touchpoints, settle planned contacts"
     HANDLE_COMPLAINTS = "complaints.handle", "Log complaints and work them to resolution"
     MANAGE_COMPLAINTS = "complaints.manage", "Manage service levels, business hours and root causes"
+    PLAN_DROPS = "drops.plan", "Plan marketing drops, the roster, training packs and results"
+    OVERRIDE_DROP_READINESS = "drops.override", "Mark a drop ready with gates still open"
 
 
 _ALL = [c.value for c in Capability]
@@ -97,3 +99,18 @@ COMPLAINT_HANDLERS = (
 for _code in COMPLAINT_HANDLERS:
     DEFAULT_ROLE_CAPABILITIES[_code].append(Capability.HANDLE_COMPLAINTS.value)
 DEFAULT_ROLE_CAPABILITIES[RoleCode.OPERATIONS_LEAD].append(Capability.MANAGE_COMPLAINTS.value)
+
+# Drops are planned by the client's team and the service team; overridden by leads.
+DROP_PLANNERS = (
+    RoleCode.ACCOUNT_MANAGER,
+    RoleCode.CLIENT_SUCCESS_MANAGER,
+    RoleCode.TEAM_LEAD,
+    RoleCode.DEPARTMENT_MANAGER,
+    RoleCode.OPERATIONS_LEAD,
+    RoleCode.SERVICE_TEAM,
+)
+DROP_OVERRIDERS = (RoleCode.TEAM_LEAD, RoleCode.DEPARTMENT_MANAGER, RoleCode.OPERATIONS_LEAD)
+for _code in DROP_PLANNERS:
+    DEFAULT_ROLE_CAPABILITIES[_code].append(Capability.PLAN_DROPS.value)
+for _code in DROP_OVERRIDERS:
+    DEFAULT_ROLE_CAPABILITIES[_code].append(Capability.OVERRIDE_DROP_READINESS.value)

@@ -15,6 +15,7 @@ from retainops.cadence.demo import seed_cadence
 from retainops.changes.demo import seed_requests
 from retainops.clients import demo
 from retainops.complaints.demo import seed_complaints
+from retainops.drops.demo import seed_drops
 from retainops.onboarding.demo import seed_programs
 from retainops.performance.demo import seed_performance
 from retainops.playbooks.demo import seed_processes
@@ -59,6 +60,7 @@ class Command(BaseCommand):
             *seed_cadence(),
             *seed_voice(),
             *seed_performance(),
+            *seed_drops(),
         ]
         # The processes move some clients on (a cancellation gives notice): count after them.
         for line in demo.summary(result.added, result.seconds).lines():

@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+
+
+class DropsConfig(AppConfig):
+    name = "retainops.drops"
+    label = "drops"
+    verbose_name = "Marketing drops and staffing"
+
+    def ready(self) -> None:
+        from retainops.core.due_work import register_source
+        from retainops.core.navigation import register_badge
+        from retainops.drops import subject, sweep
+        from retainops.drops.badges import drops_with_open_gates
+
+        subject.register()
+        # Warnings as the drop nears with gates open.
+        register_source(sweep.SOURCE)
+        register_badge("drops", drops_with_open_gates)
+        _contribute()
+
+
+def _contribute() -> None:
+    """The client page lists the client's upcoming drops and their readiness."""
+    from retainops.clients.panels import register_panel
+    from retainops.drops.client_panels import PANELS
+
+    for panel in PANELS:
+        register_panel(panel)
