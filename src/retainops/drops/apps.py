@@ -20,9 +20,15 @@ class DropsConfig(AppConfig):
 
 
 def _contribute() -> None:
-    """The client page lists the client's upcoming drops and their readiness."""
+    """The client page lists the client's upcoming drops and their readiness; the
+    feedback meeting's agenda shows how the recent ones answered."""
     from retainops.clients.panels import register_panel
+    from retainops.drops.agenda import drops_section
     from retainops.drops.client_panels import PANELS
+    from retainops.voice.agenda import register_agenda_section
+
+    # The cross-team feedback meeting reads how the last drops answered.
+    register_agenda_section("drops", "Marketing drops: forecast against actual", 15, drops_section)
 
     for panel in PANELS:
         register_panel(panel)

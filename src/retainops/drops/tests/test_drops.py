@@ -273,3 +273,22 @@ def test_negative_outcome_is_refused(plan, account_manager):
             drop=plan(), by=account_manager, outcome=services.Outcome(-1, None, None)
         )
     assert "conversions" in refused.value.message_dict
+
+
+def test_the_feedback_agenda_shows_how_the_last_drops_answered(plan, account_manager):
+    from types import SimpleNamespace
+
+    from retainops.voice.agenda import sections
+
+    section = next(s for s in sections() if s.key == "drops")
+    drop = plan(audience_size=10_000, expected_response_rate=0.05)
+    series = SimpleNamespace(client_id=drop.program.client_id, program_id=None)
+    before = SimpleNamespace(series=series, starts_at=DROP_AT - timedelta(days=1))
+    assert section.build(before) is None  # nothing had gone out yet
+    services.import_actuals(
+        drop=drop, by=account_manager, text=_actuals_csv([f"{DROP_AT.isoformat()},phone,4"])
+    )
+    after = SimpleNamespace(series=series, starts_at=DROP_AT + timedelta(days=7))
+    built = section.build(after)
+    assert built is not None
+    assert [(row["name"], row["actual_contacts"]) for row in built["drops"]] == [(drop.name, 4)]
