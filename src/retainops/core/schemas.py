@@ -33,6 +33,8 @@ from retainops.core.models import Team, User
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 """An id in a query or a body: a whole number from 1 to 2**63 - 1."""
+# A count or an amount in whole units sent to the API: far below a database integer's end.
+MAX_COUNT = 10**12
 
 
 # Bodies that name every bad field -------------------------------------------------------

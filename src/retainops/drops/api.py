@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router
 
+from retainops.core.schemas import Id
 from retainops.drops import forecast, queries, services
 from retainops.drops.models import Agent, Drop, ResponseProfile, TrainingPack
 from retainops.drops.schemas import (
@@ -147,7 +148,7 @@ def drop_results(request: HttpRequest, drop_id: int) -> Any:
 
 
 @router.get("/staffing/week", response=WeekOut)
-def week(request: HttpRequest, start: datetime, unit: int | None = None) -> Any:
+def week(request: HttpRequest, start: datetime, unit: Id | None = None) -> Any:
     """The week's expected contacts, agents needed and scheduled per 30-minute interval."""
     if timezone.is_naive(start):
         start = timezone.make_aware(start)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from retainops.core.schemas import MAX_COUNT, Id
 from retainops.drops.choices import AnswerChannel, DropChannel, Gate
 
 
@@ -29,13 +30,13 @@ class ErlangCOut(Schema):
 
 
 class DropIn(Schema):
-    program: int
+    program: Id
     name: str
     channel: DropChannel
     drop_at: datetime
-    audience_size: int
+    audience_size: int = Field(ge=0, le=MAX_COUNT)
     expected_response_rate: float
-    readiness_lead_days: int = 14
+    readiness_lead_days: int = Field(14, ge=0, le=MAX_COUNT)
 
 
 class GateOut(Schema):
@@ -74,9 +75,9 @@ class CsvIn(Schema):
 
 
 class OutcomeIn(Schema):
-    conversions: int | None = None
+    conversions: int | None = Field(None, ge=0, le=MAX_COUNT)
     sales: Decimal | None = None
-    customers_acquired: int | None = None
+    customers_acquired: int | None = Field(None, ge=0, le=MAX_COUNT)
 
 
 class ResultOut(Schema):
@@ -95,7 +96,7 @@ class ResultOut(Schema):
 
 class ProfileIn(Schema):
     half_life_hours: float
-    span_hours: int
+    span_hours: int = Field(ge=0, le=MAX_COUNT)
     phone: float
     chat: float
     email: float
@@ -136,7 +137,7 @@ class WeekOut(Schema):
 
 
 class PackIn(Schema):
-    program: int
+    program: Id
     scripts: str = ""
     scenarios: str = ""
     faqs: str = ""

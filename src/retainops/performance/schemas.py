@@ -5,9 +5,11 @@ from typing import Any
 
 from ninja import Schema
 
+from retainops.core.schemas import Id
+
 
 class MetricIn(Schema):
-    program: int
+    program: Id
     service: str
     date: str
     metric: str

@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from retainops.clients.queries import visible_clients
 from retainops.core.errors import Problems
 from retainops.core.models import BusinessUnit, User
+from retainops.core.schemas import Id
 from retainops.onboarding.models import Program
 from retainops.voice import agenda, links, queries, services
 from retainops.voice.models import (
@@ -93,7 +94,7 @@ def send_survey(request: HttpRequest, payload: SendIn) -> Any:
 
 
 @router.get("/surveys", response=list[SurveyOut])
-def list_surveys(request: HttpRequest, client: int | None = None) -> Any:
+def list_surveys(request: HttpRequest, client: Id | None = None) -> Any:
     rows = queries.recent_surveys(request.user)
     return list((rows.filter(client_id=client) if client else rows)[:200])
 
@@ -206,7 +207,7 @@ def record_observation(request: HttpRequest, payload: ObservationIn) -> Any:
 
 
 @router.get("/observations", response=list[ObservationOut])
-def list_observations(request: HttpRequest, client: int | None = None) -> Any:
+def list_observations(request: HttpRequest, client: Id | None = None) -> Any:
     rows = Observation.objects.filter(client__in=visible_clients(request.user))
     return list((rows.filter(client_id=client) if client else rows)[:500])
 

@@ -6,6 +6,8 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from retainops.core.schemas import MAX_COUNT, Id
+
 
 class DefinitionIn(Schema):
     code: str = Field(max_length=60)
@@ -34,7 +36,7 @@ class DefinitionOut(Schema):
 
 
 class SendIn(Schema):
-    client: int
+    client: Id
     definition: str
     contacts: list[int] | None = None
     service_line: str = ""
@@ -122,8 +124,8 @@ class NoteIn(Schema):
 
 class RuleIn(Schema):
     unit: str | None = None
-    complaint_at_nps: int | None = None
-    complaint_at_csat: int | None = None
+    complaint_at_nps: int | None = Field(None, ge=0, le=MAX_COUNT)
+    complaint_at_csat: int | None = Field(None, ge=0, le=MAX_COUNT)
     severity: str = "medium"
 
 
@@ -139,8 +141,8 @@ class RuleOut(Schema):
 
 
 class ObservationIn(Schema):
-    client: int
-    program: int | None = None
+    client: Id
+    program: Id | None = None
     category: str
     sentiment: str
     text: str = Field(max_length=4000)
@@ -171,13 +173,13 @@ class FigureOut(Schema):
 
 
 class SeriesIn(Schema):
-    client: int
-    program: int | None = None
+    client: Id
+    program: Id | None = None
     title: str
     starts_at: datetime
     attendees: list[str]
-    every_days: int = 30
-    duration_minutes: int = 60
+    every_days: int = Field(30, ge=0, le=MAX_COUNT)
+    duration_minutes: int = Field(60, ge=0, le=MAX_COUNT)
     location: str = ""
 
 
