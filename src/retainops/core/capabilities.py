@@ -29,6 +29,7 @@ class Capability(models.TextChoices):
     PLAN_CONTACTS = "cadence.plan", "Edit contact plans, log touchpoints, settle planned contacts"
     HANDLE_COMPLAINTS = "complaints.handle", "Log complaints and work them to resolution"
     MANAGE_COMPLAINTS = "complaints.manage", "Manage service levels, business hours and root causes"
+    ANALYSE_AUDIENCE = "audience.analyse", "Import end-customer data, resolve, segment and advise"
 
 
 _ALL = [c.value for c in Capability]
