@@ -143,7 +143,7 @@ class ScoreReport:
 def last_day(db: Any, data_set_id: int) -> date | None:
     row = db.execute(
         "SELECT max(ordered_on) FROM orders WHERE data_set_id = ?", [data_set_id]
-    ).fetchone()
+    ).fetchall()[0]
     return row[0] if row and row[0] else None
 
 
@@ -316,7 +316,7 @@ def customers(
     where = "data_set_id = ?" + (" AND segment = ?" if segment else "")
     params: list[Any] = [data_set_id] + ([segment] if segment else [])
     with warehouse.connect(read_only=True) as db:
-        total_row = db.execute(f"SELECT count(*) FROM scores WHERE {where}", params).fetchone()
+        total_row = db.execute(f"SELECT count(*) FROM scores WHERE {where}", params).fetchall()[0]
         cursor = db.execute(
             f"SELECT * FROM scores WHERE {where} "
             "ORDER BY expected_value DESC NULLS LAST, revenue DESC, customer_id LIMIT ? OFFSET ?",

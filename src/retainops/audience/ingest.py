@@ -144,7 +144,7 @@ def count_rows(path: Path, file_format: str) -> int:
         try:
             row = connection.execute(
                 f"SELECT count(*) FROM read_parquet('{_quoted(path)}')"
-            ).fetchone()
+            ).fetchall()[0]
         finally:
             connection.close()
         return int(row[0]) if row else 0
@@ -407,7 +407,8 @@ def read_file(
             "SELECT import_run_id, rows_added FROM imported_files "
             "WHERE data_set_id = ? AND file_hash = ?",
             [data_set_id, outcome.file_hash],
-        ).fetchone()
+        ).fetchall()
+    seen = seen[0] if seen else None
     if seen is not None:
         # Imported before (or by this very run, before a crash): nothing to add.
         outcome.already_imported = seen[0] != run_id
@@ -542,5 +543,5 @@ def _commit(stage: Path, data_set_id: int, run_id: int, digest: str) -> int:
 
 
 def _count(db: duckdb.DuckDBPyConnection, data_set_id: int) -> int:
-    row = db.execute("SELECT count(*) FROM orders WHERE data_set_id = ?", [data_set_id]).fetchone()
+    row = db.execute("SELECT count(*) FROM orders WHERE data_set_id = ?", [data_set_id]).fetchall()[0]
     return int(row[0]) if row else 0

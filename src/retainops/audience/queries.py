@@ -31,5 +31,5 @@ def customer_value_total(data_set: DataSet) -> float | None:
     with warehouse.connect(read_only=True) as db:
         row = db.execute(
             "SELECT sum(expected_value) FROM scores WHERE data_set_id = ?", [data_set.pk]
-        ).fetchone()
+        ).fetchall()[0]
     return float(row[0]) if row and row[0] is not None else None

@@ -5,9 +5,9 @@ Steps of `resolve(data_set_id, threshold, splits, merges)`:
      `record_key`), with their normalised name, e-mail, phone and address.
   2. Exact keys: two records with the same e-mail, the same E.164 phone, or the
      same full name at the same address are one person.
-  3. Probabilistic linkage with Splink on DuckDB: pairs blocked on postcode, on
-     last name and on first name (a swapped name meets itself in the other
-     block), compared on first and last name (swaps caught by Splink's
+  3. Probabilistic linkage with Splink on DuckDB: candidate pairs share a postcode,
+     an e-mail, a phone or the full name (a typo or a swapped name still meets
+     itself by postcode), compared on first and last name (swaps caught by Splink's
      forename-surname comparison), e-mail, phone and address; m and u
      probabilities trained by expectation maximisation, and every pair at or above
      the analyst's match threshold joins.
@@ -145,6 +145,7 @@ def probabilistic_links(records: pa.Table, threshold: float) -> list[Link]:
     # Splink reads missing values as NULL, not as "" (which would match "").
     connection = duckdb.connect()
     try:
+        connection.execute("SET enable_progress_bar = false")
         connection.register("raw_records", prepared)
         connection.execute(
             "CREATE TABLE people AS SELECT unique_id, "
@@ -156,9 +157,9 @@ def probabilistic_links(records: pa.Table, threshold: float) -> list[Link]:
             link_type="dedupe_only",
             blocking_rules_to_generate_predictions=[
                 block_on("postcode"),
-                block_on("last_name"),
-                block_on("first_name"),
                 block_on("email_norm"),
+                block_on("phone_e164"),
+                block_on("first_name", "last_name"),
             ],
             comparisons=[
                 cl.ForenameSurnameComparison("first_name", "last_name"),
@@ -177,7 +178,7 @@ def probabilistic_links(records: pa.Table, threshold: float) -> list[Link]:
             block_on("postcode"), fix_u_probabilities=True
         )
         linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on("last_name"), fix_u_probabilities=True
+            block_on("first_name", "last_name"), fix_u_probabilities=True
         )
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         rows = connection.execute(
@@ -330,5 +331,5 @@ def merged_count(data_set_id: int) -> int:
             "SELECT count(*) FROM (SELECT customer_id FROM identities WHERE data_set_id = ? "
             "GROUP BY customer_id HAVING count(*) > 1)",
             [data_set_id],
-        ).fetchone()
+        ).fetchall()[0]
     return int(row[0]) if row else 0
