@@ -105,7 +105,9 @@ def plan(data_set: DataSet) -> list[ChannelPlan]:
     plans = []
     for channel, contacts, alive, value in rows:
         if channel == Channel.NONE:
-            plans.append(ChannelPlan(channel, Channel.NONE.label, int(contacts), 0.0, 0.0, 0.0, None))
+            plans.append(
+                ChannelPlan(channel, Channel.NONE.label, int(contacts), 0.0, 0.0, 0.0, None)
+            )
             continue
         cost_each, rate = prices.get(channel, (Decimal("0"), 0.0))
         cost = float(cost_each) * int(contacts)

@@ -172,9 +172,7 @@ def score(
         if as_of is None:
             db.execute("DELETE FROM scores WHERE data_set_id = ?", [data_set_id])
             return ScoreReport(0, None, {}, "No orders yet.")
-        table = customers_at(
-            db, data_set_id, as_of, recent_days=recent_days, cutoffs=cutoffs or {}
-        )
+        table = customers_at(db, data_set_id, as_of, recent_days=recent_days, cutoffs=cutoffs or {})
     n = table.num_rows
     first = np.array(table.column("first_order").to_pylist(), dtype="datetime64[D]")
     last = np.array(table.column("last_order").to_pylist(), dtype="datetime64[D]")
@@ -285,7 +283,9 @@ def segments_over_time(
     return labels, counts
 
 
-def monthly_revenue_by_segment(data_set_id: int, months: int = 24) -> tuple[list[str], dict[str, list[float]]]:
+def monthly_revenue_by_segment(
+    data_set_id: int, months: int = 24
+) -> tuple[list[str], dict[str, list[float]]]:
     """Revenue per month of each segment's (today's) customers, the last `months` months."""
     with warehouse.connect(read_only=True) as db:
         rows = db.execute(

@@ -59,7 +59,11 @@ def bgnbd(request: HttpRequest, payload: BgNbdIn) -> dict[str, Any]:
     except StatsInputError as error:
         raise ValidationError({"customers": [str(error)]}) from None
     answer: dict[str, Any] = {
-        "r": fit.r, "alpha": fit.alpha, "a": fit.a, "b": fit.b, "log_likelihood": fit.log_likelihood,
+        "r": fit.r,
+        "alpha": fit.alpha,
+        "a": fit.a,
+        "b": fit.b,
+        "log_likelihood": fit.log_likelihood,
     }
     monetary = [c.monetary_value for c in payload.customers]
     values = None
@@ -83,7 +87,9 @@ def bgnbd(request: HttpRequest, payload: BgNbdIn) -> dict[str, Any]:
                 "p_alive": float(p),
                 "expected_value": None if values is None else _finite(float(e * v)),
             }
-            for e, p, v in zip(expected, alive, values if values is not None else expected, strict=True)
+            for e, p, v in zip(
+                expected, alive, values if values is not None else expected, strict=True
+            )
         ]
     return answer
 
@@ -122,7 +128,9 @@ def add_source(request: HttpRequest, data_set_id: int, payload: SourceIn) -> Sta
 
 
 def _source(request: HttpRequest, pk: int) -> Source:
-    return get_object_or_404(Source.objects.filter(data_set__in=visible_data_sets(request.user)), pk=pk)
+    return get_object_or_404(
+        Source.objects.filter(data_set__in=visible_data_sets(request.user)), pk=pk
+    )
 
 
 @router.put("/audience/sources/{source_id}/mapping", response=SourceOut)
@@ -135,7 +143,12 @@ def put_mapping(request: HttpRequest, source_id: int, payload: dict[str, str]) -
 def upload(request: HttpRequest, source_id: int, file: File[UploadedFile]) -> Status:
     """Queue a file for import; poll the run for its progress and outcome."""
     source = _source(request, source_id)
-    return Status(202, services.receive_file(by=request.user, source=source, name=file.name or "upload", content=file))
+    return Status(
+        202,
+        services.receive_file(
+            by=request.user, source=source, name=file.name or "upload", content=file
+        ),
+    )
 
 
 @router.get("/audience/imports/{run_id}", response=ImportRunOut)
@@ -153,7 +166,9 @@ def segments(request: HttpRequest, data_set_id: int) -> Any:
 def customers(request: HttpRequest, data_set_id: int, segment: str = "", page: int = 1) -> Any:
     if page < 1:
         raise ValidationError({"page": ["Pages start at 1."]})
-    _total, rows = analysis.customers(_data_set(request, data_set_id).pk, segment=segment, limit=100, offset=(page - 1) * 100)
+    _total, rows = analysis.customers(
+        _data_set(request, data_set_id).pk, segment=segment, limit=100, offset=(page - 1) * 100
+    )
     return rows
 
 
@@ -165,7 +180,9 @@ def channel_advice(request: HttpRequest, data_set_id: int) -> Any:
 @router.post("/audience/data-sets/{data_set_id}/rules", response={201: RuleOut})
 def add_rule(request: HttpRequest, data_set_id: int, payload: RuleIn) -> Status:
     data_set = _data_set(request, data_set_id)
-    return Status(201, services.save_rule(by=request.user, data_set=data_set, **payload.model_dump()))
+    return Status(
+        201, services.save_rule(by=request.user, data_set=data_set, **payload.model_dump())
+    )
 
 
 @router.get("/audience/data-sets/{data_set_id}/rules", response=list[RuleOut])

@@ -28,13 +28,30 @@ SOURCES = (
     ("Retailer sell-out", SourceKind.RETAILER),
 )
 MAPPING = {
-    "order_id": "Order", "ordered_on": "Date", "customer_name": "Name", "email": "Mail",
-    "phone": "Phone", "address": "Address", "item": "Item", "quantity": "Qty",
-    "amount": "Total", "currency": "Currency",
+    "order_id": "Order",
+    "ordered_on": "Date",
+    "customer_name": "Name",
+    "email": "Mail",
+    "phone": "Phone",
+    "address": "Address",
+    "item": "Item",
+    "quantity": "Qty",
+    "amount": "Total",
+    "currency": "Currency",
 }
 RULES = (
-    (10, "Bought once in the last six months: e-mail, not a catalogue", {"segment": Segment.NEW, "max_recent_orders": 1}, Channel.EMAIL),
-    (20, "High expected value: the printed catalogue", {"min_expected_value": Decimal("150")}, Channel.CATALOGUE),
+    (
+        10,
+        "Bought once in the last six months: e-mail, not a catalogue",
+        {"segment": Segment.NEW, "max_recent_orders": 1},
+        Channel.EMAIL,
+    ),
+    (
+        20,
+        "High expected value: the printed catalogue",
+        {"min_expected_value": Decimal("150")},
+        Channel.CATALOGUE,
+    ),
     (30, "Lapsed: a last e-mail", {"segment": Segment.LAPSED}, Channel.EMAIL),
     (40, "Everyone else still likely alive: e-mail", {"min_p_alive": 0.3}, Channel.EMAIL),
 )
@@ -49,7 +66,8 @@ def seed_audience(customers: int = DEMO_CUSTOMERS, *, use_splink: bool = True) -
     if host is None:
         return ["End-customer data: no client to attach it to."]
     client, _ = Client.objects.get_or_create(
-        name=CLIENT_NAME, business_unit=host.business_unit,
+        name=CLIENT_NAME,
+        business_unit=host.business_unit,
         defaults={"industry": "Catalogue and mail order", "external_id": "DEMO-CATALOGUE"},
     )
     data_set = DataSet.objects.create(client=client, name=DATA_SET_NAME, created_by=admin)
@@ -59,12 +77,17 @@ def seed_audience(customers: int = DEMO_CUSTOMERS, *, use_splink: bool = True) -
             ColumnMapping.objects.create(source=source, field=field_name, column=column)
     start = date.today() - timedelta(days=DAYS)
     orders = generate.orders_table(
-        data_set_id=data_set.pk, source_ids=tuple(s.pk for s in sources),
-        customers=customers, start=start, days=DAYS,
+        data_set_id=data_set.pk,
+        source_ids=tuple(s.pk for s in sources),
+        customers=customers,
+        start=start,
+        days=DAYS,
     )
     write_orders(orders)
     for position, name, conditions, channel in RULES:
-        AdviceRule.objects.create(data_set=data_set, position=position, name=name, channel=channel, **conditions)
+        AdviceRule.objects.create(
+            data_set=data_set, position=position, name=name, channel=channel, **conditions
+        )
     done = services.analyse(data_set, use_splink=use_splink)
     seconds = time.monotonic() - started
     return [

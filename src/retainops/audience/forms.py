@@ -16,10 +16,19 @@ class SourceForm(forms.ModelForm):
     class Meta:
         model = Source
         fields = [
-            "name", "kind", "file_format", "encoding", "delimiter", "date_format",
-            "default_country", "default_currency",
+            "name",
+            "kind",
+            "file_format",
+            "encoding",
+            "delimiter",
+            "date_format",
+            "default_country",
+            "default_currency",
         ]
-        widgets = {"kind": forms.Select(choices=SourceKind.choices), "file_format": forms.Select(choices=FileFormat.choices)}
+        widgets = {
+            "kind": forms.Select(choices=SourceKind.choices),
+            "file_format": forms.Select(choices=FileFormat.choices),
+        }
 
 
 class UploadForm(forms.Form):
@@ -30,8 +39,14 @@ class RuleForm(forms.ModelForm):
     class Meta:
         model = AdviceRule
         fields = [
-            "position", "name", "segment", "max_recent_orders", "min_expected_value",
-            "max_expected_value", "min_p_alive", "channel",
+            "position",
+            "name",
+            "segment",
+            "max_recent_orders",
+            "min_expected_value",
+            "max_expected_value",
+            "min_p_alive",
+            "channel",
         ]
         widgets = {
             "segment": forms.Select(choices=[("", "Any segment"), *Segment.choices]),

@@ -260,12 +260,16 @@ def orders_table(
         written = appearance(person, noisy=False, rng=rng)
         source_id = source_ids[main[index]]
         main_index[index] = len(flat)
-        flat.append((source_id, written, normalised(written, source_id, f"c{index}", fast_phones=True)))
+        flat.append(
+            (source_id, written, normalised(written, source_id, f"c{index}", fast_phones=True))
+        )
         if second[index] >= 0:
             written = appearance(person, noisy=True, rng=rng)
             source_id = source_ids[second[index]]
             second_index[index] = len(flat)
-            flat.append((source_id, written, normalised(written, source_id, f"c{index}", fast_phones=True)))
+            flat.append(
+                (source_id, written, normalised(written, source_id, f"c{index}", fast_phones=True))
+            )
     # Purchases: repeat gaps exponential at the person's rate, until drop-out or the end.
     person_ids: list[np.ndarray] = []
     order_days: list[np.ndarray] = []
@@ -290,8 +294,14 @@ def orders_table(
     chosen = pa.array(np.where(use_second, second_index[who], main_index[who]))
     raw_names = ("customer_name", "email", "phone", "address")
     norm_names = (
-        "name_norm", "first_name", "last_name", "email_norm", "phone_e164", "address_norm",
-        "postcode", "record_key",
+        "name_norm",
+        "first_name",
+        "last_name",
+        "email_norm",
+        "phone_e164",
+        "address_norm",
+        "postcode",
+        "record_key",
     )
     fields = {name: pa.array([a[1][name] for a in flat]).take(chosen) for name in raw_names}
     fields.update({name: pa.array([a[2][name] for a in flat]).take(chosen) for name in norm_names})
@@ -313,7 +323,19 @@ def orders_table(
             "quantity": pa.array(quantities.astype(np.int32)),
             "amount": pa.array(amounts).cast(pa.decimal128(14, 2)),
             "currency": pa.array(["EUR"] * n),
-            **{name: fields[name] for name in ("name_norm", "first_name", "last_name", "email_norm", "phone_e164", "address_norm", "postcode", "record_key")},
+            **{
+                name: fields[name]
+                for name in (
+                    "name_norm",
+                    "first_name",
+                    "last_name",
+                    "email_norm",
+                    "phone_e164",
+                    "address_norm",
+                    "postcode",
+                    "record_key",
+                )
+            },
         }
     )
 

@@ -84,7 +84,12 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "column": self.column, "message": self.message}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+        }
 
     def __str__(self) -> str:
         where = f"{self.file}, line {self.line}"
@@ -161,7 +166,9 @@ def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _csv_rows(path: Path, source: Source, outcome: Outcome, name: str) -> Iterator[tuple[int, dict]]:
+def _csv_rows(
+    path: Path, source: Source, outcome: Outcome, name: str
+) -> Iterator[tuple[int, dict]]:
     """Decoded line by line, so a byte the encoding cannot read is named with its line
     and, by where it falls, its column."""
     line_number = 0
@@ -176,7 +183,7 @@ def _csv_rows(path: Path, source: Source, outcome: Outcome, name: str) -> Iterat
                     yield raw.decode(source.encoding)
                 except UnicodeDecodeError as error:
                     problems[line_number] = (
-                        f"bytes that are not {source.encoding} ({raw[error.start:error.end]!r})"
+                        f"bytes that are not {source.encoding} ({raw[error.start : error.end]!r})"
                     )
                     yield raw.decode(source.encoding, errors="replace")
                 except LookupError:
@@ -241,7 +248,10 @@ def header_of(path: Path, source: Source) -> list[str]:
     if source.file_format == FileFormat.CSV:
         with path.open("rb") as handle:
             first = handle.readline().decode(source.encoding, errors="replace")
-        return [h.strip().lstrip("\ufeff") for h in next(csv.reader([first], delimiter=source.delimiter or ","), [])]
+        return [
+            h.strip().lstrip("\ufeff")
+            for h in next(csv.reader([first], delimiter=source.delimiter or ","), [])
+        ]
     if source.file_format == FileFormat.PARQUET:
         connection = duckdb.connect()
         try:
@@ -422,7 +432,9 @@ def read_file(
     absent = [c for c in mapping.values() if c not in columns_in_file]
     if absent:
         outcome.refuse(
-            RowError(display_name, 1, absent[0], f"the file has no column {', '.join(map(repr, absent))}")
+            RowError(
+                display_name, 1, absent[0], f"the file has no column {', '.join(map(repr, absent))}"
+            )
         )
         return outcome
     total = count_rows(path, source.file_format)
@@ -441,7 +453,12 @@ def read_file(
             if row is not None:
                 count = lines_of_order.get(row["order_id"], 0) + 1
                 lines_of_order[row["order_id"]] = count
-                row.update(data_set_id=data_set_id, source_id=source.pk, import_run_id=run_id, line_no=count)
+                row.update(
+                    data_set_id=data_set_id,
+                    source_id=source.pk,
+                    import_run_id=run_id,
+                    line_no=count,
+                )
                 stage.add(row)
             if progress is not None and outcome.rows_read % CHUNK_ROWS == 0:
                 progress(outcome.rows_read, max(total, outcome.rows_read))
@@ -487,7 +504,10 @@ def _checked(
     row["currency"] = check(Field.CURRENCY, lambda v: parse_currency(v, source.default_currency))
     if outcome.error_count != before:
         return None
-    texts = {f: str(value(f) or "").strip() for f in (Field.CUSTOMER_NAME, Field.EMAIL, Field.PHONE, Field.ADDRESS, Field.ITEM)}
+    texts = {
+        f: str(value(f) or "").strip()
+        for f in (Field.CUSTOMER_NAME, Field.EMAIL, Field.PHONE, Field.ADDRESS, Field.ITEM)
+    }
     full, first, last = cleanse.normalise_name(texts[Field.CUSTOMER_NAME])
     email = cleanse.normalise_email(texts[Field.EMAIL])
     phone = cleanse.normalise_phone(texts[Field.PHONE], source.default_country)
@@ -531,7 +551,8 @@ def _commit(stage: Path, data_set_id: int, run_id: int, digest: str) -> int:
             )
             added = _count(db, data_set_id) - before
             db.execute(
-                "INSERT INTO imported_files VALUES (?, ?, ?, ?)", [data_set_id, digest, run_id, added]
+                "INSERT INTO imported_files VALUES (?, ?, ?, ?)",
+                [data_set_id, digest, run_id, added],
             )
             db.execute("COMMIT")
         except BaseException:
@@ -543,5 +564,7 @@ def _commit(stage: Path, data_set_id: int, run_id: int, digest: str) -> int:
 
 
 def _count(db: duckdb.DuckDBPyConnection, data_set_id: int) -> int:
-    row = db.execute("SELECT count(*) FROM orders WHERE data_set_id = ?", [data_set_id]).fetchall()[0]
+    row = db.execute("SELECT count(*) FROM orders WHERE data_set_id = ?", [data_set_id]).fetchall()[
+        0
+    ]
     return int(row[0]) if row else 0

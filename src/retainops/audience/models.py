@@ -123,7 +123,9 @@ class ImportRun(FSMModelMixin, models.Model):
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="runs")
     file_name = models.CharField(max_length=255)
-    stored_as = models.CharField(max_length=500, help_text="Where the upload waits, under DATA_DIR.")
+    stored_as = models.CharField(
+        max_length=500, help_text="Where the upload waits, under DATA_DIR."
+    )
     file_hash = models.CharField(max_length=64, blank=True)
     state = FSMField(max_length=12, choices=RunState.choices, default=R.QUEUED, protected=True)
     rows_total = models.PositiveIntegerField(default=0)
@@ -214,12 +216,13 @@ class AdviceRule(models.Model):
         null=True, blank=True, help_text="At most this many orders in the recent days."
     )
     min_expected_value = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True,
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text="Expected value over the horizon of at least this much.",
     )
-    max_expected_value = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True
-    )
+    max_expected_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     min_p_alive = models.FloatField(
         null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)]
     )

@@ -139,9 +139,7 @@ def probabilistic_links(records: pa.Table, threshold: float) -> list[Link]:
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
     import splink.comparison_library as cl
 
-    prepared = records.select(list(RECORD_FIELDS)).rename_columns(
-        ["unique_id", *RECORD_FIELDS[1:]]
-    )
+    prepared = records.select(list(RECORD_FIELDS)).rename_columns(["unique_id", *RECORD_FIELDS[1:]])
     # Splink reads missing values as NULL, not as "" (which would match "").
     connection = duckdb.connect()
     try:
@@ -169,7 +167,9 @@ def probabilistic_links(records: pa.Table, threshold: float) -> list[Link]:
             ],
             retain_intermediate_calculation_columns=False,
         )
-        linker = Linker(api.table_to_splink_dataframe("people", "people"), settings, log_level=logging.ERROR)
+        linker = Linker(
+            api.table_to_splink_dataframe("people", "people"), settings, log_level=logging.ERROR
+        )
         linker.training.estimate_probability_two_random_records_match(
             [block_on("email_norm"), block_on("phone_e164")], recall=0.7
         )
@@ -213,14 +213,14 @@ def resolve_records(
             outcome.probabilistic_links = len(found)
             links.extend(found)
     elif use_splink:
-        outcome.note = (
-            f"Fewer than {MIN_RECORDS_FOR_SPLINK} records: matched on exact keys only."
-        )
+        outcome.note = f"Fewer than {MIN_RECORDS_FOR_SPLINK} records: matched on exact keys only."
     known = set(keys)
     apart = set(splits)
     links = [link for link in links if link.left not in apart and link.right not in apart]
     links.extend(
-        Link(left, right, "analyst", 1.0) for left, right in merges if left in known and right in known
+        Link(left, right, "analyst", 1.0)
+        for left, right in merges
+        if left in known and right in known
     )
     components = _Components(keys)
     for link in links:
@@ -314,11 +314,26 @@ def merged_customers(data_set_id: int, *, limit: int, offset: int = 0) -> list[d
                     "customer_id": customer_id,
                     "size": size,
                     "records": [
-                        dict(zip(("record_key", "source_id", "name", "email", "phone", "address", "orders"), m, strict=True))
+                        dict(
+                            zip(
+                                (
+                                    "record_key",
+                                    "source_id",
+                                    "name",
+                                    "email",
+                                    "phone",
+                                    "address",
+                                    "orders",
+                                ),
+                                m,
+                                strict=True,
+                            )
+                        )
                         for m in members
                     ],
                     "links": [
-                        {"left": a, "right": b, "method": m, "probability": p} for a, b, m, p in joined
+                        {"left": a, "right": b, "method": m, "probability": p}
+                        for a, b, m, p in joined
                     ],
                 }
             )

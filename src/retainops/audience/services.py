@@ -108,7 +108,9 @@ def save_mapping(*, by: Any, source: Source, mapping: dict[str, str]) -> Source:
             cleaned[field_name] = str(column).strip()
     for required in ("order_id", "ordered_on", "amount"):
         if required not in cleaned and required not in problems:
-            problems[required] = [f"Choose the column that holds the {Field(required).label.lower()}."]
+            problems[required] = [
+                f"Choose the column that holds the {Field(required).label.lower()}."
+            ]
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():
@@ -129,17 +131,27 @@ def receive_file(*, by: Any, source: Source, name: str, content: BinaryIO) -> Im
     """Keep an uploaded file and queue its import for the worker."""
     _allowed(by, source.data_set.client)
     suffix = Path(name).suffix.lower().lstrip(".")
-    expected = {FileFormat.CSV: {"csv", "txt"}, FileFormat.XLSX: {"xlsx"}, FileFormat.PARQUET: {"parquet"}}
+    expected = {
+        FileFormat.CSV: {"csv", "txt"},
+        FileFormat.XLSX: {"xlsx"},
+        FileFormat.PARQUET: {"parquet"},
+    }
     if suffix not in expected[FileFormat(source.file_format)]:
         raise ValidationError(
-            {"file": [f"The source takes {FileFormat(source.file_format).label} files; this is .{suffix}."]}
+            {
+                "file": [
+                    f"The source takes {FileFormat(source.file_format).label} files; this is .{suffix}."
+                ]
+            }
         )
     uploads_dir().mkdir(parents=True, exist_ok=True)
     stored = f"{uuid.uuid4().hex}.{suffix}"
     with (uploads_dir() / stored).open("wb") as target:
         shutil.copyfileobj(content, target, 1 << 20)
     with transaction.atomic():
-        run = ImportRun(source=source, file_name=Path(name).name[:255], stored_as=stored, requested_by=by)
+        run = ImportRun(
+            source=source, file_name=Path(name).name[:255], stored_as=stored, requested_by=by
+        )
         save_audited(run, by)
     return run
 
@@ -150,17 +162,29 @@ def queue_path(*, by: Any, source: Source, path: Path) -> ImportRun:
     uploads_dir().mkdir(parents=True, exist_ok=True)
     stored = f"{uuid.uuid4().hex}{path.suffix.lower()}"
     shutil.copyfile(path, uploads_dir() / stored)
-    return ImportRun.objects.create(source=source, file_name=path.name, stored_as=stored, requested_by=by)
+    return ImportRun.objects.create(
+        source=source, file_name=path.name, stored_as=stored, requested_by=by
+    )
 
 
-def run_import(run: ImportRun, *, worker: str = "", progress: ingest.Progress | None = None, analyse_after: bool = True) -> ImportRun:
+def run_import(
+    run: ImportRun,
+    *,
+    worker: str = "",
+    progress: ingest.Progress | None = None,
+    analyse_after: bool = True,
+) -> ImportRun:
     """Claim the run (compare-and-set), import its file, record the outcome; then
     analyse the data set again when rows were added. A run someone else claimed
     (and keeps alive) is left to them."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.AUDIENCE_IMPORT_STALE_SECONDS)
-    guard = {"state": RunState.QUEUED} if run.state == RunState.QUEUED else {"heartbeat_at__lt": stale}
-    if not move(run, "start", guard=guard, started_at=now, heartbeat_at=now, claimed_by=worker[:120]):
+    guard = (
+        {"state": RunState.QUEUED} if run.state == RunState.QUEUED else {"heartbeat_at__lt": stale}
+    )
+    if not move(
+        run, "start", guard=guard, started_at=now, heartbeat_at=now, claimed_by=worker[:120]
+    ):
         run.refresh_from_db()
         return run
     source = Source.objects.select_related("data_set__client").get(pk=run.source_id)
@@ -174,10 +198,16 @@ def run_import(run: ImportRun, *, worker: str = "", progress: ingest.Progress | 
 
     path = uploads_dir() / run.stored_as
     try:
-        outcome = ingest.read_file(path, source=source, run_id=run.pk, display_name=run.file_name, progress=report)
+        outcome = ingest.read_file(
+            path, source=source, run_id=run.pk, display_name=run.file_name, progress=report
+        )
     except (ingest.FileRefused, FileNotFoundError) as error:
-        message = str(error) if isinstance(error, ingest.FileRefused) else "The uploaded file is gone."
-        outcome = ingest.Outcome(error_count=1, errors=[ingest.RowError(run.file_name, 0, "", message)])
+        message = (
+            str(error) if isinstance(error, ingest.FileRefused) else "The uploaded file is gone."
+        )
+        outcome = ingest.Outcome(
+            error_count=1, errors=[ingest.RowError(run.file_name, 0, "", message)]
+        )
     fields = {
         "finished_at": timezone.now(),
         "file_hash": outcome.file_hash,
@@ -215,7 +245,11 @@ def analyse(data_set: DataSet, *, by: Any = None, use_splink: bool = True) -> An
     splits = [d.record_key for d in decisions if d.decision == Decision.SPLIT]
     merges = [(d.record_key, d.other_key) for d in decisions if d.decision == Decision.MERGE]
     resolution = resolve.resolve(
-        data_set.pk, threshold=data_set.match_threshold, splits=splits, merges=merges, use_splink=use_splink
+        data_set.pk,
+        threshold=data_set.match_threshold,
+        splits=splits,
+        merges=merges,
+        use_splink=use_splink,
     )
     scores = analysis.score(
         data_set.pk,
@@ -228,12 +262,24 @@ def analyse(data_set: DataSet, *, by: Any = None, use_splink: bool = True) -> An
     return Analysis(resolution, scores)
 
 
-def decide(*, by: Any, data_set: DataSet, decision: str, record_key: str, other_key: str = "", reason: str = "") -> MergeDecision:
+def decide(
+    *,
+    by: Any,
+    data_set: DataSet,
+    decision: str,
+    record_key: str,
+    other_key: str = "",
+    reason: str = "",
+) -> MergeDecision:
     """Record a split or a merge; the next analysis honours it."""
     _allowed(by, data_set.client)
     row = MergeDecision(
-        data_set=data_set, decision=decision, record_key=record_key, other_key=other_key,
-        reason=reason, decided_by=by,
+        data_set=data_set,
+        decision=decision,
+        record_key=record_key,
+        other_key=other_key,
+        reason=reason,
+        decided_by=by,
     )
     with warehouse.connect(read_only=True) as db:
         known = {
@@ -256,7 +302,9 @@ def decide(*, by: Any, data_set: DataSet, decision: str, record_key: str, other_
 # Advice -----------------------------------------------------------------------------------
 
 
-def save_rule(*, by: Any, data_set: DataSet, rule: AdviceRule | None = None, **values: Any) -> AdviceRule:
+def save_rule(
+    *, by: Any, data_set: DataSet, rule: AdviceRule | None = None, **values: Any
+) -> AdviceRule:
     _allowed(by, data_set.client)
     row = rule or AdviceRule(data_set=data_set)
     for name, value in values.items():
@@ -271,7 +319,9 @@ def delete_rule(*, by: Any, rule: AdviceRule) -> None:
     delete_audited(rule, by)
 
 
-def save_cost(*, by: Any, data_set: DataSet, channel: str, cost_per_contact: Any, response_rate: float) -> ChannelCost:
+def save_cost(
+    *, by: Any, data_set: DataSet, channel: str, cost_per_contact: Any, response_rate: float
+) -> ChannelCost:
     _allowed(by, data_set.client)
     row = ChannelCost.objects.filter(data_set=data_set, channel=channel).first() or ChannelCost(
         data_set=data_set, channel=channel
@@ -335,4 +385,6 @@ def describe(report: SweepReport) -> str | None:
     return f"order files: {report.imported} imported, {report.refused} refused"
 
 
-SOURCE = DueWorkSource(name="audience", order=SWEEP_ORDER, sweep=sweep, drain=drain, describe=describe)
+SOURCE = DueWorkSource(
+    name="audience", order=SWEEP_ORDER, sweep=sweep, drain=drain, describe=describe
+)

@@ -35,7 +35,10 @@ def _data_set(request: HttpRequest, pk: int) -> DataSet:
 
 def _source(request: HttpRequest, pk: int) -> Source:
     return get_object_or_404(
-        Source.objects.filter(data_set__in=visible_data_sets(request.user)).select_related("data_set__client"), pk=pk
+        Source.objects.filter(data_set__in=visible_data_sets(request.user)).select_related(
+            "data_set__client"
+        ),
+        pk=pk,
     )
 
 
@@ -49,7 +52,9 @@ def data_sets(request: HttpRequest) -> HttpResponse:
     found = visible_data_sets(request.user).order_by("client__name", "name")
     page = Paginator(found, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     clients = visible_clients(request.user).order_by("name")[:500] if _can(request) else []
-    return render(request, "audience/list.html", {"page": page, "clients": clients, "can": _can(request)})
+    return render(
+        request, "audience/list.html", {"page": page, "clients": clients, "can": _can(request)}
+    )
 
 
 @login_required
@@ -58,7 +63,10 @@ def add_data_set(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(visible_clients(request.user), pk=pk)
     form = DataSetForm(request.POST)
     if form.is_valid():
-        made = attempt(form, lambda: services.create_data_set(by=request.user, client=client, **form.cleaned_data))
+        made = attempt(
+            form,
+            lambda: services.create_data_set(by=request.user, client=client, **form.cleaned_data),
+        )
         if made is not None:
             return redirect("audience:detail", made.pk)
     for field, errors in form.errors.items():
@@ -89,13 +97,22 @@ def add_source(request: HttpRequest, pk: int) -> HttpResponse:
     found = _data_set(request, pk)
     form = SourceForm(request.POST)
     if form.is_valid():
-        made = attempt(form, lambda: services.add_source(by=request.user, data_set=found, **form.cleaned_data))
+        made = attempt(
+            form, lambda: services.add_source(by=request.user, data_set=found, **form.cleaned_data)
+        )
         if made is not None:
             return redirect("audience:source", made.pk)
     return render(
-        request, "audience/detail.html",
-        {"data_set": found, "sources": found.sources.all(), "runs": [], "source_form": form,
-         "summary": analysis.segment_summary(found.pk), "can": _can(request)},
+        request,
+        "audience/detail.html",
+        {
+            "data_set": found,
+            "sources": found.sources.all(),
+            "runs": [],
+            "source_form": form,
+            "summary": analysis.segment_summary(found.pk),
+            "can": _can(request),
+        },
         status=400,
     )
 
@@ -127,10 +144,16 @@ def _guess(field: str, columns: list[str], saved: dict[str, str]) -> str:
     if saved.get(field) in columns:
         return saved[field]
     words = {
-        "order_id": ("order", "id"), "ordered_on": ("date",), "customer_name": ("name",),
-        "email": ("mail",), "phone": ("phone", "tel"), "address": ("address", "street"),
-        "item": ("item", "product", "sku"), "quantity": ("qty", "quantity"),
-        "amount": ("amount", "total", "price"), "currency": ("currency",),
+        "order_id": ("order", "id"),
+        "ordered_on": ("date",),
+        "customer_name": ("name",),
+        "email": ("mail",),
+        "phone": ("phone", "tel"),
+        "address": ("address", "street"),
+        "item": ("item", "product", "sku"),
+        "quantity": ("qty", "quantity"),
+        "amount": ("amount", "total", "price"),
+        "currency": ("currency",),
     }[field]
     for column in columns:
         lowered = column.lower()
@@ -161,7 +184,9 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     with (services.uploads_dir() / stored).open("wb") as target:
         for chunk in upload_file.chunks():
             target.write(chunk)
-    return redirect(f"{request.build_absolute_uri('mapping')}?file={stored}&name={upload_file.name}")
+    return redirect(
+        f"{request.build_absolute_uri('mapping')}?file={stored}&name={upload_file.name}"
+    )
 
 
 @login_required
@@ -191,9 +216,13 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
             saved = chosen
         else:
             return redirect("audience:run", run.pk)
-    rows = [(field, label, _guess(field, columns, saved), errors.get(field, [])) for field, label in Field.choices]
+    rows = [
+        (field, label, _guess(field, columns, saved), errors.get(field, []))
+        for field, label in Field.choices
+    ]
     return render(
-        request, "audience/mapping.html",
+        request,
+        "audience/mapping.html",
         {"source": found, "columns": columns, "rows": rows, "file": stored, "name": name},
         status=400 if errors else 200,
     )
@@ -231,23 +260,57 @@ def segments(request: HttpRequest, pk: int) -> HttpResponse:
     found = _data_set(request, pk)
     summary = analysis.segment_summary(found.pk)
     labels = [row["label"] for row in summary]
-    counts = bar_chart(title="Customers per segment", categories=labels, series=[Series.of("Customers", [r["customers"] for r in summary])], y_label="customers")
-    revenue = bar_chart(title="Revenue per segment", categories=labels, series=[Series.of(f"Revenue ({found.currency})", [r["revenue"] for r in summary])], y_label=found.currency)
-    days, over_time = analysis.segments_over_time(found.pk, recent_days=found.recent_days, cutoffs=found.rfm_cutoffs)
-    timeline = line_chart(
-        title="Customers per segment at each quarter end", x_labels=days,
-        series=[Series.of(Segment(code).label, values) for code, values in over_time.items()], y_label="customers",
-    ) if days else None
+    counts = bar_chart(
+        title="Customers per segment",
+        categories=labels,
+        series=[Series.of("Customers", [r["customers"] for r in summary])],
+        y_label="customers",
+    )
+    revenue = bar_chart(
+        title="Revenue per segment",
+        categories=labels,
+        series=[Series.of(f"Revenue ({found.currency})", [r["revenue"] for r in summary])],
+        y_label=found.currency,
+    )
+    days, over_time = analysis.segments_over_time(
+        found.pk, recent_days=found.recent_days, cutoffs=found.rfm_cutoffs
+    )
+    timeline = (
+        line_chart(
+            title="Customers per segment at each quarter end",
+            x_labels=days,
+            series=[Series.of(Segment(code).label, values) for code, values in over_time.items()],
+            y_label="customers",
+        )
+        if days
+        else None
+    )
     months, monthly = analysis.monthly_revenue_by_segment(found.pk)
-    per_segment = [
-        line_chart(title=f"{Segment(code).label}: revenue per month", x_labels=months, series=[Series.of(Segment(code).label, values)], y_label=found.currency)
-        for code, values in monthly.items()
-        if any(values)
-    ] if months else []
+    per_segment = (
+        [
+            line_chart(
+                title=f"{Segment(code).label}: revenue per month",
+                x_labels=months,
+                series=[Series.of(Segment(code).label, values)],
+                y_label=found.currency,
+            )
+            for code, values in monthly.items()
+            if any(values)
+        ]
+        if months
+        else []
+    )
     return render(
-        request, "audience/segments.html",
-        {"data_set": found, "summary": summary, "counts": counts, "revenue": revenue,
-         "timeline": timeline, "per_segment": per_segment},
+        request,
+        "audience/segments.html",
+        {
+            "data_set": found,
+            "summary": summary,
+            "counts": counts,
+            "revenue": revenue,
+            "timeline": timeline,
+            "per_segment": per_segment,
+        },
     )
 
 
@@ -262,12 +325,22 @@ def customer_list(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         number = 1
     size = settings.PAGE_SIZE
-    total, rows = analysis.customers(found.pk, segment=segment, limit=size, offset=(number - 1) * size)
+    total, rows = analysis.customers(
+        found.pk, segment=segment, limit=size, offset=(number - 1) * size
+    )
     pages = max(1, -(-total // size))
     return render(
-        request, "audience/customers.html",
-        {"data_set": found, "rows": rows, "total": total, "number": number, "pages": pages,
-         "segment": segment, "segments": Segment.choices},
+        request,
+        "audience/customers.html",
+        {
+            "data_set": found,
+            "rows": rows,
+            "total": total,
+            "number": number,
+            "pages": pages,
+            "segment": segment,
+            "segments": Segment.choices,
+        },
     )
 
 
@@ -286,9 +359,17 @@ def merges(request: HttpRequest, pk: int) -> HttpResponse:
         for record in row["records"]:
             record["source"] = sources.get(record["source_id"], "?")
     return render(
-        request, "audience/merges.html",
-        {"data_set": found, "rows": rows, "total": total, "number": number,
-         "pages": max(1, -(-total // size)), "decisions": found.decisions.all()[:50], "can": _can(request)},
+        request,
+        "audience/merges.html",
+        {
+            "data_set": found,
+            "rows": rows,
+            "total": total,
+            "number": number,
+            "pages": max(1, -(-total // size)),
+            "decisions": found.decisions.all()[:50],
+            "can": _can(request),
+        },
     )
 
 
@@ -298,8 +379,11 @@ def split(request: HttpRequest, pk: int) -> HttpResponse:
     found = _data_set(request, pk)
     try:
         services.decide(
-            by=request.user, data_set=found, decision=Decision.SPLIT,
-            record_key=request.POST.get("record_key", ""), reason=request.POST.get("reason", "")[:300],
+            by=request.user,
+            data_set=found,
+            decision=Decision.SPLIT,
+            record_key=request.POST.get("record_key", ""),
+            reason=request.POST.get("reason", "")[:300],
         )
     except ValidationError as error:
         for problems in error.message_dict.values():
@@ -319,20 +403,39 @@ def advice_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = RuleForm(request.POST)
         if form.is_valid():
-            made = attempt(form, lambda: services.save_rule(by=request.user, data_set=found, **form.cleaned_data))
+            made = attempt(
+                form,
+                lambda: services.save_rule(by=request.user, data_set=found, **form.cleaned_data),
+            )
             if made is not None:
                 return redirect("audience:advice", found.pk)
         status = 400
     plans = advice.plan(found)
-    chart = bar_chart(
-        title="Campaign per channel", categories=[p.label for p in plans],
-        series=[Series.of("Cost", [p.cost for p in plans]), Series.of("Expected revenue", [p.expected_revenue for p in plans])],
-        y_label=found.currency,
-    ) if plans else None
+    chart = (
+        bar_chart(
+            title="Campaign per channel",
+            categories=[p.label for p in plans],
+            series=[
+                Series.of("Cost", [p.cost for p in plans]),
+                Series.of("Expected revenue", [p.expected_revenue for p in plans]),
+            ],
+            y_label=found.currency,
+        )
+        if plans
+        else None
+    )
     return render(
-        request, "audience/advice.html",
-        {"data_set": found, "rules": found.rules.all(), "plans": plans, "form": form, "chart": chart,
-         "costs": advice.costs(found), "can": _can(request)},
+        request,
+        "audience/advice.html",
+        {
+            "data_set": found,
+            "rules": found.rules.all(),
+            "plans": plans,
+            "form": form,
+            "chart": chart,
+            "costs": advice.costs(found),
+            "can": _can(request),
+        },
         status=status,
     )
 
@@ -342,7 +445,9 @@ def export(request: HttpRequest, pk: int, channel: str) -> StreamingHttpResponse
     found = _data_set(request, pk)
     if channel not in Channel.values:
         raise Http404
-    response = StreamingHttpResponse(advice.export_csv(found, channel), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        advice.export_csv(found, channel), content_type="text/csv; charset=utf-8"
+    )
     safe = "".join(c for c in found.name if c.isalnum() or c in "-_") or "customers"
     response["Content-Disposition"] = f'attachment; filename="{safe}-{channel}.csv"'
     return response

@@ -52,9 +52,18 @@ def store(data_set: DataSet, account_manager: User) -> Source:
     return source
 
 
-def row(order: str, day: str = "2026-03-02", name: str = "Anna Müller", mail: str = "anna@web.de",
-        phone: str = "030 1234567", address: str = "Hauptstraße 3, 10115 Berlin", item: str = "Blanket",
-        qty: str = "1", total: str = "49.90", currency: str = "EUR") -> list[str]:
+def row(
+    order: str,
+    day: str = "2026-03-02",
+    name: str = "Anna Müller",
+    mail: str = "anna@web.de",
+    phone: str = "030 1234567",
+    address: str = "Hauptstraße 3, 10115 Berlin",
+    item: str = "Blanket",
+    qty: str = "1",
+    total: str = "49.90",
+    currency: str = "EUR",
+) -> list[str]:
     return [order, day, name, mail, phone, address, item, qty, total, currency]
 
 

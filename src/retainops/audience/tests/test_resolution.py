@@ -36,7 +36,9 @@ def test_splink_finds_the_known_duplicates_above_the_floors(generated) -> None:
 def test_a_split_record_stays_a_customer_of_its_own(generated) -> None:
     records, _truth = generated
     joined = resolve_records(records, threshold=0.9, use_splink=False)
-    customer = next(c for c in set(joined.identities.values()) if list(joined.identities.values()).count(c) > 1)
+    customer = next(
+        c for c in set(joined.identities.values()) if list(joined.identities.values()).count(c) > 1
+    )
     member = next(k for k, c in joined.identities.items() if c == customer and k != customer)
     split = resolve_records(records, threshold=0.9, use_splink=False, splits=[member])
     assert split.identities[member] == member
