@@ -167,7 +167,8 @@ def main() -> None:
         other = lifetimes_fit(x, t_x, age)
         other_text = f"{other[0]:.2f}" if other else "not installed"
         lines.append(
-            f"| {label} | {ours[0]:.2f} | {ours[1]:.1f} | {plain[0]:.2f} | {plain[1]:.1f} | {other_text} |"
+            f"| {label} | {ours[0]:.2f} | {ours[1]:.1f} | {plain[0]:.2f} | {plain[1]:.1f} "
+            f"| {other_text} |"
         )
     text = "\n".join(lines) + "\n"
     print(text)

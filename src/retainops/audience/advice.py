@@ -35,7 +35,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def rule_sql(rule: AdviceRule) -> tuple[str, list[Any]]:
     """The rule's conditions as a WHERE fragment over `scores`."""
-    parts, params = ["TRUE"], []
+    parts: list[str] = ["TRUE"]
+    params: list[Any] = []
     if rule.segment:
         parts.append("segment = ?")
         params.append(rule.segment)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -23,7 +25,7 @@ class AudienceConfig(AppConfig):
         )
 
 
-def _panel_values(client, user):  # type: ignore[no-untyped-def]
+def _panel_values(client: Any, user: Any) -> dict[str, Any]:
     from retainops.audience.queries import data_sets_of
 
     return {"data_sets": data_sets_of(client)}

@@ -41,7 +41,7 @@ class RunState(models.TextChoices):
     FAILED = "failed", "Refused"
 
 
-RUN_STATE_COLOURS = {
+RUN_STATE_COLOURS: dict[str, str] = {
     RunState.QUEUED: "grey",
     RunState.RUNNING: "blue",
     RunState.SUCCEEDED: "green",

@@ -44,9 +44,53 @@ MAX_ERRORS_KEPT = 200
 
 # ISO 4217 codes in use (a price in anything else is refused, by name).
 CURRENCIES = frozenset(
-    """AED ARS AUD BGN BRL CAD CHF CLP CNY COP CZK DKK EGP EUR GBP HKD HUF IDR ILS INR ISK
-    JPY KRW MAD MXN MYR NOK NZD PEN PHP PKR PLN QAR RON RSD SAR SEK SGD THB TRY TWD UAH USD
-    VND ZAR""".split()
+    [
+        "AED",
+        "ARS",
+        "AUD",
+        "BGN",
+        "BRL",
+        "CAD",
+        "CHF",
+        "CLP",
+        "CNY",
+        "COP",
+        "CZK",
+        "DKK",
+        "EGP",
+        "EUR",
+        "GBP",
+        "HKD",
+        "HUF",
+        "IDR",
+        "ILS",
+        "INR",
+        "ISK",
+        "JPY",
+        "KRW",
+        "MAD",
+        "MXN",
+        "MYR",
+        "NOK",
+        "NZD",
+        "PEN",
+        "PHP",
+        "PKR",
+        "PLN",
+        "QAR",
+        "RON",
+        "RSD",
+        "SAR",
+        "SEK",
+        "SGD",
+        "THB",
+        "TRY",
+        "TWD",
+        "UAH",
+        "USD",
+        "VND",
+        "ZAR",
+    ]
 )
 
 COLUMNS = (
@@ -157,7 +201,7 @@ def count_rows(path: Path, file_format: str) -> int:
 
     workbook = load_workbook(path, read_only=True)
     try:
-        return max(0, (workbook.active.max_row or 1) - 1)  # type: ignore[union-attr]
+        return max(0, (workbook.active.max_row or 1) - 1)
     finally:
         workbook.close()
 
@@ -215,7 +259,7 @@ def _xlsx_rows(path: Path, name: str) -> Iterator[tuple[int, dict]]:
     except Exception as error:  # openpyxl raises several kinds for a file it cannot read
         raise FileRefused(f"{name} is not an Excel workbook ({error}).") from None
     try:
-        rows = workbook.active.iter_rows(values_only=True)  # type: ignore[union-attr]
+        rows = workbook.active.iter_rows(values_only=True)
         header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
         for number, values in enumerate(rows, start=2):
             if values is None or all(v in (None, "") for v in values):
@@ -268,8 +312,9 @@ def header_of(path: Path, source: Source) -> list[str]:
     except Exception as error:
         raise FileRefused(f"{name} is not an Excel workbook ({error}).") from None
     try:
-        first = next(workbook.active.iter_rows(values_only=True), ())  # type: ignore[union-attr]
-        return [str(h).strip() for h in first if h is not None]
+        sheet: Any = workbook.active
+        header_row = next(sheet.iter_rows(values_only=True), ())
+        return [str(h).strip() for h in header_row if h is not None]
     finally:
         workbook.close()
 
@@ -417,8 +462,7 @@ def read_file(
             "SELECT import_run_id, rows_added FROM imported_files "
             "WHERE data_set_id = ? AND file_hash = ?",
             [data_set_id, outcome.file_hash],
-        ).fetchall()
-    seen = seen[0] if seen else None
+        ).fetchone()
     if seen is not None:
         # Imported before (or by this very run, before a crash): nothing to add.
         outcome.already_imported = seen[0] != run_id

@@ -117,6 +117,9 @@ class ColumnMapping(models.Model):
             models.UniqueConstraint(fields=["source", "field"], name="audience_mapping_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.field} <- {self.column}"
+
 
 class ImportRun(FSMModelMixin, models.Model):
     """One file imported into a source: all of it or none of it."""
@@ -202,6 +205,9 @@ class MergeDecision(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.decision} {self.record_key}"
+
 
 class AdviceRule(models.Model):
     """Which channel reaches which customers: the first active rule that fits decides.
@@ -252,3 +258,6 @@ class ChannelCost(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["data_set", "channel"], name="audience_cost_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.cost_per_contact} per contact"

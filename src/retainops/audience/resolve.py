@@ -136,8 +136,8 @@ def exact_links(records: pa.Table) -> list[Link]:
 
 def probabilistic_links(records: pa.Table, threshold: float) -> list[Link]:
     """Step 3 with Splink on an in-memory DuckDB; pairs at or above `threshold`."""
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
     import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     prepared = records.select(list(RECORD_FIELDS)).rename_columns(["unique_id", *RECORD_FIELDS[1:]])
     # Splink reads missing values as NULL, not as "" (which would match "").

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -127,7 +127,7 @@ def uploads_dir() -> Path:
     return Path(settings.DATA_DIR) / "uploads"
 
 
-def receive_file(*, by: Any, source: Source, name: str, content: BinaryIO) -> ImportRun:
+def receive_file(*, by: Any, source: Source, name: str, content: IO[bytes]) -> ImportRun:
     """Keep an uploaded file and queue its import for the worker."""
     _allowed(by, source.data_set.client)
     suffix = Path(name).suffix.lower().lstrip(".")
@@ -140,7 +140,8 @@ def receive_file(*, by: Any, source: Source, name: str, content: BinaryIO) -> Im
         raise ValidationError(
             {
                 "file": [
-                    f"The source takes {FileFormat(source.file_format).label} files; this is .{suffix}."
+                    f"The source takes {FileFormat(source.file_format).label} files; "
+                    f"this is .{suffix}."
                 ]
             }
         )
@@ -208,7 +209,7 @@ def run_import(
         outcome = ingest.Outcome(
             error_count=1, errors=[ingest.RowError(run.file_name, 0, "", message)]
         )
-    fields = {
+    fields: dict[str, Any] = {
         "finished_at": timezone.now(),
         "file_hash": outcome.file_hash,
         "rows_read": outcome.rows_read,

@@ -204,12 +204,13 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         chosen = {field: request.POST.get(field, "") for field, _ in Field.choices}
+        user: Any = request.user
         try:
             services.save_mapping(by=request.user, source=found, mapping=chosen)
             final = services.uploads_dir() / stored.removeprefix("pending-")
             path.rename(final)
             run = ImportRun.objects.create(
-                source=found, file_name=name[:255], stored_as=final.name, requested_by=request.user
+                source=found, file_name=name[:255], stored_as=final.name, requested_by=user
             )
         except ValidationError as error:
             errors = error.message_dict

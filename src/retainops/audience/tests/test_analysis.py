@@ -35,7 +35,8 @@ def test_every_customer_is_scored_and_segmented(filled: DataSet) -> None:
     with warehouse.connect(read_only=True) as db:
         customers, revenue, scores = db.execute(
             "SELECT count(*), sum(revenue), count(*) FILTER (WHERE r_score BETWEEN 1 AND 5 "
-            "AND f_score BETWEEN 1 AND 5 AND m_score BETWEEN 1 AND 5) FROM scores WHERE data_set_id = ?",
+            "AND f_score BETWEEN 1 AND 5 AND m_score BETWEEN 1 AND 5) FROM scores WHERE "
+            "data_set_id = ?",
             [filled.pk],
         ).fetchall()[0]
         order_revenue = db.execute(
@@ -49,6 +50,7 @@ def test_every_customer_is_scored_and_segmented(filled: DataSet) -> None:
 def test_segments_follow_their_definitions(filled: DataSet) -> None:
     with warehouse.connect(read_only=True) as db:
         as_of = analysis.last_day(db, filled.pk)
+        assert as_of is not None
         rows = db.execute(
             "SELECT segment, first_order, recency_days, orders, r_score, f_score, m_score "
             "FROM scores WHERE data_set_id = ?",
@@ -128,11 +130,13 @@ def test_advice_gives_each_customer_the_first_rule_that_fits(filled: DataSet) ->
     plans = {p.channel: p for p in advice.plan(filled)}
     with warehouse.connect(read_only=True) as db:
         new_once = db.execute(
-            "SELECT count(*) FROM scores WHERE data_set_id = ? AND segment = 'new' AND orders_recent <= 1",
+            "SELECT count(*) FROM scores WHERE data_set_id = ? AND segment = 'new' AND "
+            "orders_recent <= 1",
             [filled.pk],
         ).fetchall()[0][0]
         valuable = db.execute(
-            "SELECT count(*) FROM scores WHERE data_set_id = ? AND NOT (segment = 'new' AND orders_recent <= 1) AND expected_value >= 100",
+            "SELECT count(*) FROM scores WHERE data_set_id = ? AND NOT (segment = 'new' AND "
+            "orders_recent <= 1) AND expected_value >= 100",
             [filled.pk],
         ).fetchall()[0][0]
         everyone = db.execute(
@@ -154,7 +158,8 @@ def test_the_export_lists_a_channels_customers_with_formulas_neutralised(filled:
     AdviceRule.objects.create(data_set=filled, position=1, name="All", channel=Channel.EMAIL)
     with warehouse.connect() as db:
         db.execute(
-            "UPDATE scores SET name = '=HYPERLINK(\"http://x\")' WHERE data_set_id = ? AND customer_id = (SELECT min(customer_id) FROM scores)",
+            "UPDATE scores SET name = '=HYPERLINK(\"http://x\")' WHERE data_set_id = ? AND "
+            "customer_id = (SELECT min(customer_id) FROM scores)",
             [filled.pk],
         )
     text = "".join(advice.export_csv(filled, "email"))
@@ -179,7 +184,8 @@ def test_the_demo_seeds_three_sources_with_duplicates_across_them(
     assert data_set.sources.count() == 3 and "order lines" in lines[0]
     with warehouse.connect(read_only=True) as db:
         sources_per_customer = db.execute(
-            "SELECT max(n) FROM (SELECT count(DISTINCT o.source_id) n FROM orders o JOIN identities i "
+            "SELECT max(n) FROM (SELECT count(DISTINCT o.source_id) n FROM orders o JOIN "
+            "identities i "
             "USING (data_set_id, record_key) WHERE o.data_set_id = ? GROUP BY i.customer_id)",
             [data_set.pk],
         ).fetchall()[0][0]

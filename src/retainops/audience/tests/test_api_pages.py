@@ -158,7 +158,7 @@ def test_the_pages_upload_map_import_and_show_segments(
     for name in ("customers", "merges", "advice"):
         assert browser.get(reverse(f"audience:{name}", args=[data_set.pk])).status_code == 200
     export = browser.get(reverse("audience:export", args=[data_set.pk, "email"]))
-    assert export.status_code == 200 and b"customer_id" in b"".join(export.streaming_content)
+    assert export.status_code == 200 and b"customer_id" in b"".join(export.streaming_content)  # type: ignore[attr-defined]
 
 
 def test_a_mapping_missing_the_amount_is_shown_on_the_form(

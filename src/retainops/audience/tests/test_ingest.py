@@ -127,9 +127,11 @@ def test_xlsx_and_parquet_files_import_through_the_same_mapping(
     parquet = tmp_path / "market.parquet"
     connection = duckdb.connect()
     connection.execute(
-        f"COPY (SELECT 'P' || i AS \"Order\", DATE '2026-01-01' + (i % 300)::INTEGER AS \"Date\", 'Lena Koch' AS \"Name\", "
+        f"COPY (SELECT 'P' || i AS \"Order\", DATE '2026-01-01' + (i % 300)::INTEGER AS "
+        f'"Date", \'Lena Koch\' AS "Name", '
         f"'lena@gmx.de' AS \"Mail\", '' AS \"Phone\", 'Ringstr. 4, 04109 Leipzig' AS \"Address\", "
-        f'\'Seeds\' AS "Item", 1 AS "Qty", 9.5 AS "Total", \'EUR\' AS "Currency" FROM range(12000) t(i)) '
+        f'\'Seeds\' AS "Item", 1 AS "Qty", 9.5 AS "Total", \'EUR\' AS "Currency" FROM '
+        f"range(12000) t(i)) "
         f"TO '{parquet}' (FORMAT parquet)"
     )
     connection.close()
@@ -164,8 +166,9 @@ def test_a_killed_import_leaves_nothing_and_runs_again(
     assert not ingest.staging_path(queued.pk).exists()
     monkeypatch.undo()
     # Another worker takes over once the run has gone quiet.
-    from django.utils import timezone
     from datetime import timedelta
+
+    from django.utils import timezone
 
     type(queued).objects.filter(pk=queued.pk).update(
         heartbeat_at=timezone.now() - timedelta(hours=1)

@@ -56,7 +56,8 @@ class Command(BaseCommand):
         if added and not options["no_analysis"]:
             done = services.analyse(source.data_set)
             self.stdout.write(
-                f"{done.resolution.records} records resolved to {done.resolution.customers} customers; "
+                f"{done.resolution.records} records resolved to "
+                f"{done.resolution.customers} customers; "
                 f"{done.scores.customers} scored."
             )
         if refused:
