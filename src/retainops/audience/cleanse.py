@@ -40,10 +40,16 @@ def _text(value: object) -> str:
 
 def fold(value: object) -> str:
     """Lower case, accents removed (ß as ss), punctuation as spaces, spaces single."""
-    text = _text(value).replace("ß", "ss").replace("ẞ", "ss")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return _SPACES.sub(" ", _NOT_WORD.sub(" ", text)).strip()
+    return _fold_text(_text(value))
+
+
+@lru_cache(maxsize=200_000)
+def _fold_text(text: str) -> str:
+    if not text.isascii():
+        text = text.replace("ß", "ss").replace("ẞ", "ss")
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return _SPACES.sub(" ", _NOT_WORD.sub(" ", text.lower())).strip()
 
 
 @lru_cache(maxsize=200_000)
