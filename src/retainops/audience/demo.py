@@ -1,9 +1,10 @@
 """Demo end-customer data: a catalogue client selling through a marketplace, its own
 store and a retailer, with two years of generated orders (about 60,000 order lines of
-12,000 people; kept small so the demo seeds in seconds) and the same people turning up in more than one source, written differences and all. The
-orders are generated with NumPy and written to DuckDB in one piece; then the
-identities are resolved, the customers scored, and three advice rules set up
-(the seed's question: "should everyone new get a catalogue?")."""
+12,000 people; kept small so the demo seeds in seconds) and the same people turning
+up in more than one source, written differences and all. The orders are generated
+with NumPy and written to DuckDB in one piece; then the identities are resolved, the
+customers scored, and three advice rules set up (the seed's question: "should
+everyone new get a catalogue?")."""
 
 import time
 from datetime import date, timedelta
