@@ -162,6 +162,8 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 
 def _register_routers() -> None:
+    from retainops.audience.api import analytics as bgnbd_router
+    from retainops.audience.api import router as audience_router
     from retainops.cadence.api import router as cadence_router
     from retainops.changes.api import router as changes_router
     from retainops.clients.api import router as clients_router
@@ -191,6 +193,8 @@ def _register_routers() -> None:
     api.add_router("", voice_router)
     api.add_router("", performance_router)
     api.add_router("", drops_router)
+    api.add_router("", audience_router)
+    api.add_router("/analytics/bgnbd", bgnbd_router)
 
 
 _register_routers()

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "retainops.voice",
     "retainops.performance",
     "retainops.drops",
+    "retainops.audience",
     "retainops.apps.RetainOpsConfig",
 ]
 
@@ -281,6 +282,13 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 WORKER_POLL_SECONDS = env_int("WORKER_POLL_SECONDS", 2, minimum=1)
 WORKER_BATCH_SIZE = env_int("WORKER_BATCH_SIZE", 20, minimum=1)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# End-customer data: the agency's DuckDB file, uploads waiting for import, staging files.
+DATA_DIR = Path(env_str("DATA_DIR", str(VAR_DIR / "data")))
+AUDIENCE_LOCK_WAIT_SECONDS = env_int("AUDIENCE_LOCK_WAIT_SECONDS", 30, minimum=0)
+AUDIENCE_UPLOAD_MAX_MB = env_int("AUDIENCE_UPLOAD_MAX_MB", 500, minimum=1)
+# An import whose worker has not reported for this long is taken over by another.
+AUDIENCE_IMPORT_STALE_SECONDS = env_int("AUDIENCE_IMPORT_STALE_SECONDS", 300, minimum=30)
 # How long a client portal link works before the agency must send a new one.
 PORTAL_LINK_DAYS = env_int("PORTAL_LINK_DAYS", 60, minimum=1)
 # An onboarding program with no step done for this many days is marked stuck.

@@ -31,6 +31,7 @@ class Capability(models.TextChoices):
     MANAGE_COMPLAINTS = "complaints.manage", "Manage service levels, business hours and root causes"
     PLAN_DROPS = "drops.plan", "Plan marketing drops, the roster, training packs and results"
     OVERRIDE_DROP_READINESS = "drops.override", "Mark a drop ready with gates still open"
+    ANALYSE_AUDIENCE = "audience.analyse", "Import end-customer data, resolve, segment and advise"
 
 
 _ALL = [c.value for c in Capability]

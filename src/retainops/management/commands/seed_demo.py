@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from retainops.audience.demo import seed_audience
 from retainops.cadence.demo import seed_cadence
 from retainops.changes.demo import seed_requests
 from retainops.clients import demo
@@ -61,6 +62,7 @@ class Command(BaseCommand):
             *seed_voice(),
             *seed_performance(),
             *seed_drops(),
+            *seed_audience(),
         ]
         # The processes move some clients on (a cancellation gives notice): count after them.
         for line in demo.summary(result.added, result.seconds).lines():
