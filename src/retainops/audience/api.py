@@ -9,7 +9,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Router, Status
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from retainops.audience import advice, analysis, services
@@ -163,7 +163,12 @@ def segments(request: HttpRequest, data_set_id: int) -> Any:
 
 
 @router.get("/audience/data-sets/{data_set_id}/customers", response=list[CustomerOut])
-def customers(request: HttpRequest, data_set_id: int, segment: str = "", page: int = 1) -> Any:
+def customers(
+    request: HttpRequest,
+    data_set_id: int,
+    segment: str = "",
+    page: int = Query(1, ge=1, le=1_000_000),
+) -> Any:
     if page < 1:
         raise ValidationError({"page": ["Pages start at 1."]})
     _total, rows = analysis.customers(

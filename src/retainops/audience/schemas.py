@@ -6,9 +6,11 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field as Pydantic
 
+from retainops.core.schemas import MAX_COUNT, Id
+
 
 class CustomerSummaryIn(Schema):
-    frequency: int = Pydantic(ge=0)
+    frequency: int = Pydantic(ge=0, le=MAX_COUNT)
     recency: float = Pydantic(ge=0)
     T: float = Pydantic(gt=0)
     monetary_value: float | None = Pydantic(default=None, ge=0)
@@ -38,7 +40,7 @@ class BgNbdOut(Schema):
 
 
 class DataSetIn(Schema):
-    client: int
+    client: Id
     name: str = Pydantic(min_length=1, max_length=120)
     currency: str = "EUR"
     match_threshold: float = 0.9
@@ -113,9 +115,9 @@ class ChannelPlanOut(Schema):
 
 class RuleIn(Schema):
     name: str
-    position: int = 10
+    position: int = Pydantic(10, ge=0, le=10_000)
     segment: str = ""
-    max_recent_orders: int | None = None
+    max_recent_orders: int | None = Pydantic(None, ge=0, le=MAX_COUNT)
     min_expected_value: float | None = None
     max_expected_value: float | None = None
     min_p_alive: float | None = None
