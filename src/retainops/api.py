@@ -86,6 +86,7 @@ def _register_routers() -> None:
     from retainops.clients.api_transfer import router as transfer_router
     from retainops.complaints.api import router as complaints_router
     from retainops.core.api import router as core_router
+    from retainops.health.api import router as health_router
     from retainops.messaging.api import router as messages_router
     from retainops.onboarding.api import router as onboarding_router
     from retainops.playbooks.api import router as playbooks_router
@@ -99,6 +100,7 @@ def _register_routers() -> None:
     api.add_router("", changes_router)
     api.add_router("", cadence_router)
     api.add_router("", complaints_router)
+    api.add_router("", health_router)
 
 
 _register_routers()

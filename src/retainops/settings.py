@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "retainops.changes",
     "retainops.cadence",
     "retainops.complaints",
+    "retainops.health",
     "retainops.apps.RetainOpsConfig",
 ]
 
@@ -228,6 +229,11 @@ AGENCY_NAME = env_str("AGENCY_NAME", "Your agency")
 COMPLAINT_REOPEN_DAYS = env_int("COMPLAINT_REOPEN_DAYS", 14, minimum=0)
 COMPLAINT_THEME_CLIENTS = env_int("COMPLAINT_THEME_CLIENTS", 3, minimum=2)
 COMPLAINT_THEME_WINDOW_DAYS = env_int("COMPLAINT_THEME_WINDOW_DAYS", 30, minimum=1)
+# Health: clients per snapshot batch (one transaction each), how often the worker
+# retrains the churn model, and how many months of history it learns from.
+HEALTH_SNAPSHOT_BATCH = env_int("HEALTH_SNAPSHOT_BATCH", 2000, minimum=1)
+HEALTH_RETRAIN_DAYS = env_int("HEALTH_RETRAIN_DAYS", 30, minimum=1)
+HEALTH_TRAINING_MONTHS = env_int("HEALTH_TRAINING_MONTHS", 24, minimum=3)
 
 LOGGING = {
     "version": 1,

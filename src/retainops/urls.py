@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("retainops.changes.urls")),
     path("", include("retainops.cadence.urls")),
     path("", include("retainops.complaints.urls")),
+    path("health/", include("retainops.health.urls")),
     path("administration/", include("retainops.core.admin_urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),

@@ -138,6 +138,23 @@ class ChurnModel:
         )
         return [(name, share) for name, share in ranked if share > 1e-4][:top]
 
+    def reasons_many(self, x: np.ndarray, top: int = 3) -> list[list[tuple[str, float]]]:
+        """`reasons` for many rows in one pass of the model (rows × features trials)."""
+        rows = _fill(np.atleast_2d(np.asarray(x, dtype=float)), self.medians)
+        n, p = rows.shape
+        base = self.risk(rows)
+        trials = np.repeat(rows, p, axis=0)
+        columns = np.tile(np.arange(p), n)
+        trials[np.arange(n * p), columns] = self.medians[columns]
+        shares = (base.repeat(p) - self.risk(trials)).reshape(n, p)
+        found = []
+        for i in range(n):
+            order = np.argsort(-shares[i], kind="stable")
+            found.append(
+                [(self.names[j], float(shares[i, j])) for j in order if shares[i, j] > 1e-4][:top]
+            )
+        return found
+
     def drivers(self, x: np.ndarray) -> list[tuple[str, float]]:
         """Features by their mean share of the risk over many rows, largest first."""
         rows = _fill(np.atleast_2d(np.asarray(x, dtype=float)), self.medians)

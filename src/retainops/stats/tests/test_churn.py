@@ -84,3 +84,11 @@ def test_bad_shapes_and_values_are_refused() -> None:
         FeatureMatrix.of(("a",), [[float("inf")]], [0], [0])
     with pytest.raises(StatsInputError, match="who gave notice"):
         evaluate("x", np.array([0, 0]), np.array([0.1, 0.2]))
+
+
+def test_reasons_of_many_rows_match_one_at_a_time() -> None:
+    fit = fit_churn(planted(n=600))
+    rows = np.array([[80.0, 0.0, 0.0, 0.0], [3.0, 3.0, 1.0, np.nan]])
+    many = fit.model.reasons_many(rows)
+    for row, reasons in zip(rows, many, strict=True):
+        assert [n for n, _ in reasons] == [n for n, _ in fit.model.reasons(list(row))]
