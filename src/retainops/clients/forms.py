@@ -5,8 +5,8 @@ from typing import Any
 from django import forms
 
 from retainops.clients.choices import ClientStatus
-from retainops.clients.models import Client, Contact, Contract, ServiceLine, Tool
 from retainops.clients.list_columns import column_sorts, list_columns
+from retainops.clients.models import Client, Contact, Contract, ServiceLine, Tool
 from retainops.clients.queries import SORTS
 from retainops.core.access import sees_all_units
 from retainops.core.choices import CLIENT_TEAM_ROLES

@@ -22,6 +22,7 @@ from retainops.clients.forms import (
     ContractLineForm,
     TeamAssignForm,
 )
+from retainops.clients.list_columns import list_columns
 from retainops.clients.models import (
     CLIENT_TRANSITIONS,
     CONTRACT_TRANSITIONS,
@@ -30,7 +31,6 @@ from retainops.clients.models import (
     Contact,
     Contract,
 )
-from retainops.clients.list_columns import list_columns
 from retainops.clients.panels import panels_for
 from retainops.core.access import require_capability, sees_all_units
 from retainops.core.capabilities import Capability
@@ -65,9 +65,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         service=data["service"].pk if data.get("service") else None,
         sort=data.get("sort") or "name",
         columns=tuple(
-            (column.name, data[column.name])
-            for column in list_columns()
-            if data.get(column.name)
+            (column.name, data[column.name]) for column in list_columns() if data.get(column.name)
         ),
     )
     page = Paginator(queries.filter_clients(request.user, filters), settings.PAGE_SIZE).get_page(

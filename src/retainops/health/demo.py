@@ -2,7 +2,7 @@
 true to find and a test can check that it finds it.
 
 The planted hazard: each month a client still served gives notice with probability
-sigmoid(-4.2 + 0.06 × days since its last touchpoint + 1.0 × complaints breached in
+sigmoid(-4.2 + 0.06 x days since its last touchpoint + 1.0 x complaints breached in
 the last 90 days). The other signals move at random and drive nothing. Every row is
 written in bulk with its real timestamps, so the signal providers read back the same
 history the hazard saw.
@@ -75,8 +75,13 @@ def plant_history(
             at = last_touch + timedelta(days=rng.expovariate(1 / gap_mean))
             while at <= month_end:
                 touches.append(
-                    Touchpoint(client=client, channel=TouchChannel.CALL, at=at, by=staff,
-                               source=TouchpointSource.LOGGED)
+                    Touchpoint(
+                        client=client,
+                        channel=TouchChannel.CALL,
+                        at=at,
+                        by=staff,
+                        source=TouchpointSource.LOGGED,
+                    )
                 )
                 last_touch = at
                 at = at + timedelta(days=rng.expovariate(1 / gap_mean))
@@ -87,12 +92,21 @@ def plant_history(
                 answered = due + timedelta(hours=20) if breached else raised + timedelta(hours=2)
                 complaints.append(
                     Complaint(
-                        client=client, channel=Channel.PHONE, severity=Severity.MEDIUM,
-                        category=category, summary="Service complaint", description="-",
-                        owner=staff, raised_at=raised, acknowledged_at=answered,
-                        resolved_at=answered + timedelta(days=1), response_target_minutes=480,
-                        resolution_target_minutes=4800, warn_at_percent=80,
-                        second_level_percent=150, response_due_at=due,
+                        client=client,
+                        channel=Channel.PHONE,
+                        severity=Severity.MEDIUM,
+                        category=category,
+                        summary="Service complaint",
+                        description="-",
+                        owner=staff,
+                        raised_at=raised,
+                        acknowledged_at=answered,
+                        resolved_at=answered + timedelta(days=1),
+                        response_target_minutes=480,
+                        resolution_target_minutes=4800,
+                        warn_at_percent=80,
+                        second_level_percent=150,
+                        response_due_at=due,
                         resolution_due_at=raised + timedelta(days=10),
                     )
                 )
@@ -106,10 +120,13 @@ def plant_history(
                 if raised < now:
                     notices.append(
                         ChangeRequest(
-                            client=client, kind=ChangeKind.CANCELLATION, reason=reason,
+                            client=client,
+                            kind=ChangeKind.CANCELLATION,
+                            reason=reason,
                             escalation=Escalation.RETENTION_TEAM,
                             effective_date=(raised + timedelta(days=30)).date(),
-                            raised_by=staff, raised_at=raised,
+                            raised_by=staff,
+                            raised_at=raised,
                         )
                     )
                 break

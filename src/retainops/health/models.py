@@ -83,7 +83,7 @@ class Measure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.signal} ×{self.weight}"
+        return f"{self.signal} x{self.weight}"
 
 
 class HealthSnapshot(models.Model):

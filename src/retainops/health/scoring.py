@@ -5,7 +5,7 @@ Steps for a batch of clients:
 2. Read every signal those versions measure, once for the whole batch.
 3. For each client and measure: points = (value - bad) / (good - bad), clipped to
    [0, 1]; an unknown value earns no points (not known is not good). The score is
-   100 × the weighted mean of the points, and its band follows the version's bounds.
+   100 x the weighted mean of the points, and its band follows the version's bounds.
 """
 
 from collections.abc import Iterable, Mapping

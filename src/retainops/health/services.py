@@ -32,9 +32,10 @@ def _check(green_from: float, amber_from: float, measures: list[MeasureSpec]) ->
         raise invalid("green_from", "The green bound must be above the amber bound.")
     if not measures:
         raise invalid("measures", "A scorecard needs at least one measure.")
+    known = set(signals.keys())
     seen = set()
     for index, m in enumerate(measures):
-        if m.signal not in signals.keys():
+        if m.signal not in known:
             raise invalid(f"measures.{index}.signal", f"No health signal is called {m.signal!r}.")
         if m.signal in seen:
             raise invalid(f"measures.{index}.signal", f"{m.signal} is measured twice.")
@@ -78,7 +79,12 @@ def save_scorecard_version(
 
 
 def create_scorecard(
-    *, by: Any, business_unit: Any, name: str, green_from: float, amber_from: float,
+    *,
+    by: Any,
+    business_unit: Any,
+    name: str,
+    green_from: float,
+    amber_from: float,
     measures: list[MeasureSpec],
 ) -> Scorecard:
     require_capability(by, Capability.MANAGE_UNITS)

@@ -49,12 +49,12 @@ class SnapshotReport:
 
 
 def served_clients() -> "list[tuple[int, int]]":
-    return list(
-        Client.objects.exclude(status="cancelled").values_list("id", "business_unit_id")
-    )
+    return list(Client.objects.exclude(status="cancelled").values_list("id", "business_unit_id"))
 
 
-def sweep(*, now: datetime | None = None, worker: str = "", batch: int | None = None) -> SnapshotReport:
+def sweep(
+    *, now: datetime | None = None, worker: str = "", batch: int | None = None
+) -> SnapshotReport:
     now = now or timezone.now()
     day = timezone.localdate(now)
     run, _ = SnapshotRun.objects.get_or_create(day=day)
@@ -77,7 +77,11 @@ def sweep(*, now: datetime | None = None, worker: str = "", batch: int | None = 
 
 
 def snapshot_batch(
-    pending: "list[tuple[int, int]]", *, day: date, as_of: datetime, finder: VersionFinder | None = None
+    pending: "list[tuple[int, int]]",
+    *,
+    day: date,
+    as_of: datetime,
+    finder: VersionFinder | None = None,
 ) -> SnapshotReport:
     model_run = churn_risk.latest_model()
     extra = model_run.features if model_run is not None else []
@@ -132,7 +136,9 @@ def _alert(dropped: list[Scored], previous: dict[int, str | None], day: date) ->
             client_id__in=[d.client_id for d in dropped], role__code=RoleCode.ACCOUNT_MANAGER
         ).values_list("client_id", flat=True)
     )
-    names = dict(Client.objects.filter(pk__in=[d.client_id for d in dropped]).values_list("id", "name"))
+    names = dict(
+        Client.objects.filter(pk__in=[d.client_id for d in dropped]).values_list("id", "name")
+    )
     sent = 0
     for one in dropped:
         try:

@@ -41,7 +41,7 @@ class TrainingSet:
 
 
 def month_ends(start: date, end: date) -> list[date]:
-    found = []
+    found: list[date] = []
     year, month = start.year, start.month
     while True:
         last = date(year, month, calendar.monthrange(year, month)[1])
@@ -112,7 +112,9 @@ def _month_end(period: int) -> date:
     return date(year, month + 1, calendar.monthrange(year, month + 1)[1])
 
 
-def train_churn_model(*, by: Any = None, now: datetime | None = None, months: int | None = None) -> ChurnModelRun:
+def train_churn_model(
+    *, by: Any = None, now: datetime | None = None, months: int | None = None
+) -> ChurnModelRun:
     """Train, compare and keep a model; a history that cannot support one is kept as a
     failed run with its reason (so the schedule waits before trying again)."""
     now = now or timezone.now()

@@ -1,5 +1,7 @@
 """Pages of health: the scorecards with their versions, and the churn models."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,8 +14,12 @@ from retainops.core.charts import Series, line_chart
 from retainops.health import queries, services
 from retainops.health.choices import ModelState
 
-LABELS = {"logistic": "Logistic regression", "boosting": "Gradient boosting", "cox": "Cox model",
-          "scorecard": "Scorecard"}
+LABELS = {
+    "logistic": "Logistic regression",
+    "boosting": "Gradient boosting",
+    "cox": "Cox model",
+    "scorecard": "Scorecard",
+}
 
 
 @login_required
@@ -38,20 +44,34 @@ def models(request: HttpRequest) -> HttpResponse:
     if latest is not None:
         evaluations = latest.figures.get("evaluations", {})
         for key, figures in evaluations.items():
-            rows.append({"model": LABELS.get(key, key), "auc": figures["auc"],
-                         "brier": figures["brier"], "chosen": key == latest.chosen})
+            rows.append(
+                {
+                    "model": LABELS.get(key, key),
+                    "auc": figures["auc"],
+                    "brier": figures["brier"],
+                    "chosen": key == latest.chosen,
+                }
+            )
         chosen = evaluations.get(latest.chosen, {}).get("calibration", [])
         if chosen:
             chart = line_chart(
                 title=f"Calibration of the {LABELS[latest.chosen].lower()} on held-out months",
                 x_labels=[f"{p:.2f}" for p, _ in chosen],
-                series=[Series.of("Observed share", [o for _, o in chosen]),
-                        Series.of("Predicted", [p for p, _ in chosen])],
+                series=[
+                    Series.of("Observed share", [o for _, o in chosen]),
+                    Series.of("Predicted", [p for p, _ in chosen]),
+                ],
                 y_label="share giving notice",
             )
-    context = {"runs": runs, "latest": latest, "rows": rows, "chart": chart,
-               "drivers": (latest.figures.get("drivers", [])[:5] if latest else []),
-               "can_train": request.user.has_capability(Capability.MANAGE_UNITS)}  # type: ignore[union-attr]
+    user: Any = request.user
+    context = {
+        "runs": runs,
+        "latest": latest,
+        "rows": rows,
+        "chart": chart,
+        "drivers": (latest.figures.get("drivers", [])[:5] if latest else []),
+        "can_train": user.has_capability(Capability.MANAGE_UNITS),
+    }
     return render(request, "health/models.html", context)
 
 

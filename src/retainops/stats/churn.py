@@ -139,7 +139,7 @@ class ChurnModel:
         return [(name, share) for name, share in ranked if share > 1e-4][:top]
 
     def reasons_many(self, x: np.ndarray, top: int = 3) -> list[list[tuple[str, float]]]:
-        """`reasons` for many rows in one pass of the model (rows × features trials)."""
+        """`reasons` for many rows in one pass of the model (rows x features trials)."""
         rows = _fill(np.atleast_2d(np.asarray(x, dtype=float)), self.medians)
         n, p = rows.shape
         base = self.risk(rows)
@@ -249,7 +249,7 @@ def fit_churn(
         raise StatsInputError(
             f"Training needs at least {MIN_ROWS} client-months; the history has {len(matrix)}."
         )
-    train, cutoff = time_split(matrix.periods, test_fraction)
+    train, _cutoff = time_split(matrix.periods, test_fraction)
     test = ~train
     y_train, y_test = matrix.y[train], matrix.y[test]
     for part, ys in (("training", y_train), ("held-out", y_test)):

@@ -13,8 +13,7 @@ DAYS = 90
 
 def values(client_ids: list[int], *, as_of: datetime) -> dict[int, float | None]:
     response = Q(response_due_at__lt=as_of) & (
-        Q(acknowledged_at__isnull=True)
-        | Q(acknowledged_at__gt=F("response_due_at"))
+        Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gt=F("response_due_at"))
     )
     resolution = Q(resolution_due_at__lt=as_of) & (
         Q(resolved_at__isnull=True) | Q(resolved_at__gt=F("resolution_due_at"))

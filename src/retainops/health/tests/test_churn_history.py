@@ -26,7 +26,9 @@ def test_training_rows_see_nothing_after_their_month_end(history: None) -> None:
     # The last month end used is at least the 90-day horizon before now.
     assert (NOW.date() - data.month_ends[-1]).days >= 90
     touch = data.matrix.names.index("days_since_touch")
-    assert (data.matrix.x[:, touch][~(data.matrix.x[:, touch] != data.matrix.x[:, touch])] >= 0).all()
+    assert (
+        data.matrix.x[:, touch][~(data.matrix.x[:, touch] != data.matrix.x[:, touch])] >= 0
+    ).all()
 
 
 def test_the_model_ranks_held_out_months_well_and_names_the_planted_drivers(
@@ -39,7 +41,7 @@ def test_the_model_ranks_held_out_months_well_and_names_the_planted_drivers(
     assert set(figures) == {"logistic", "boosting", "cox", "scorecard"}
     top = [name for name, _ in run.figures["drivers"][:2]]
     assert set(top) == set(PLANTED_DRIVERS)
-    assert run.test_from > run.window_start
+    assert run.test_from and run.window_start and run.test_from > run.window_start
     assert run.fitted
 
 
