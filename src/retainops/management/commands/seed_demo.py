@@ -3,7 +3,8 @@
 Each app tells its own demo story (``<app>/demo.py``); this command runs them in
 the order they build on each other: the people and clients with their history,
 then the processes on them, the programs sold, the change requests and complaints raised,
-and the contact plans with their history.
+and the contact plans with their history; last the health story (a history with a
+known churn hazard and the model trained on it).
 """
 
 from argparse import ArgumentParser
@@ -15,6 +16,7 @@ from retainops.cadence.demo import seed_cadence
 from retainops.changes.demo import seed_requests
 from retainops.clients import demo
 from retainops.complaints.demo import seed_complaints
+from retainops.health.demo import seed_health
 from retainops.onboarding.demo import seed_programs
 from retainops.playbooks.demo import seed_processes
 
@@ -55,6 +57,7 @@ class Command(BaseCommand):
             *seed_requests(),
             *seed_complaints(),
             *seed_cadence(),
+            *seed_health(),
         ]
         # The processes move some clients on (a cancellation gives notice): count after them.
         for line in demo.summary(result.added, result.seconds).lines():
