@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "retainops.performance",
     "retainops.drops",
     "retainops.audience",
+    "retainops.health",
     "retainops.apps.RetainOpsConfig",
 ]
 
@@ -328,6 +329,11 @@ PERFORMANCE_BUDGET_BANDS = env_float_list(
 )
 PERFORMANCE_CURRENCY = env_str("PERFORMANCE_CURRENCY", "USD")
 PERFORMANCE_REPORT_DAY = env_int("PERFORMANCE_REPORT_DAY", 3, minimum=1)
+# Health: clients per snapshot batch (one transaction each), how often the worker
+# retrains the churn model, and how many months of history it learns from.
+HEALTH_SNAPSHOT_BATCH = env_int("HEALTH_SNAPSHOT_BATCH", 2000, minimum=1)
+HEALTH_RETRAIN_DAYS = env_int("HEALTH_RETRAIN_DAYS", 30, minimum=1)
+HEALTH_TRAINING_MONTHS = env_int("HEALTH_TRAINING_MONTHS", 24, minimum=3)
 
 LOGGING = {
     "version": 1,

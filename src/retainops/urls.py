@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("retainops.performance.urls")),
     path("", include("retainops.drops.urls")),
     path("", include("retainops.audience.urls")),
+    path("health/", include("retainops.health.urls")),
     path("administration/", include("retainops.core.admin_urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),

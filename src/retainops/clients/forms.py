@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from retainops.clients.choices import ClientStatus
+from retainops.clients.list_columns import column_sorts, list_columns
 from retainops.clients.models import Client, Contact, Contract, ServiceLine, Tool
 from retainops.clients.queries import SORTS
 from retainops.core.access import sees_all_units
@@ -28,6 +29,15 @@ class ClientFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Columns other apps add bring their sort keys and filters (list_columns.py).
+        self.fields["sort"].choices = [(k, k) for k in (*SORTS, *column_sorts())]  # type: ignore[attr-defined]
+        for column in list_columns():
+            if column.filter_choices:
+                self.fields[column.name] = forms.ChoiceField(
+                    choices=[("", f"Any {column.filter_label.lower()}"), *column.filter_choices],
+                    required=False,
+                    label=column.filter_label,
+                )
         units = units_for(user)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["owner"].queryset = User.objects.filter(  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 
 from retainops.clients.choices import ClientStatus, ContractStatus
+from retainops.clients.list_columns import column_sorts, list_columns
 from retainops.clients.models import (
     Client,
     ClientTeamMember,
@@ -63,10 +64,19 @@ class ClientFilters:
     owner: int | None = None
     service: int | None = None
     sort: str = "name"
+    # Filters of the columns other apps add (list_columns.py): (column name, value).
+    columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not (self.search or self.business_unit or self.status or self.owner or self.service)
+        return not (
+            self.search
+            or self.business_unit
+            or self.status
+            or self.owner
+            or self.service
+            or self.columns
+        )
 
 
 def filter_clients(user: Any, filters: ClientFilters) -> QuerySet[Client]:
@@ -88,8 +98,14 @@ def filter_clients(user: Any, filters: ClientFilters) -> QuerySet[Client]:
             contract__status=ContractStatus.ACTIVE, service_id=filters.service
         ).values("contract__client_id")
         clients = clients.filter(pk__in=sells)
+    wanted = dict(filters.columns)
+    for column in list_columns():
+        clients = column.annotate(clients)
+        if column.apply_filter is not None and wanted.get(column.name):
+            clients = column.apply_filter(clients, wanted[column.name])
     clients = with_mrr(clients).select_related("business_unit")
-    return clients.order_by(*SORTS.get(filters.sort, SORTS["name"]))
+    sorts = {**SORTS, **column_sorts()}
+    return clients.order_by(*sorts.get(filters.sort, SORTS["name"]))
 
 
 def status_counts(user: Any) -> dict[str, int]:

@@ -22,6 +22,7 @@ from retainops.clients.forms import (
     ContractLineForm,
     TeamAssignForm,
 )
+from retainops.clients.list_columns import list_columns
 from retainops.clients.models import (
     CLIENT_TRANSITIONS,
     CONTRACT_TRANSITIONS,
@@ -63,6 +64,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
         owner=data["owner"].pk if data.get("owner") else None,
         service=data["service"].pk if data.get("service") else None,
         sort=data.get("sort") or "name",
+        columns=tuple(
+            (column.name, data[column.name]) for column in list_columns() if data.get(column.name)
+        ),
     )
     page = Paginator(queries.filter_clients(request.user, filters), settings.PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -78,6 +82,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
         "counts": queries.status_counts(request.user),
+        "list_columns": list_columns(),
+        "column_filters": [form[c.name] for c in list_columns() if c.filter_choices],
         "has_units": sees_all_units(request.user) or bool(request.user.unit_ids()),  # type: ignore[union-attr]
     }
     template = (

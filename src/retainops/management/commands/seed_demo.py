@@ -3,7 +3,8 @@
 Each app tells its own demo story (``<app>/demo.py``); this command runs them in
 the order they build on each other: the people and clients with their history,
 then the processes on them, the programs sold, the change requests and complaints raised,
-and the contact plans with their history, then the performance of programs in flight.
+and the contact plans with their history, then the performance of programs in flight;
+last the health story (a history with a known churn hazard and the model trained on it).
 """
 
 from argparse import ArgumentParser
@@ -17,6 +18,7 @@ from retainops.changes.demo import seed_requests
 from retainops.clients import demo
 from retainops.complaints.demo import seed_complaints
 from retainops.drops.demo import seed_drops
+from retainops.health.demo import seed_health
 from retainops.onboarding.demo import seed_programs
 from retainops.performance.demo import seed_performance
 from retainops.playbooks.demo import seed_processes
@@ -63,6 +65,7 @@ class Command(BaseCommand):
             *seed_performance(),
             *seed_drops(),
             *seed_audience(),
+            *seed_health(),
         ]
         # The processes move some clients on (a cancellation gives notice): count after them.
         for line in demo.summary(result.added, result.seconds).lines():

@@ -1,0 +1,1 @@
+"""One health signal per module, each defining `PROVIDER` (see health/signals.py)."""
