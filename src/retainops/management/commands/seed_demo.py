@@ -16,7 +16,7 @@ from retainops.cadence.demo import seed_cadence
 from retainops.changes.demo import seed_requests
 from retainops.clients import demo
 from retainops.complaints.demo import seed_complaints
-from retainops.health.demo import seed_health
+from retainops.health.demo import HISTORY_CLIENTS, seed_health
 from retainops.onboarding.demo import seed_programs
 from retainops.playbooks.demo import seed_processes
 
@@ -40,10 +40,21 @@ class Command(BaseCommand):
             default=demo.DEFAULT_SEED,
             help="Random seed; the default makes every run produce the same data set.",
         )
+        parser.add_argument(
+            "--history-clients",
+            type=int,
+            default=HISTORY_CLIENTS,
+            help=(
+                "Clients of the History unit, whose past carries a known churn hazard for "
+                f"the churn model to learn (default {HISTORY_CLIENTS}; 0 plants none)."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["clients"] < 0:
             raise CommandError("--clients must be zero or more.")
+        if options["history_clients"] < 0:
+            raise CommandError("--history-clients must be zero or more.")
         try:
             result = demo.seed(
                 clients=options["clients"], seed=options["seed"], progress=self.stdout.write
@@ -57,7 +68,7 @@ class Command(BaseCommand):
             *seed_requests(),
             *seed_complaints(),
             *seed_cadence(),
-            *seed_health(),
+            *seed_health(clients=options["history_clients"]),
         ]
         # The processes move some clients on (a cancellation gives notice): count after them.
         for line in demo.summary(result.added, result.seconds).lines():
