@@ -157,6 +157,8 @@ def retrain_if_due(*, now: datetime | None = None, worker: str = "") -> RetrainR
     since = now - timedelta(days=settings.HEALTH_RETRAIN_DAYS)
     if ChurnModelRun.objects.filter(trained_at__gt=since).exists():
         return RetrainReport()
+    if not Client.objects.exists():
+        return RetrainReport()  # nothing to learn from yet: no attempt recorded
     run = train_churn_model(now=now)
     if run.state == ModelState.FAILED:
         return RetrainReport(1, f"churn model not trained: {run.error}")

@@ -19,7 +19,7 @@ def test_home_shows_every_section_to_an_administrator(admin_client: HttpClient) 
     home = admin_client.get(reverse("administration:home"))
 
     assert home.status_code == 200
-    assert len(home.context["sections"]) == 9
+    assert len(home.context["sections"]) == 10
     for name in ("services", "tools"):
         assert reverse(f"clients:{name}") in home.content.decode()
     for name in ("units", "users", "roles", "teams"):

@@ -54,7 +54,7 @@ SEEDED_MODELS: list[Any] = [
 
 def run_seed(clients: int = 30) -> str:
     out = StringIO()
-    call_command("seed_demo", clients=clients, stdout=out)
+    call_command("seed_demo", clients=clients, history_clients=0, stdout=out)
     return out.getvalue()
 
 

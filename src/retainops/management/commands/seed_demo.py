@@ -18,7 +18,7 @@ from retainops.changes.demo import seed_requests
 from retainops.clients import demo
 from retainops.complaints.demo import seed_complaints
 from retainops.drops.demo import seed_drops
-from retainops.health.demo import seed_health
+from retainops.health.demo import HISTORY_CLIENTS, seed_health
 from retainops.onboarding.demo import seed_programs
 from retainops.performance.demo import seed_performance
 from retainops.playbooks.demo import seed_processes
@@ -44,10 +44,21 @@ class Command(BaseCommand):
             default=demo.DEFAULT_SEED,
             help="Random seed; the default makes every run produce the same data set.",
         )
+        parser.add_argument(
+            "--history-clients",
+            type=int,
+            default=HISTORY_CLIENTS,
+            help=(
+                "Clients of the History unit, whose past carries a known churn hazard for "
+                f"the churn model to learn (default {HISTORY_CLIENTS}; 0 plants none)."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["clients"] < 0:
             raise CommandError("--clients must be zero or more.")
+        if options["history_clients"] < 0:
+            raise CommandError("--history-clients must be zero or more.")
         try:
             result = demo.seed(
                 clients=options["clients"], seed=options["seed"], progress=self.stdout.write
@@ -65,7 +76,7 @@ class Command(BaseCommand):
             *seed_performance(),
             *seed_drops(),
             *seed_audience(),
-            *seed_health(),
+            *seed_health(clients=options["history_clients"]),
         ]
         # The processes move some clients on (a cancellation gives notice): count after them.
         for line in demo.summary(result.added, result.seconds).lines():
