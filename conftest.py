@@ -24,6 +24,14 @@ def quick_password_hashing() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def own_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """End-customer data lives in a DuckDB file under DATA_DIR: each test gets a
+    directory of its own, so rows of one test never meet another's (or the real file)."""
+    with override_settings(DATA_DIR=tmp_path_factory.mktemp("data")):
+        yield
+
+
 def write_reference_data() -> None:
     """Run every data migration's forward step again, in migration order (each writes
     its rows with get_or_create, so rows still there stay as they are)."""

@@ -20,7 +20,6 @@ from retainops.clients.models import Client
 from retainops.core.models import User
 
 DATA_SET_NAME = "Orders, all channels"
-CLIENT_NAME = "Gartenhaus Versand"
 DEMO_CUSTOMERS = 12_000
 DAYS = 730
 SOURCES = (
@@ -66,11 +65,8 @@ def seed_audience(customers: int = DEMO_CUSTOMERS, *, use_splink: bool = True) -
     host = demo_clients().first() or Client.objects.first()
     if host is None:
         return ["End-customer data: no client to attach it to."]
-    client, _ = Client.objects.get_or_create(
-        name=CLIENT_NAME,
-        business_unit=host.business_unit,
-        defaults={"industry": "Catalogue and mail order", "external_id": "DEMO-CATALOGUE"},
-    )
+    # The first demo client (with its team) is the catalogue seller of the story.
+    client = host
     data_set = DataSet.objects.create(client=client, name=DATA_SET_NAME, created_by=admin)
     sources = [Source.objects.create(data_set=data_set, name=n, kind=k) for n, k in SOURCES]
     for source in sources:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from retainops.audience.demo import seed_audience
+from retainops.audience.demo import DEMO_CUSTOMERS, seed_audience
 from retainops.cadence.demo import seed_cadence
 from retainops.changes.demo import seed_requests
 from retainops.clients import demo
@@ -75,7 +75,7 @@ class Command(BaseCommand):
             *seed_voice(),
             *seed_performance(),
             *seed_drops(),
-            *seed_audience(),
+            *seed_audience(**audience_size(options["clients"])),
             *seed_health(clients=options["history_clients"]),
         ]
         # The processes move some clients on (a cancellation gives notice): count after them.
@@ -83,3 +83,12 @@ class Command(BaseCommand):
             self.stdout.write(line)
         for line in processes:
             self.stdout.write(line)
+
+
+def audience_size(clients: int) -> dict[str, Any]:
+    """A smaller demo (fewer clients than the default) gets fewer end customers in
+    proportion, matched on exact keys only, so it seeds in a moment."""
+    if clients >= demo.DEFAULT_CLIENTS:
+        return {}
+    share = max(300, DEMO_CUSTOMERS * clients // demo.DEFAULT_CLIENTS)
+    return {"customers": share, "use_splink": False}
