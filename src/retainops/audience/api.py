@@ -23,10 +23,10 @@ from retainops.audience.schemas import (
     DataSetIn,
     DataSetOut,
     ImportRunOut,
+    OrderSourceIn,
     RuleIn,
     RuleOut,
     SegmentOut,
-    SourceIn,
     SourceOut,
 )
 from retainops.clients.queries import visible_clients
@@ -118,7 +118,7 @@ def list_sources(request: HttpRequest, data_set_id: int) -> Any:
 
 
 @router.post("/audience/data-sets/{data_set_id}/sources", response={201: SourceOut})
-def add_source(request: HttpRequest, data_set_id: int, payload: SourceIn) -> Status:
+def add_source(request: HttpRequest, data_set_id: int, payload: OrderSourceIn) -> Status:
     data_set = _data_set(request, data_set_id)
     values = payload.model_dump(exclude={"mapping"})
     source = services.add_source(by=request.user, data_set=data_set, **values)

@@ -55,7 +55,7 @@ class DataSetOut(Schema):
     analysed_at: datetime | None
 
 
-class SourceIn(Schema):
+class OrderSourceIn(Schema):
     name: str = Pydantic(min_length=1, max_length=120)
     kind: str = "store"
     file_format: str = "csv"

@@ -13,10 +13,10 @@ from retainops.health.schemas import (
     ModelOut,
     RiskOut,
     ScorecardOut,
+    ScorecardVersionOut,
     SignalOut,
     SnapshotOut,
     VersionIn,
-    VersionOut,
 )
 
 router = Router(tags=["health"])
@@ -59,7 +59,7 @@ def list_scorecards(request: HttpRequest) -> list[dict[str, Any]]:
     return [_card(c) for c in queries.visible_scorecards(request.user)]
 
 
-@router.post("/health/scorecards/{card_id}/versions", response={201: VersionOut})
+@router.post("/health/scorecards/{card_id}/versions", response={201: ScorecardVersionOut})
 def new_version(request: HttpRequest, card_id: int, data: VersionIn) -> tuple[int, dict[str, Any]]:
     card = get_object_or_404(queries.visible_scorecards(request.user), pk=card_id)
     version = services.save_scorecard_version(

@@ -20,7 +20,7 @@ class VersionIn(Schema):
     note: str = ""
 
 
-class VersionOut(Schema):
+class ScorecardVersionOut(Schema):
     number: int
     green_from: float
     amber_from: float
@@ -33,7 +33,7 @@ class ScorecardOut(Schema):
     id: int
     name: str
     business_unit_id: int | None
-    versions: list[VersionOut]
+    versions: list[ScorecardVersionOut]
 
 
 class SnapshotOut(Schema):

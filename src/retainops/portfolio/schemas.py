@@ -18,7 +18,7 @@ class SbgOut(Schema):
     derl: list[float]
 
 
-class RateOut(Schema):
+class SaveRateOut(Schema):
     label: str
     cases: int
     saved: int
@@ -30,12 +30,12 @@ class RateOut(Schema):
 
 
 class SavesOut(Schema):
-    overall: RateOut
-    by_reason: list[RateOut]
-    by_offer: list[RateOut]
+    overall: SaveRateOut
+    by_reason: list[SaveRateOut]
+    by_offer: list[SaveRateOut]
 
 
-class MonthOut(Schema):
+class PortfolioMonthOut(Schema):
     month: str
     unit: str
     clients_at_start: int
@@ -49,7 +49,7 @@ class MonthOut(Schema):
 
 class PortfolioOut(Schema):
     clients: int
-    months: list[MonthOut]
+    months: list[PortfolioMonthOut]
     cohort_retention: dict[str, list[float | None]]
     sale_to_live_days: dict[str, float]
     approval_by_step_hours: dict[str, float]

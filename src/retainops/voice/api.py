@@ -32,6 +32,8 @@ from retainops.voice.schemas import (
     AnswerIn,
     DefinitionIn,
     DefinitionOut,
+    DetractorRuleIn,
+    DetractorRuleOut,
     FigureOut,
     FollowUpOut,
     HoldIn,
@@ -39,8 +41,6 @@ from retainops.voice.schemas import (
     ObservationIn,
     ObservationOut,
     QuestionsOut,
-    RuleIn,
-    RuleOut,
     SendIn,
     SeriesIn,
     SeriesOut,
@@ -145,8 +145,8 @@ def complete_follow_up(request: HttpRequest, follow_up_id: int, payload: NoteIn)
     return services.complete_follow_up(by=request.user, follow_up=row, note=payload.note)
 
 
-@router.put("/surveys/detractor-rule", response=RuleOut)
-def save_rule(request: HttpRequest, payload: RuleIn) -> Any:
+@router.put("/surveys/detractor-rule", response=DetractorRuleOut)
+def save_rule(request: HttpRequest, payload: DetractorRuleIn) -> Any:
     unit = None
     if payload.unit:
         unit = BusinessUnit.objects.filter(code=payload.unit).first()

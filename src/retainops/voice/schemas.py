@@ -122,14 +122,14 @@ class NoteIn(Schema):
     note: str = ""
 
 
-class RuleIn(Schema):
+class DetractorRuleIn(Schema):
     unit: str | None = None
     complaint_at_nps: int | None = Field(None, ge=0, le=MAX_COUNT)
     complaint_at_csat: int | None = Field(None, ge=0, le=MAX_COUNT)
     severity: str = "medium"
 
 
-class RuleOut(Schema):
+class DetractorRuleOut(Schema):
     unit: str | None
     complaint_at_nps: int | None
     complaint_at_csat: int | None
@@ -218,7 +218,7 @@ class SeriesOut(Schema):
         return list(obj.sessions.order_by("starts_at"))
 
 
-class ActionIn(Schema):
+class MeetingActionIn(Schema):
     title: str
     owner: str
     due_date: date
@@ -226,4 +226,4 @@ class ActionIn(Schema):
 
 class HoldIn(Schema):
     minutes: str
-    actions: list[ActionIn] = []
+    actions: list[MeetingActionIn] = []
