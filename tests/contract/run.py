@@ -110,7 +110,6 @@ def _run_schemathesis(environment: dict[str, str], port: int, token: str) -> int
         "--max-examples", str(EXAMPLES_PER_OPERATION),
         "--seed", str(SEED),
         "--generation-deterministic",
-        "--generation-database", "none",
         "--phases", "examples,fuzzing",
         "--workers", "2",
         "--request-timeout", "60",
