@@ -174,6 +174,10 @@ def update_template(request: HttpRequest, template_id: int, payload: TemplatePat
     _manager(request)
     template = get_object_or_404(MessageTemplate, pk=template_id)
     changes = payload.dict(exclude_unset=True)
+    nulls = sorted(name for name, value in changes.items() if value is None)
+    if nulls:
+        # Every template field holds a value; leaving one out keeps what is stored.
+        raise ValidationError({name: ["Give a value or leave the field out."] for name in nulls})
     return services.save_template(by=request.user, template=template, data=changes)
 
 
