@@ -7,7 +7,7 @@ at the moment of the answer) are resolved here, from the row the endpoint return
 """
 
 from datetime import date, datetime, time
-from typing import Annotated, Any
+from typing import Any
 
 from django.utils import timezone
 from ninja import Schema
@@ -89,9 +89,7 @@ class PolicyPatch(Schema):
 
 class CalendarIn(Schema):
     time_zone: str
-    working_days: list[Annotated[int, Field(ge=1, le=7)]] = Field(
-        description="ISO weekdays, 1 is Monday"
-    )
+    working_days: list[int] = Field(description="ISO weekdays, 1 is Monday")
     opens_at: time
     closes_at: time
     holiday_country: str = Field("", description="ISO country code, e.g. GB")

@@ -85,7 +85,7 @@ class RequirementIn(Schema):
     choices: list[str] = Field(default_factory=list, description="For kind 'choice'")
     help_text: str = ""
     required: bool = Field(True, description="Required before the work can start")
-    position: int = Field(0, ge=0, le=10_000, description="Order among the service's details")
+    position: int = Field(0, description="Order among the service's details")
 
 
 class RequirementPatch(Schema):
@@ -98,7 +98,7 @@ class RequirementPatch(Schema):
     choices: list[str] | None = None
     help_text: str | None = None
     required: bool | None = None
-    position: int | None = Field(None, ge=0, le=10_000)
+    position: int | None = None
 
 
 # What staff read ------------------------------------------------------------------------

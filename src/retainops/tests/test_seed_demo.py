@@ -231,8 +231,9 @@ def test_the_onboarding_board_has_a_program_at_each_stage() -> None:
     assert list(columns) == ONBOARDING_STAGES
     assert all(len(programs) == 1 for programs in columns.values()), columns
     assert Program.objects.filter(status=ProgramStatus.DRAFT).count() == 1  # not sold yet
-    live = Program.objects.get(status=ProgramStatus.LIVE)
-    assert live.went_live_at is not None
+    # The performance and drops stories add live programs of their own, off the board.
+    live = Program.objects.filter(status=ProgramStatus.LIVE)
+    assert live.exists() and live.exclude(went_live_at=None).exists()
     assert "Demo programs: 7, one at every onboarding stage." in output
 
 
