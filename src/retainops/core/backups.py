@@ -53,7 +53,8 @@ def restore(*, source: Path, alias: str = "default") -> None:
             backup.backup(target)
     else:
         connections[alias].close()
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", str(source)], settings)
+        restore_command = ["pg_restore", "--clean", "--if-exists", "--no-owner"]
+        _run([*restore_command, "--dbname", str(settings["NAME"]), str(source)], settings)
 
 
 def _is_sqlite(settings: dict[str, Any]) -> bool:

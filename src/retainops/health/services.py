@@ -61,7 +61,7 @@ def save_scorecard_version(
         require_unit_access(by, scorecard.business_unit_id)
     _check(green_from, amber_from, measures)
     with transaction.atomic():
-        Scorecard.objects.select_for_update().filter(pk=scorecard.pk).first()
+        Scorecard.objects.select_for_update(of=("self",)).filter(pk=scorecard.pk).first()
         number = (scorecard.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = ScorecardVersion.objects.create(
             scorecard=scorecard,
