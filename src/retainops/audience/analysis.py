@@ -27,12 +27,6 @@ import pyarrow as pa
 from retainops.audience import warehouse
 from retainops.audience.choices import Segment
 from retainops.stats import StatsInputError
-from retainops.stats.bgnbd import (
-    conditional_expected_purchases,
-    fit_bgnbd,
-    fit_gamma_gamma,
-    probability_alive,
-)
 
 NEW_DAYS = 90
 LAPSED_DAYS = 365
@@ -189,6 +183,14 @@ def score(
     spend = np.full(n, np.nan)
     model: dict[str, float] = {}
     note = ""
+    # SciPy is loaded on the first fit, not at every process start.
+    from retainops.stats.bgnbd import (
+        conditional_expected_purchases,
+        fit_bgnbd,
+        fit_gamma_gamma,
+        probability_alive,
+    )
+
     try:
         fit = fit_bgnbd(x, t_x, age)
         expected = conditional_expected_purchases(fit, horizon_weeks, x, t_x, age)

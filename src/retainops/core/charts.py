@@ -22,13 +22,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")  # no screen on a server; must precede any drawing import
-
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 # The stylesheet's colours (core/static/retainops/app.css), so a chart reads
 # as part of the page: the first series is the accent blue.
@@ -225,8 +224,20 @@ def _heat_map(
     return _render("heatmap", title, figure, columns, rows)
 
 
+@lru_cache(maxsize=1)
+def _matplotlib() -> ModuleType:
+    """matplotlib, loaded on the first chart drawn: it takes about a second to import,
+    which every process start (the worker, each management command) would pay."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no screen on a server; must precede any drawing import
+    import matplotlib.figure
+
+    return matplotlib
+
+
 def _figure(height: float = 2.8) -> tuple[Figure, Axes]:
-    figure = Figure(figsize=(7.2, height), dpi=100, layout="constrained")
+    figure = _matplotlib().figure.Figure(figsize=(7.2, height), dpi=100, layout="constrained")
     axes = figure.subplots()
     axes.set_facecolor("white")
     return figure, axes
@@ -273,7 +284,7 @@ def _render(
     buffer = io.StringIO()
     # Text stays text (smaller, selectable); the hash salt keeps ids stable so
     # the same data gives the same bytes.
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "retainops"}):
+    with _matplotlib().rc_context({"svg.fonttype": "none", "svg.hashsalt": "retainops"}):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Title": title})
     svg = _SVG_START.sub(r"\1", buffer.getvalue(), count=1)
     svg = _SVG_SIZE.sub(r'<svg\1 width="100%" preserveAspectRatio="xMidYMid meet"', svg, count=1)

@@ -1,15 +1,21 @@
 """Scoring clients with the newest trained churn model, with reasons in words."""
 
+from __future__ import annotations
+
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from retainops.health import signals
 from retainops.health.choices import ModelState
 from retainops.health.models import ChurnModelRun
-from retainops.stats.churn import ChurnModel
+
+if TYPE_CHECKING:
+    # scikit-learn takes seconds to import: loaded when a model is first read, not
+    # at every process start.
+    from retainops.stats.churn import ChurnModel
 
 
 def latest_model() -> ChurnModelRun | None:
@@ -23,6 +29,8 @@ def latest_model() -> ChurnModelRun | None:
 
 @lru_cache(maxsize=4)
 def _loaded(pk: int) -> ChurnModel:
+    from retainops.stats.churn import ChurnModel
+
     row = ChurnModelRun.objects.only("fitted").get(pk=pk)
     return ChurnModel.loads(bytes(row.fitted or b""))
 

@@ -4,8 +4,10 @@ Steps for a batch of clients:
 1. Find each client's scorecard version in force (its unit's, else the default).
 2. Read every signal those versions measure, once for the whole batch.
 3. For each client and measure: points = (value - bad) / (good - bad), clipped to
-   [0, 1]; an unknown value earns no points (not known is not good). The score is
-   100 x the weighted mean of the points, and its band follows the version's bounds.
+   [0, 1]; an unknown value earns no points (not known is not good), except for a
+   signal whose unknown is no evidence either way (no survey answered yet): that
+   measure is left out and its weight goes to the others. The score is 100 x the
+   weighted mean of the points, and its band follows the version's bounds.
 """
 
 from collections.abc import Iterable, Mapping
@@ -38,13 +40,19 @@ def score_one(
     client_id: int, version: ScorecardVersion, values: Mapping[str, Mapping[int, float | None]]
 ) -> Scored:
     measures = list(version.measures.all())
-    total_weight = sum(m.weight for m in measures) or 1.0
+    known = {m.signal: values.get(m.signal, {}).get(client_id) for m in measures}
+    left_out = {
+        m.signal
+        for m in measures
+        if known[m.signal] is None and signals.provider(m.signal).unknown_is_neutral
+    }
+    total_weight = sum(m.weight for m in measures if m.signal not in left_out) or 1.0
     score = 0.0
     parts = []
     for measure in measures:
         provider = signals.provider(measure.signal)
-        value = values.get(measure.signal, {}).get(client_id)
-        share = 100.0 * measure.weight / total_weight
+        value = known[measure.signal]
+        share = 0.0 if measure.signal in left_out else 100.0 * measure.weight / total_weight
         earned = share * measure_points(measure, value)
         score += earned
         parts.append(
@@ -54,7 +62,8 @@ def score_one(
                 "value": value,
                 "points": round(earned, 1),
                 "max": round(share, 1),
-                "words": provider.describe(value),
+                "words": provider.describe(value)
+                + (" (not counted)" if measure.signal in left_out else ""),
             }
         )
     score = round(score, 1)

@@ -39,6 +39,9 @@ class SignalProvider:
     # False when the records keep only the latest state, so a past value cannot be
     # rebuilt faithfully: the scorecard may use it, the churn model does not learn from it.
     point_in_time: bool = True
+    # True when "unknown" is no evidence either way (no survey answered, no KPI target
+    # set): the scorecard then leaves the measure out rather than award it no points.
+    unknown_is_neutral: bool = False
 
     def values_for(self, client_ids: Iterable[int], *, as_of: datetime) -> dict[int, float | None]:
         ids = list(client_ids)

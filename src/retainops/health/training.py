@@ -9,10 +9,12 @@ Steps of `training_matrix`:
    the days until it, and the scorecard's risk then (1 - score / 100) to compare with.
 """
 
+from __future__ import annotations
+
 import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
@@ -27,7 +29,9 @@ from retainops.health.choices import ModelState
 from retainops.health.models import ChurnModelRun
 from retainops.health.scoring import VersionFinder, score_one
 from retainops.stats import StatsInputError
-from retainops.stats.churn import FeatureMatrix, fit_churn
+
+if TYPE_CHECKING:
+    from retainops.stats.churn import FeatureMatrix
 
 HORIZON_DAYS = 90
 CHUNK = 2_000
@@ -103,6 +107,8 @@ def training_matrix(*, now: datetime | None = None, months: int | None = None) -
                 )
     if not rows:
         raise StatsInputError("The history holds no complete month to learn from yet.")
+    from retainops.stats.churn import FeatureMatrix  # scikit-learn: loaded when training
+
     matrix = FeatureMatrix.of(features, rows, labels, periods, durations, HORIZON_DAYS)
     return TrainingSet(matrix, np.asarray(card, dtype=float), ends)
 
@@ -120,6 +126,8 @@ def train_churn_model(
     now = now or timezone.now()
     try:
         data = training_matrix(now=now, months=months)
+        from retainops.stats.churn import fit_churn
+
         fit = fit_churn(data.matrix, scorecard_risk=data.scorecard_risk)
     except StatsInputError as error:
         return ChurnModelRun.objects.create(

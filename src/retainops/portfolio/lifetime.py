@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,7 +25,10 @@ from django.utils import timezone
 
 from retainops.clients.models import Client
 from retainops.portfolio.lives import Life, lives
-from retainops.stats import StatsInputError, sbg
+from retainops.stats import StatsInputError
+
+if TYPE_CHECKING:
+    from retainops.stats import sbg
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ def _fit(group: list[Life], today: date) -> tuple[sbg.SbgFit | None, str]:
         else:
             active[life.renewals(today)] += 1
     try:
+        from retainops.stats import sbg  # SciPy: loaded on the first fit, not at start-up
+
         return sbg.fit(lost, active), ""
     except StatsInputError as error:
         return None, str(error)
