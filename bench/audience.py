@@ -15,7 +15,10 @@
 
 import argparse
 import csv
+import os
+import platform
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -145,6 +148,10 @@ def main() -> None:
     assert duck_n == pandas_n
     lines += [
         f"### End-customer analytics ({'small' if options.small else 'full'} run)",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; both engines in the "
+        "same run on the same generated data.",
         "",
         f"RFM with quintile scores over {count:,} transactions ({duck_n:,} customers):",
         "",

@@ -59,6 +59,7 @@ from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.core.models import BusinessUnit, User
 from retainops.core.pagination import Pages
+from retainops.core.schemas import fields_sent
 from retainops.core.spreadsheets import write_csv
 from retainops.playbooks.models import Playbook
 
@@ -100,12 +101,7 @@ def _removal(request: HttpRequest, removal_id: int) -> Removal:
 
 
 def _reason_data(payload: Schema) -> dict[str, Any]:
-    """The fields sent; a null for a field that needs a value is named."""
-    sent = payload.model_dump(exclude_unset=True)
-    nulls = sorted(name for name, value in sent.items() if value is None)
-    if nulls:
-        raise ValidationError({name: ["Give a value or leave the field out."] for name in nulls})
-    return sent
+    return fields_sent(payload)
 
 
 def _route_data(payload: RouteIn) -> dict[str, Any]:
@@ -165,10 +161,7 @@ def _filters(query: RequestQuery) -> queries.RequestFilters:
 
 def _changes(payload: ChangeRequestPatch) -> dict[str, Any]:
     """The fields sent, the reason resolved; a null for a field that needs a value is named."""
-    sent = payload.model_dump(exclude_unset=True, exclude={"lines"})
-    nulls = sorted(name for name, value in sent.items() if value is None)
-    if nulls:
-        raise ValidationError({name: ["Give a value or leave the field out."] for name in nulls})
+    sent = fields_sent(payload, exclude={"lines"})
     if "reason" in sent:
         sent["reason"] = _reason(sent["reason"])
     return sent

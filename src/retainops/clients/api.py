@@ -50,7 +50,7 @@ from retainops.clients.schemas import (
 from retainops.core.errors import Problems
 from retainops.core.models import BusinessUnit, Role, User
 from retainops.core.pagination import Pages
-from retainops.core.schemas import BodySchema, Id
+from retainops.core.schemas import NULL_REFUSED, BodySchema, Id
 
 router = Router(tags=["clients"])
 
@@ -81,7 +81,7 @@ def _client_data(payload: BodySchema, problems: Problems) -> dict[str, Any]:
     data = payload.dict(exclude_unset=True)
     for name in sorted(name for name, value in data.items() if value is None):
         if name not in NULLABLE_CLIENT_FIELDS:
-            problems.add(name, "Give a value or leave the field out.")
+            problems.add(name, NULL_REFUSED)
             del data[name]
     if "business_unit" in data:
         unit = _by_code(BusinessUnit, data.pop("business_unit"), "business_unit", problems)

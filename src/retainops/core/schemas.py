@@ -17,7 +17,7 @@ The OpenAPI document still shows each body's fields and rules.
 from functools import cache
 from typing import Annotated, Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from ninja import Schema
 from pydantic import Field, PrivateAttr, TypeAdapter, model_validator
 from pydantic import ValidationError as SchemaError
@@ -185,3 +185,18 @@ class TeamOut(Schema):
     @staticmethod
     def resolve_members(obj: Team) -> list[str]:
         return sorted(m.username for m in obj.members.all())
+
+
+NULL_REFUSED = "Give a value or leave the field out."
+
+
+def fields_sent(
+    payload: Schema, *, exclude: set[str] | None = None, nullable: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The fields an edit's body sent. Leaving a field out keeps what is stored, so a null
+    for one that always holds a value (any not in `nullable`) is refused, naming each."""
+    sent: dict[str, Any] = payload.model_dump(exclude_unset=True, exclude=exclude)
+    nulls = sorted(n for n, value in sent.items() if value is None and n not in nullable)
+    if nulls:
+        raise ValidationError({name: [NULL_REFUSED] for name in nulls})
+    return sent

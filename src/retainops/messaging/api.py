@@ -24,6 +24,7 @@ from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.core.models import Role, User
 from retainops.core.pagination import Pages
+from retainops.core.schemas import fields_sent
 from retainops.messaging import queries, services
 from retainops.messaging.choices import MemberKind
 from retainops.messaging.models import (
@@ -173,11 +174,7 @@ def get_template(request: HttpRequest, template_id: int) -> Any:
 def update_template(request: HttpRequest, template_id: int, payload: TemplatePatch) -> Any:
     _manager(request)
     template = get_object_or_404(MessageTemplate, pk=template_id)
-    changes = payload.dict(exclude_unset=True)
-    nulls = sorted(name for name, value in changes.items() if value is None)
-    if nulls:
-        # Every template field holds a value; leaving one out keeps what is stored.
-        raise ValidationError({name: ["Give a value or leave the field out."] for name in nulls})
+    changes = fields_sent(payload)  # every template field holds a value
     return services.save_template(by=request.user, template=template, data=changes)
 
 

@@ -28,6 +28,7 @@ from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.core.pagination import Pages
+from retainops.core.schemas import fields_sent
 from retainops.messaging.schemas import MessageOut
 from retainops.onboarding import portal, queries, requirements, services
 from retainops.onboarding.admin_services import remove_requirement, save_requirement
@@ -299,10 +300,7 @@ def update_requirement(request: HttpRequest, requirement_id: int, payload: Requi
     """Change a requirement; the key of a detail orders hold stays as it is."""
     require_capability(request.user, Capability.MANAGE_CATALOGUE)
     requirement = get_object_or_404(DetailRequirement, pk=requirement_id)
-    sent = payload.model_dump(exclude_unset=True)
-    nulls = sorted(name for name, value in sent.items() if value is None and name != "service")
-    if nulls:
-        raise ValidationError({name: ["Give a value or leave the field out."] for name in nulls})
+    sent = fields_sent(payload, nullable=frozenset({"service"}))  # no service: every order
     return save_requirement(by=request.user, requirement=requirement, data=sent)
 
 
