@@ -9,7 +9,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Query, Router, Status
+from ninja import Body, File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from retainops.audience import advice, analysis, services
@@ -134,7 +134,7 @@ def _source(request: HttpRequest, pk: int) -> Source:
 
 
 @router.put("/audience/sources/{source_id}/mapping", response=SourceOut)
-def put_mapping(request: HttpRequest, source_id: int, payload: dict[str, str]) -> Source:
+def put_mapping(request: HttpRequest, source_id: int, payload: Body[dict[str, str]]) -> Source:
     source = _source(request, source_id)
     return services.save_mapping(by=request.user, source=source, mapping=payload)
 

@@ -225,7 +225,9 @@ def publish_pack(request: HttpRequest, payload: PackIn) -> Any:
 
 @router.post("/training-packs/{pack_id}/acknowledge", response=PackOut)
 def acknowledge(request: HttpRequest, pack_id: int, payload: AckIn) -> Any:
-    pack = get_object_or_404(TrainingPack, pk=pack_id)
+    # A pack is its program's: another unit's is "not found", as on the program's page.
+    packs = TrainingPack.objects.filter(program__in=programs_for(request.user))
+    pack = get_object_or_404(packs, pk=pack_id)
     agent = get_object_or_404(Agent, email=payload.agent_email.strip().lower())
     services.acknowledge_pack(pack=pack, agent=agent, by=request.user)
     return _pack_out(pack)

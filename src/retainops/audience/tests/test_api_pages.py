@@ -90,6 +90,12 @@ def test_data_sets_and_sources_through_the_api(
         f"/audience/data-sets/{pk}/sources", {"name": "Other", "mapping": {"order_id": "O"}}
     )
     assert bad.status_code == 422 and "amount" in bad.json()["errors"]
+    # A mapping is the request's JSON body (not a query parameter), replaced as a whole.
+    remapped = caller.put(
+        f"/audience/sources/{source.json()['id']}/mapping",
+        {"order_id": "Order", "ordered_on": "Date", "amount": "Total"},
+    )
+    assert remapped.status_code == 200 and remapped.json()["mapping"]["amount"] == "Total"
     assert caller.get(f"/audience/data-sets/{pk}/segments").status_code == 200
     # Another unit's analyst does not see it.
     other = api_as(south_account_manager)
