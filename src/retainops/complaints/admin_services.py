@@ -4,6 +4,7 @@ names every bad field; nothing is written when one is wrong."""
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from retainops.complaints.models import (
@@ -13,6 +14,7 @@ from retainops.complaints.models import (
     ServiceLevelPolicy,
 )
 from retainops.complaints.services import require_manager
+from retainops.core.access import require_unit_access, sees_all_units
 from retainops.core.audit import save_audited
 from retainops.core.errors import Problems
 from retainops.core.models import BusinessUnit
@@ -56,9 +58,20 @@ def save_policy(
     require_manager(by)
     if policy is None:
         unit: BusinessUnit | None = data.get("business_unit")
+        _require_unit(by, unit)
         policy = ServiceLevelPolicy(business_unit=unit, severity=data.get("severity", ""))
         return _save(policy, by, data, POLICY_FIELDS, "created")
+    _require_unit(by, policy.business_unit)
     return _save(policy, by, data, POLICY_FIELDS, "changed")
+
+
+def _require_unit(by: Any, unit: BusinessUnit | None) -> None:
+    """A unit's settings are its own people's to set; those for every unit, the people's
+    who see every unit."""
+    if unit is not None:
+        require_unit_access(by, unit.pk)
+    elif not sees_all_units(by):
+        raise PermissionDenied("Only those who see every unit set what applies to all of them.")
 
 
 @transaction.atomic
@@ -66,6 +79,7 @@ def save_calendar(*, by: Any, unit: BusinessUnit, data: dict[str, Any]) -> Busin
     """Set a unit's business hours; open complaints keep the due times already scheduled
     until their clocks next move."""
     require_manager(by)
+    _require_unit(by, unit)
     calendar = BusinessCalendar.objects.filter(business_unit=unit).first()
     if calendar is None:
         calendar = BusinessCalendar(business_unit=unit)

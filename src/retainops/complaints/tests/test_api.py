@@ -173,3 +173,55 @@ def test_business_hours_are_refused_naming_each_bad_field(api_as, ops_lead, nort
     )
     assert good.status_code == 200, good.json()
     assert good.json()["holiday_country"] == "IE"
+
+
+HOURS = {
+    "time_zone": "Europe/Dublin",
+    "working_days": [1, 2, 3, 4, 5],
+    "opens_at": "09:00",
+    "closes_at": "17:30",
+    "holiday_country": "IE",
+}
+
+
+def test_an_operations_lead_sets_only_their_own_units_hours_and_levels(api_as, ops_lead, south):
+    from retainops.complaints.models import BusinessCalendar
+
+    api = api_as(ops_lead)
+    policies = ServiceLevelPolicy.objects.count()
+    level = {
+        "severity": "critical",
+        "first_response_minutes": 30,
+        "resolution_minutes": 240,
+        "warn_at_percent": 80,
+    }
+
+    hours = api.put(f"/business-units/{south.pk}/business-hours", HOURS)
+    theirs = api.post("/service-levels", {**level, "business_unit": south.pk})
+    everyone = api.post("/service-levels", {**level, "business_unit": None})
+
+    assert (hours.status_code, theirs.status_code, everyone.status_code) == (403, 403, 403)
+    assert hours.json()["detail"] == "You do not work in that business unit."
+    assert not BusinessCalendar.objects.filter(business_unit=south).exists()
+    assert ServiceLevelPolicy.objects.count() == policies
+
+
+def test_a_policy_of_another_unit_is_not_changed(api_as, ops_lead, administrator, south):
+    made = api_as(administrator).post(
+        "/service-levels",
+        {
+            "business_unit": south.pk,
+            "severity": "critical",
+            "first_response_minutes": 30,
+            "resolution_minutes": 240,
+            "warn_at_percent": 80,
+        },
+    )
+    assert made.status_code == 201, made.json()
+
+    changed = api_as(ops_lead).patch(
+        f"/service-levels/{made.json()['id']}", {"resolution_minutes": 999}
+    )
+
+    assert changed.status_code in (403, 404)
+    assert ServiceLevelPolicy.objects.get(pk=made.json()["id"]).resolution_minutes == 240
