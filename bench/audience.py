@@ -103,7 +103,8 @@ def simulate(customers: int, seed: int = 11) -> tuple[np.ndarray, np.ndarray, np
         now = now + rng.exponential(1 / np.maximum(rate, 1e-9))
         alive &= now < age
         x[alive] += 1
-        last[alive] = np.round(now[alive] * 7) / 7
+        # At day resolution, and a repeat purchase is at least a day after the first.
+        last[alive] = np.maximum(np.round(now[alive] * 7) / 7, 1 / 7)
         alive &= rng.random(customers) >= drop
     return x, np.minimum(last, age), age
 
