@@ -121,6 +121,24 @@ def main() -> None:
     text = "\n".join(report)
     print(text)
     (HERE / "RESULTS.md").write_text(text + "\n")
+    _append_own_sections()
+
+
+# Benchmarks that run on their own and append their section to RESULTS.md themselves,
+# each in its own process (and, for the ones with data, its own fresh SQLite database).
+OWN_SECTIONS = [
+    ("bench.voice", "--report"),
+    ("bench.health", "--report"),
+    ("bench.sbg",),
+    ("bench.audience",),
+    ("bench.drops",),
+]
+
+
+def _append_own_sections() -> None:
+    for command in OWN_SECTIONS:
+        print(f"== python -m {' '.join(command)}", flush=True)
+        subprocess.run([sys.executable, "-m", *command], check=True, cwd=HERE.parent)
 
 
 def _client_list(engines: list) -> list[str]:
