@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from retainops.audience.demo import DEMO_CUSTOMERS, seed_audience
+from retainops.audience.demo import seed_audience
 from retainops.cadence.demo import seed_cadence
 from retainops.changes.demo import seed_requests
 from retainops.clients import demo
@@ -86,9 +86,11 @@ class Command(BaseCommand):
 
 
 def audience_size(clients: int) -> dict[str, Any]:
-    """A smaller demo (fewer clients than the default) gets fewer end customers in
-    proportion, matched on exact keys only, so it seeds in a moment."""
+    """A smaller demo (fewer clients than the default) gets a few end customers per
+    client, matched on exact keys only, so it seeds in a moment."""
     if clients >= demo.DEFAULT_CLIENTS:
         return {}
-    share = max(300, DEMO_CUSTOMERS * clients // demo.DEFAULT_CLIENTS)
-    return {"customers": share, "use_splink": False}
+    return {"customers": max(300, SMALL_DEMO_CUSTOMERS_PER_CLIENT * clients), "use_splink": False}
+
+
+SMALL_DEMO_CUSTOMERS_PER_CLIENT = 60
