@@ -33,6 +33,7 @@ from retainops.clients.queries import visible_clients
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, run_and_flash
 from retainops.core.models import User
+from retainops.core.schemas import parse_id
 
 
 def _client(request: HttpRequest, pk: int) -> Client:
@@ -186,7 +187,7 @@ def untouched(request: HttpRequest) -> HttpResponse:
 def workload_page(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     unit = request.GET.get("unit")
-    loads = workload.workload(user, unit_id=int(unit) if unit and unit.isdigit() else None)
+    loads = workload.workload(user, unit_id=parse_id(unit))
     chosen = _chosen_cell(request)
     context = {
         "loads": loads,
@@ -230,4 +231,4 @@ def reassign(request: HttpRequest) -> HttpResponse:
 
 
 def _number(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
+    return parse_id(value) or 0

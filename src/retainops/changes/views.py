@@ -45,6 +45,7 @@ from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, run_and_flash
+from retainops.core.schemas import parse_id
 from retainops.core.spreadsheets import write_csv
 from retainops.playbooks.models import Run, Task
 
@@ -372,7 +373,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 def _edited(request: HttpRequest, rows: QuerySet[Any]) -> Any:
     pk = request.GET.get("edit")
-    return get_object_or_404(rows, pk=pk) if pk and pk.isdigit() else None
+    return get_object_or_404(rows, pk=parse_id(pk)) if parse_id(pk) else None
 
 
 def _config_page(

@@ -32,6 +32,19 @@ from retainops.core.models import Team, User
 # overflow SQLite's integer in a foreign-key filter; bounded, it is refused with a 422.
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def parse_id(text: object) -> int | None:
+    """An id typed into a query string, a form or a file: ASCII digits within the
+    database's integer range, else None. (`str.isdigit` also accepts "²", which `int`
+    refuses, and SQLite cannot compare with an integer past 2**63 - 1.)"""
+    value = str(text).strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
+
+
 """An id in a query or a body: a whole number from 1 to 2**63 - 1."""
 # A count or an amount in whole units sent to the API: far below a database integer's end.
 MAX_COUNT = 10**12

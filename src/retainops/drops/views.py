@@ -17,6 +17,7 @@ from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.charts import heat_map
 from retainops.core.models import BusinessUnit
+from retainops.core.schemas import parse_id
 from retainops.drops import forecast, queries, services
 from retainops.drops.choices import DropChannel
 from retainops.drops.models import Agent, ResponseProfile, Shift, TrainingPack
@@ -42,8 +43,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
         drop_at__gte=timezone.make_aware(datetime.combine(first, time.min)),
         drop_at__lt=timezone.make_aware(datetime.combine(last, time.min)),
     )
-    if unit.isdigit():
-        drops = drops.filter(program__client__business_unit_id=int(unit))
+    if parse_id(unit):
+        drops = drops.filter(program__client__business_unit_id=parse_id(unit))
     by_day: dict[date, list[Any]] = {}
     for drop in drops:
         by_day.setdefault(timezone.localdate(drop.drop_at), []).append(drop)
@@ -157,7 +158,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
     unit = request.GET.get("unit", "")
     week = forecast.week_staffing(
         timezone.make_aware(datetime.combine(first, time.min)),
-        unit_id=int(unit) if unit.isdigit() else None,
+        unit_id=parse_id(unit),
     )
     chart = None
     if not week.is_empty:

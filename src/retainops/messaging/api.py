@@ -24,7 +24,7 @@ from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.core.models import Role, User
 from retainops.core.pagination import Pages
-from retainops.core.schemas import fields_sent
+from retainops.core.schemas import fields_sent, parse_id
 from retainops.messaging import queries, services
 from retainops.messaging.choices import MemberKind
 from retainops.messaging.models import (
@@ -98,7 +98,8 @@ def _member_target(request: HttpRequest, kind: str, value: str) -> Any:
         found = User.objects.filter(username=value, is_active=True).first()
     elif kind == MemberKind.CONTACT:
         contacts = Contact.objects.filter(client__in=visible_clients(request.user))
-        found = contacts.filter(pk=int(value)).first() if value.isdigit() else None
+        contact_id = parse_id(value)
+        found = contacts.filter(pk=contact_id).first() if contact_id else None
     elif kind == MemberKind.ROLE:
         found = Role.objects.filter(code=value).first()
     else:

@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 
 from retainops.clients.models import ClientTeamMember, Contact
 from retainops.core.models import User
+from retainops.core.schemas import parse_id
 from retainops.messaging.choices import MemberKind
 from retainops.messaging.models import DistributionList
 
@@ -95,8 +96,8 @@ def _one(spec: str, client: Any) -> list[Recipient]:
         return _contacts(client, spec)
     if kind == "user" and value:
         return _user(value, spec)
-    if kind == "contact" and value.isdigit():
-        return _contacts(client, spec, int(value))
+    if kind == "contact" and parse_id(value):
+        return _contacts(client, spec, parse_id(value))
     if kind == "role" and value:
         return _role(client, value, spec)
     if kind == "list" and value:

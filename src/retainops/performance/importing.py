@@ -19,6 +19,7 @@ from django.utils import timezone
 from retainops.clients.transfer.cells import as_text
 from retainops.clients.transfer.files import FileProblem, read_records
 from retainops.clients.transfer.results import ImportReport, Problem
+from retainops.core.schemas import parse_id
 from retainops.performance.choices import MONEY_METRICS, BaseMetric
 from retainops.performance.models import MetricSource, MetricValue, ProgramTerms
 
@@ -99,7 +100,7 @@ def check_rows(
 ) -> tuple[list[MetricValue], list[Problem]]:
     """The rows as metric values, or every problem found (then the values are useless)."""
     problems: list[Problem] = []
-    ids = {int(as_text(item.program)) for item in rows if as_text(item.program).isdigit()}
+    ids = {pk for item in rows if (pk := parse_id(as_text(item.program)))}
     programs = _programs(ids, visible_programs)
     values: list[MetricValue] = []
     seen: dict[tuple, int] = {}
@@ -111,7 +112,8 @@ def check_rows(
             problems.append(Problem(item.row, column, message))
 
         program_text = as_text(item.program)
-        program = programs.get(int(program_text)) if program_text.isdigit() else None
+        program_id = parse_id(program_text)
+        program = programs.get(program_id) if program_id else None
         if program is None:
             fail("program", f"No program {program_text or '(blank)'} that you may report on.")
         service_code = as_text(item.service)

@@ -16,6 +16,7 @@ from retainops.core.access import require_capability, require_unit_access
 from retainops.core.audit import save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.events import emit
+from retainops.core.schemas import parse_id
 from retainops.onboarding.models import Program, ProgramService
 from retainops.onboarding.queries import visible_programs
 from retainops.performance import events
@@ -240,7 +241,7 @@ def _announce(report: ImportReport, program_ids: set[int], by: Any) -> None:
 
 
 def _program_ids(rows: list[MetricRow]) -> set[int]:
-    return {int(str(r.program)) for r in rows if str(r.program).isdigit()}
+    return {pk for r in rows if (pk := parse_id(r.program))}
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from retainops.clients.models import ServiceLine
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import errors_by_field
+from retainops.core.schemas import parse_id
 from retainops.onboarding.models import PortalLink, Program
 from retainops.onboarding.portal_views import render_portal, resolved_link
 from retainops.onboarding.queries import visible_programs
@@ -155,6 +156,14 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"/performance/programs/{program.pk}/report?period={period:%Y-%m}")
 
 
+def _chosen_services(values: list[str]) -> list[ServiceLine]:
+    """The service lines ticked; a value that is not an id is refused, naming the field."""
+    ids = [pk for value in values if (pk := parse_id(value))]
+    if len(ids) != len(values):
+        raise ValidationError({"services": ["Choose service lines from the list."]})
+    return list(ServiceLine.objects.filter(pk__in=ids))
+
+
 @login_required
 def kpis(request: HttpRequest) -> HttpResponse:
     """The KPI catalogue; administrators add KPIs with their formulas."""
@@ -169,7 +178,7 @@ def kpis(request: HttpRequest) -> HttpResponse:
                 formula=request.POST.get("formula", ""),
                 unit=request.POST.get("unit", KpiUnit.COUNT),
                 higher_is_better=request.POST.get("higher_is_better") == "on",
-                services=list(ServiceLine.objects.filter(pk__in=request.POST.getlist("services"))),
+                services=_chosen_services(request.POST.getlist("services")),
             )
             messages.success(request, "KPI added to the catalogue.")
             return redirect("performance:kpis")

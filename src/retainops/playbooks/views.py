@@ -30,6 +30,7 @@ from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, flash_errors, run_and_flash
+from retainops.core.schemas import parse_id
 from retainops.core.transitions import declared
 from retainops.playbooks import engine, queries, services
 from retainops.playbooks.choices import Decision, RunState, StepKind
@@ -348,8 +349,8 @@ def _prefill(request: HttpRequest) -> dict[str, str]:
         return {}
     playbook = get_object_or_404(Playbook, key=key)
     number = request.GET.get("version", "")
-    if number.isdigit():
-        version = get_object_or_404(playbook.versions, number=int(number))
+    if parse_id(number):
+        version = get_object_or_404(playbook.versions, number=parse_id(number))
     elif playbook.current is not None:
         version = playbook.current
     else:
@@ -524,9 +525,8 @@ def run_anchor(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _chosen_playbook(playbooks: QuerySet[Playbook], value: str | None) -> Playbook | None:
-    if not value or not value.isdigit():
-        return None
-    return playbooks.filter(pk=int(value)).first()
+    chosen = parse_id(value)
+    return playbooks.filter(pk=chosen).first() if chosen else None
 
 
 def _start_page(
@@ -577,8 +577,8 @@ def run_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _timeline_limit(value: str | None) -> int:
-    if value and value.isdigit():
-        return max(TIMELINE_PAGE, min(int(value), TIMELINE_MAX))
+    if parse_id(value):
+        return max(TIMELINE_PAGE, min(parse_id(value) or 0, TIMELINE_MAX))
     return TIMELINE_PAGE
 
 

@@ -1,11 +1,10 @@
 """The portfolio page, which saves work, and the CSV export: the clients the person sees."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from retainops.core.spreadsheets import write_csv
 from retainops.portfolio import lifetime, metrics, saves
 from retainops.portfolio.sections import has_section, sections_for
 
@@ -33,7 +32,6 @@ def export(request: HttpRequest) -> HttpResponse:
     data = metrics.portfolio(request.user)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="portfolio.csv"'
-    writer = csv.writer(response)
-    writer.writerow(metrics.CSV_HEADER)
-    writer.writerows(metrics.csv_rows(data.months))
+    # Unit names are typed by people: written through the formula-safe writer.
+    write_csv(response, [metrics.CSV_HEADER, *metrics.csv_rows(data.months)])
     return response

@@ -6,6 +6,7 @@ calls the same service as the pages."""
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,7 +16,7 @@ from ninja.errors import HttpError
 from retainops.clients.queries import visible_clients
 from retainops.core.errors import Problems
 from retainops.core.models import BusinessUnit, User
-from retainops.core.schemas import Id
+from retainops.core.schemas import Id, parse_id
 from retainops.onboarding.models import Program
 from retainops.voice import agenda, links, queries, services
 from retainops.voice.models import (
@@ -161,11 +162,20 @@ def save_rule(request: HttpRequest, payload: DetractorRuleIn) -> Any:
     )
 
 
+def _client_ids(text: str) -> list[int]:
+    """The comma-separated ids asked for; one that is not an id is named (422)."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    bad = [part for part in parts if parse_id(part) is None]
+    if bad:
+        raise ValidationError({"clients": [f"Not a client id: {', '.join(bad[:5])}."]})
+    return [parse_id(part) or 0 for part in parts]
+
+
 @router.get("/voice/figures", response=list[FigureOut])
 def figures(request: HttpRequest, clients: str = "") -> Any:
     """NPS (with its count), CSAT, response rate and detractor signals per client seen."""
     seen = visible_clients(request.user)
-    wanted = [int(c) for c in clients.split(",") if c.strip().isdigit()]
+    wanted = _client_ids(clients)
     ids = list((seen.filter(pk__in=wanted) if wanted else seen).values_list("pk", flat=True))
     now = timezone.now()
     nps = queries.nps_by_client(ids, as_of=now)

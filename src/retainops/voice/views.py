@@ -18,10 +18,13 @@ from retainops.clients.queries import visible_clients
 from retainops.core.charts import Series, line_chart
 from retainops.core.errors import errors_by_field
 from retainops.core.models import User
+from retainops.core.schemas import parse_id
 from retainops.onboarding.portal_views import render_portal
 from retainops.voice import agenda, links, queries, services
 from retainops.voice.choices import ObservationCategory, Sentiment
 from retainops.voice.models import ActionItem, FeedbackSession, FollowUp, SurveyDefinition
+
+MAX_DAYS = 3650  # the figures look back at most ten years
 
 
 def answer(request: HttpRequest, token: str) -> HttpResponse:
@@ -72,7 +75,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     """NPS, CSAT and response rate per unit, account manager and service line, with the
     counts behind each, and the NPS trend per unit."""
     now = timezone.now()
-    days = int(request.GET.get("days", "365")) if request.GET.get("days", "365").isdigit() else 365
+    days = min(parse_id(request.GET.get("days", "")) or 365, MAX_DAYS)
     since = now - timedelta(days=days)
     answered, sent = queries.response_rate(request.user, since=since, until=now)
     trend = queries.nps_trend(request.user, until=now)

@@ -132,11 +132,19 @@ def test_every_bad_row_is_named_and_nothing_is_written(new_program, administrato
         MetricRow(4, program.pk, "sem", "2026-12-01", "spend", "-5", "USD"),
         MetricRow(5, program.pk, "sem", "2026-12-02", "spend", "5", "EUR"),
         MetricRow(6, program.pk, "sem", "2026-12-03", "clicks", "7"),
+        MetricRow(7, "9" * 25, "sem", "2026-12-03", "clicks", "7"),  # past any integer column
     ]
     report = services.import_metrics(by=administrator, source=api_source, rows=bad, today=TODAY)
     found = {(p.row, p.column) for p in report.errors}
-    assert found == {(1, "program"), (2, "metric"), (3, "date"), (4, "value"), (5, "currency")}
-    assert report.bad_rows == 5
+    assert found == {
+        (1, "program"),
+        (2, "metric"),
+        (3, "date"),
+        (4, "value"),
+        (5, "currency"),
+        (7, "program"),
+    }
+    assert report.bad_rows == 6
     assert not MetricValue.objects.exists()
 
 
