@@ -47,6 +47,25 @@ def band_counts(day: date | None = None) -> dict[str, int]:
     return counts
 
 
+def band_distribution(user: Any) -> dict[str, dict[str, int]]:
+    """Per business unit the person sees, how many clients stand in each band on the
+    latest snapshot day (one query for the day, one for the counts)."""
+    day = HealthSnapshot.objects.aggregate(d=Max("day"))["d"]
+    if day is None:
+        return {}
+    rows = (
+        HealthSnapshot.objects.filter(day=day, client__in=visible_clients(user))
+        .values("client__business_unit__name", "band")
+        .annotate(n=Count("id"))
+        .order_by("client__business_unit__name")
+    )
+    found: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts = found.setdefault(row["client__business_unit__name"], dict.fromkeys(Band.values, 0))
+        counts[row["band"]] = row["n"]
+    return found
+
+
 def client_risk(client: Client) -> tuple[float | None, list[dict[str, Any]]]:
     found = HealthSnapshot.objects.filter(client=client).order_by("-day").first()
     if found is None or found.risk is None:
