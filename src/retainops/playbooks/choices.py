@@ -59,7 +59,8 @@ class TimerKind(models.TextChoices):
 
 
 class EventKind(models.TextChoices):
-    """What the timeline records of a process (messages and record changes have their own rows)."""
+    """What the timeline records of a process (messages and record changes have their own
+    rows), and what apps above record there through playbooks.services.note_on_timeline."""
 
     RUN_STARTED = "run_started", "Process started"
     RUN_COMPLETED = "run_completed", "Process completed"
@@ -76,3 +77,4 @@ class EventKind(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     ANCHOR_MOVED = "anchor_moved", "Date moved"
     MEETING_SCHEDULED = "meeting_scheduled", "Meeting scheduled"
+    OBSERVATION = "observation", "Service-team observation"

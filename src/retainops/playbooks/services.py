@@ -514,3 +514,12 @@ def comment_on_task(*, by: Any, task: Task, body: str) -> TaskComment:
     )
     emit(events.TaskCommented(task=task, by=by))
     return comment
+
+
+def note_on_timeline(
+    *, client: Any, kind: EventKind, summary: str, by: Any = None, at: datetime | None = None
+) -> None:
+    """Put something an app above the engine recorded about a client (a service-team
+    observation) on the client's timeline, beside its processes; the caller has checked
+    the rights to record it."""
+    record(client, kind, summary, actor=by, at=at)

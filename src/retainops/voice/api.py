@@ -4,13 +4,14 @@ detractor rule, observations, the figures per client, and feedback meetings with
 agenda, minutes and action items. Thin: each endpoint finds what the caller sees, then
 calls the same service as the pages."""
 
-from typing import Any
+from datetime import timedelta
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from retainops.clients.queries import visible_clients
@@ -37,6 +38,7 @@ from retainops.voice.schemas import (
     DetractorRuleOut,
     FigureOut,
     FollowUpOut,
+    GroupFigureOut,
     HoldIn,
     NoteIn,
     ObservationIn,
@@ -197,6 +199,37 @@ def figures(request: HttpRequest, clients: str = "") -> Any:
                 "csat_answers": c.answers if c else 0,
                 "response_rate": rate.get(pk),
                 "detractor_signals_90d": bad.get(pk, 0),
+            }
+        )
+    return out
+
+
+@router.get("/voice/figures/by/{by}", response=list[GroupFigureOut])
+def figures_by(
+    request: HttpRequest,
+    by: Literal["unit", "account_manager", "service_line"],
+    days: int = Query(365, ge=1, le=3660),
+) -> Any:
+    """NPS, CSAT and response rate per unit, account manager or service line over the last
+    `days` days, with the counts behind each (the Voice page's tables)."""
+    now = timezone.now()
+    rows = queries.figures_by(request.user, by, since=now - timedelta(days=days), until=now)
+    out = []
+    for row in rows:
+        nps = row["nps"]
+        out.append(
+            {
+                "group": row["group"],
+                "nps": nps.score if nps else None,
+                "nps_answers": nps.answers if nps else 0,
+                "promoters": nps.promoters if nps else 0,
+                "passives": nps.passives if nps else 0,
+                "detractors": nps.detractors if nps else 0,
+                "csat": row["csat"],
+                "csat_answers": row["csat_answers"],
+                "sent": row["sent"],
+                "answered": row["answered"],
+                "response_rate": row["response_rate"],
             }
         )
     return out

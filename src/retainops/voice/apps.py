@@ -13,7 +13,8 @@ class VoiceConfig(AppConfig):
 def _contribute() -> None:
     """The worker fires reminders and escalations; the themes read survey comments and
     observations; the client page shows the client's voice; the navigation counts my
-    open follow-ups; the feedback agenda gets voice's own sections."""
+    open follow-ups; the feedback agenda gets voice's own sections; playbook steps send
+    surveys; observations go on the client's timeline."""
     from retainops.clients.panels import ClientPanel, register_panel
     from retainops.complaints.themes import register_text_source
     from retainops.core.due_work import register_source
@@ -31,3 +32,26 @@ def _contribute() -> None:
     from retainops.voice.subject import add_survey_actions
 
     add_survey_actions()
+    from retainops.core.events import listen
+    from retainops.voice.events import ObservationRecorded
+
+    listen(ObservationRecorded, _observation_on_timeline)
+
+
+def _observation_on_timeline(event: object) -> None:
+    """An observation shows on the client's timeline with its category and sentiment (in
+    the transaction that records it)."""
+    from retainops.playbooks.choices import EventKind
+    from retainops.playbooks.services import note_on_timeline
+
+    observation = event.observation  # type: ignore[attr-defined]
+    note_on_timeline(
+        client=observation.client_id,
+        kind=EventKind.OBSERVATION,
+        summary=(
+            f"{observation.get_category_display()}, {observation.get_sentiment_display().lower()}"
+            f": {observation.text}"
+        ),
+        by=observation.recorded_by,
+        at=observation.recorded_at,
+    )

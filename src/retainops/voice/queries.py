@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import TruncQuarter
 
 from retainops.clients.queries import visible_clients
@@ -161,36 +161,68 @@ GROUPINGS = {
     "service_line": "survey__service_line",
     "account_manager": "am",
 }
+# The same groupings, read from the invitations sent (for the response rate).
+INVITATION_GROUPINGS = {
+    "unit": "survey__client__business_unit__name",
+    "service_line": "survey__service_line",
+    "account_manager": "am",
+}
 
 
 def visible_answers(user: Any) -> QuerySet[SurveyAnswer]:
     return SurveyAnswer.objects.filter(client__in=visible_clients(user))
 
 
-def figures_by(user: Any, by: str, *, since: datetime, until: datetime) -> list[dict[str, Any]]:
-    """NPS and CSAT with their counts per unit, account manager or service line."""
-    answers = visible_answers(user).filter(answered_at__gte=since, answered_at__lte=until)
-    if by == "account_manager":
-        from django.db.models import F
+def _by_account_manager(rows: QuerySet, client: str) -> QuerySet:
+    """One row per account manager of each client (`am`: their username)."""
+    return rows.filter(**{f"{client}__team__role__code": RoleCode.ACCOUNT_MANAGER}).annotate(
+        am=F(f"{client}__team__user__username")
+    )
 
-        answers = answers.filter(client__team__role__code=RoleCode.ACCOUNT_MANAGER).annotate(
-            am=F("client__team__user__username")
-        )
+
+def figures_by(user: Any, by: str, *, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """NPS, CSAT and response rate with their counts per unit, account manager or service
+    line (two queries whatever the number of groups): the answers given in the period,
+    and of the invitations sent in it, how many were answered (by `until`)."""
+    answers = visible_answers(user).filter(answered_at__gte=since, answered_at__lte=until)
+    invitations: QuerySet = SurveyInvitation.objects.filter(
+        survey__client__in=visible_clients(user), sent_at__gte=since, sent_at__lte=until
+    )
+    if by == "account_manager":
+        answers = _by_account_manager(answers, "client")
+        invitations = _by_account_manager(invitations, "survey__client")
     field = GROUPINGS[by]
-    rows = (
-        answers.values(field)
+    sent_field = INVITATION_GROUPINGS[by]
+    rows = {
+        row[field]: row
+        for row in answers.values(field)
         .annotate(**_nps_counts(), csat_mean=Avg("csat"), csat_answers=Count("csat"))
         .order_by(field)
-    )
+    }
+    sent = {
+        row[sent_field]: row
+        for row in invitations.values(sent_field)
+        .annotate(sent=Count("id"), answered=Count("id", filter=Q(answered_at__lte=until)))
+        .order_by(sent_field)
+    }
     out = []
-    for row in rows:
-        nps = nps_from_counts(row["promoters"], row["passives"], row["detractors"])
+    for key in sorted({*rows, *sent}, key=lambda k: (k is None, k or "")):
+        row = rows.get(key, {})
+        nps = nps_from_counts(row["promoters"], row["passives"], row["detractors"]) if row else None
+        invited = sent.get(key, {"sent": 0, "answered": 0})
         out.append(
             {
-                "group": row[field] or "(none)",
+                "group": key or "(none)",
                 "nps": nps,
-                "csat": round(float(row["csat_mean"]), 2) if row["csat_mean"] is not None else None,
-                "csat_answers": row["csat_answers"],
+                "csat": round(float(row["csat_mean"]), 2)
+                if row and row["csat_mean"] is not None
+                else None,
+                "csat_answers": row["csat_answers"] if row else 0,
+                "sent": invited["sent"],
+                "answered": invited["answered"],
+                "response_rate": round(invited["answered"] / invited["sent"], 3)
+                if invited["sent"]
+                else None,
             }
         )
     return out

@@ -172,6 +172,23 @@ class FigureOut(Schema):
     detractor_signals_90d: int
 
 
+class GroupFigureOut(Schema):
+    """One unit's, account manager's or service line's figures over a period, each with
+    the count behind it: `answered` of the `sent` invitations make the response rate."""
+
+    group: str
+    nps: float | None
+    nps_answers: int
+    promoters: int
+    passives: int
+    detractors: int
+    csat: float | None
+    csat_answers: int
+    sent: int
+    answered: int
+    response_rate: float | None
+
+
 class SeriesIn(Schema):
     client: Id
     program: Id | None = None

@@ -9,6 +9,7 @@ from retainops.complaints.corpus import generate
 from retainops.complaints.models import Complaint, ComplaintCategory
 from retainops.complaints.services import raise_complaint
 from retainops.complaints.themes import refresh_themes
+from retainops.playbooks.queries import client_timeline
 from retainops.voice import services
 from retainops.voice.links import token_for
 from retainops.voice.models import Observation
@@ -90,3 +91,19 @@ def test_survey_comments_and_observations_join_the_themes(harbor, account_manage
     words = ("invoice", "bill", "charge")
     assert themed.exists()
     assert all(any(w in c.description.lower() for w in words) for c in themed)
+
+
+def test_an_observation_shows_on_the_clients_timeline(harbor, service_agent, client):
+    services.record_observation(
+        by=service_agent,
+        client=harbor,
+        category="billing",
+        sentiment="negative",
+        text="Caller was invoiced twice",
+    )
+    [entry] = [e for e in client_timeline(harbor) if e["kind"] == "observation"]
+    assert entry["summary"] == "Billing, negative: Caller was invoiced twice"
+    assert (entry["label"], entry["who"]) == ("Service-team observation", str(service_agent))
+    client.force_login(service_agent)
+    page = client.get(f"/clients/{harbor.pk}/timeline/").content.decode()
+    assert "Billing, negative: Caller was invoiced twice" in page
