@@ -15,10 +15,16 @@ class ChangeRequestEvent(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class ChangeRequestRaised(ChangeRequestEvent):
-    """Raised the moment a client raises doubts or asks to change, with its escalation."""
+class ChangeRequestRaised(ProcessTrigger, ChangeRequestEvent):
+    """Raised the moment a client raises doubts or asks to change, with its escalation:
+    the submission playbook starts (the save call, then the submission)."""
 
     name = "change_request.raised"
+    subject_type = "change_request"
+
+    @property
+    def subject(self) -> ChangeRequest:
+        return self.request
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -87,10 +93,16 @@ class ChangeTookEffect(ChangeRequestEvent):
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class ChangeRequestReturned(ChangeRequestEvent):
-    """Rejected in its chain: back to its submitter with the reason."""
+class ChangeRequestReturned(ProcessTrigger, ChangeRequestEvent):
+    """Rejected in its chain: back to its submitter with the reason; the submission
+    playbook (`playbook`) starts again."""
 
     name = "change_request.returned"
+    subject_type = "change_request"
+
+    @property
+    def subject(self) -> ChangeRequest:
+        return self.request
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)

@@ -10,6 +10,12 @@ Submission refuses what would be approved and then stay put: a chain lacking wha
 follows approval (chains.py), and a contract change for a client with no active
 contract. A department manager does not verify a removal she marked done herself.
 
+Whoever must act next before approval has a task in My work (the shipped
+`change-submission` playbook, started when the request is raised and again when a
+rejection returns it): the retention team's save call when escalated to it, then the
+submission; the tasks close themselves as the request moves on, go with a request
+handed to an account manager, and are cancelled with a withdrawn request.
+
 The escalation chosen is told at once: whoever holds its role (retention team, team
 lead, department manager) in the client's business unit gets an e-mail, written to the
 outbox in the transaction that raises the request.
@@ -68,6 +74,10 @@ from retainops.playbooks.models import Playbook
 RETENTION = RoleCode.RETENTION_TEAM
 # The shipped approval chain, used where no route names another playbook.
 DEFAULT_APPROVAL = "change-approval"
+# The shipped playbook that gives whoever acts next before approval a task in My work:
+# the retention call, the submission, the resubmission after a return (it starts on
+# `change_request.raised`, and again when a rejection returns the request).
+SUBMISSION = "change-submission"
 # The message template that tells the escalation chosen (changes/migrations/0003).
 ESCALATION_TEMPLATE = "change-escalated"
 ESCALATION_ROLES = {
@@ -299,7 +309,14 @@ def record_save_attempt(
     )
     save_audited(attempt, by)
     emit(events.SaveAttemptRecorded(request=request, attempt=attempt, by=by))
+    _close_met_steps(request, by)
     return attempt
+
+
+def _close_met_steps(request: ChangeRequest, by: Any) -> None:
+    """The request moved on: its runs' steps waiting only for that (the save call, the
+    submission) close themselves."""
+    playbooks.complete_met_steps(subject_type="change_request", subject_id=request.pk, by=by)
 
 
 def _lock(request: ChangeRequest) -> ChangeRequest:
@@ -320,6 +337,10 @@ def hand_to_account_manager(*, by: Any, request: ChangeRequest, to: User) -> Cha
         raise invalid("to", f"{to} does not work in {request.client.business_unit}.")
     request.assigned_to = to
     save_audited(request, by, f"handed to {to}")
+    # The tasks before submission (the call, the submission) go with the request.
+    playbooks.reassign_subject_tasks(
+        by=by, subject_type="change_request", subject_id=request.pk, to=to
+    )
     emit(events.ChangeRequestHandedOver(request=request, by=by))
     return request
 
@@ -406,6 +427,7 @@ def submit_change_request(*, by: Any, request: ChangeRequest) -> ChangeRequest:
     request.submitted_at = timezone.now()
     request.returned_reason = ""
     save_audited(request, by, "status: submitted")
+    _close_met_steps(request, by)
     # The approval chain starts on this event: its route chose the playbook.
     emit(
         events.ChangeRequestSubmitted(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from retainops.changes import events, services
-from retainops.changes.choices import ChangeKind, LineAction, RemovalState
+from retainops.changes.choices import ChangeKind, ChangeStatus, LineAction, RemovalState
 from retainops.changes.models import ChangeRequest, Removal
 from retainops.changes.variables import change_variables
 from retainops.clients.choices import ClientStatus, ContractStatus
@@ -46,6 +46,21 @@ def _anchors(request: ChangeRequest) -> dict[str, datetime]:
     if request.submitted_at:
         anchors["submitted"] = request.submitted_at
     return anchors
+
+
+def _save_call_missing(request: ChangeRequest) -> list[str]:
+    """The save call is in, or no longer awaited: the request went on without one."""
+    if request.saves.exists() or request.status not in _BEFORE_SUBMISSION:
+        return []
+    return ["the save call"]
+
+
+def _submission_missing(request: ChangeRequest) -> list[str]:
+    """Submitted (or withdrawn): nothing is awaited of whoever submits."""
+    return ["the submission"] if request.status in _BEFORE_SUBMISSION else []
+
+
+_BEFORE_SUBMISSION = (ChangeStatus.DRAFT, ChangeStatus.RETURNED)
 
 
 def _pending(request: ChangeRequest, *states: str) -> list[str]:
@@ -189,7 +204,8 @@ def return_if_rejected(request: ChangeRequest, *, run: Run, by: Any) -> None:
     request.return_to_submitter()
     request.returned_reason = f"{who}: {reason}" if reason else who
     save_audited(request, by, "status: returned")
-    emit(events.ChangeRequestReturned(request=request, by=by))
+    # The submission playbook starts again: whoever submits has the task back.
+    emit(events.ChangeRequestReturned(request=request, by=by, playbook=services.SUBMISSION))
     if request.submitted_by and request.submitted_by.email:
         queue_from_template(
             template_code="change-returned",
@@ -223,8 +239,13 @@ def register() -> None:
                 "submitted": "when the request was submitted",
                 "effective": "the start of the requested effective date",
             },
-            events={"change_request.submitted": "a request is submitted for approval"},
+            events={
+                "change_request.raised": "a request is raised (its escalation chosen)",
+                "change_request.submitted": "a request is submitted for approval",
+            },
             checks={
+                "save_call_recorded": Check("No save call recorded", _save_call_missing),
+                "submitted": Check("Not submitted yet", _submission_missing),
                 "tools_removed": Check(
                     "Still set up in",
                     lambda r: _pending(r, RemovalState.PENDING),

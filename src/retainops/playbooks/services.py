@@ -240,10 +240,54 @@ def move_subject_anchor(
 
 
 @transaction.atomic
+@with_subject_scope
 def cancel_subject_runs(*, by: Any, subject_type: str, subject_id: int, reason: str) -> None:
-    """Stop every running run of a subject (a withdrawn request), as `cancel_run` does."""
+    """Stop every running run of a subject (a withdrawn request), as `cancel_run` does.
+    Part of the caller's transaction, which checked the rights (whoever may withdraw a
+    request stops its runs, without the right to cancel runs by hand)."""
+    if not reason.strip():
+        raise invalid("reason", "Say why the runs are cancelled.")
     for run in _running_runs(subject_type, subject_id):
-        cancel_run(by=by, run=run, reason=reason)
+        # The run moves as the system's (the caller's rights are the request's, checked).
+        _cancel(run, reason.strip(), by, as_system=True)
+
+
+@with_subject_scope
+def reassign_subject_tasks(*, by: Any, subject_type: str, subject_id: int, to: User) -> int:
+    """Give the open tasks (not approvals) of a subject's running runs to someone (a
+    request handed to an account manager). Part of the caller's transaction, which
+    checked the rights and that the person works in the client's unit."""
+    tasks = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("run__version", "client")
+        .filter(
+            run__subject_type=subject_type,
+            run__subject_id=subject_id,
+            run__state=RunState.RUNNING,
+            state=TaskState.OPEN,
+        )
+        .exclude(kind=StepKind.APPROVAL)
+    )
+    moved = 0
+    for task in tasks:
+        _hand_task(task, to, by)
+        moved += 1
+    return moved
+
+
+def _hand_task(task: Task, to: User, by: Any) -> None:
+    before = task.owner_label
+    Task.objects.filter(pk=task.pk).update(assignee=to, queue_team=None, queue_role="")
+    task.assignee, task.queue_team, task.queue_role = to, None, ""
+    record(
+        task.client_id,
+        EventKind.TASK_REASSIGNED,
+        f"{task.title}: {before} -> {to}",
+        actor=by,
+        run=task.run,
+        task=task,
+    )
+    emit(events.TaskReassigned(task=task, by=by))
 
 
 def _require_run_manager(by: Any, run: Run) -> None:
@@ -260,8 +304,12 @@ def cancel_run(*, by: Any, run: Run, reason: str) -> Run:
     if not reason.strip():
         raise invalid("reason", "Say why the run is cancelled.")
     run = Run.objects.select_for_update(of=("self",)).get(pk=run.pk)
+    return _cancel(run, reason.strip(), by)
+
+
+def _cancel(run: Run, reason: str, by: Any, *, as_system: bool = False) -> Run:
     if not engine.apply_run_transition(
-        run, "cancel", by=by, ended_at=timezone.now(), end_reason=reason.strip()
+        run, "cancel", by=None if as_system else by, ended_at=timezone.now(), end_reason=reason
     ):
         raise invalid(
             "state", f"This run is {run.get_state_display().lower()}; it cannot be cancelled."
@@ -269,7 +317,10 @@ def cancel_run(*, by: Any, run: Run, reason: str) -> Run:
     for task in run.tasks.filter(state__in=[TaskState.WAITING, TaskState.OPEN]).select_related(
         "meeting"
     ):
-        engine.close(task, "cancel", by=by)
+        if as_system:
+            engine.close(task, "cancel", by=None, cause=by)
+        else:
+            engine.close(task, "cancel", by=by)
         _call_off_future_meeting(task, by)
     record(
         run.client_id,
@@ -445,18 +496,7 @@ def reassign_task(*, by: Any, task: Task, to: User) -> Task:
         raise invalid("to", f"{to} does not work in {task.client.business_unit}.")
     if task.kind == StepKind.APPROVAL and to.pk in engine.askers(task.run):
         raise invalid("to", "The person who asked cannot approve their own request.")
-    before = task.owner_label
-    Task.objects.filter(pk=task.pk).update(assignee=to, queue_team=None, queue_role="")
-    task.assignee, task.queue_team, task.queue_role = to, None, ""
-    record(
-        task.client_id,
-        EventKind.TASK_REASSIGNED,
-        f"{task.title}: {before} -> {to}",
-        actor=by,
-        run=task.run,
-        task=task,
-    )
-    emit(events.TaskReassigned(task=task, by=by))
+    _hand_task(task, to, by)
     return task
 
 
