@@ -14,9 +14,9 @@ TODAY = date(2026, 3, 2)
 
 
 def _snapshot(client, score: float, band: str, day: date = TODAY) -> None:
-    HealthSnapshot.objects.create(
-        client=client, day=day, version=Scorecard.objects.get().current, score=score, band=band
-    )
+    version = Scorecard.objects.get().current
+    assert version is not None
+    HealthSnapshot.objects.create(client=client, day=day, version=version, score=score, band=band)
 
 
 def test_the_list_shows_the_latest_badge_sorts_by_score_and_filters_by_band(
