@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import slug_re
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -14,7 +15,13 @@ from retainops.performance import services
 from retainops.performance.importing import metric_rows
 from retainops.performance.models import MetricSource
 from retainops.performance.queries import program_kpi_summary
-from retainops.performance.schemas import ImportOut, MetricsIn, SummaryOut
+from retainops.performance.schemas import (
+    ImportOut,
+    MetricsIn,
+    MetricSourceIn,
+    MetricSourceOut,
+    SummaryOut,
+)
 
 router = Router(tags=["performance"])
 
@@ -55,3 +62,20 @@ def program_kpis(request: HttpRequest, program_id: int, as_of: date | None = Non
         "as_of": day,
         "kpis": [{**s.__dict__, "trend": s.trend} for s in program_kpi_summary(program, as_of=day)],
     }
+
+
+@router.get("/metric-sources", response=list[MetricSourceOut])
+def list_sources(request: HttpRequest) -> Any:
+    """The sources files are imported from, each with its saved column mapping."""
+    return MetricSource.objects.order_by("key")
+
+
+@router.put("/metric-sources/{key}", response=MetricSourceOut)
+def save_source(request: HttpRequest, key: str, payload: MetricSourceIn) -> Any:
+    """Create a source or change how its files are read (mapping, date pattern,
+    separators, currency); files imported before keep what they wrote."""
+    if not slug_re.fullmatch(key) or len(key) > 40:
+        raise ValidationError({"key": ["A key is up to 40 letters, digits, - or _."]})
+    data = payload.model_dump()
+    data["mapping"] = payload.mapping.model_dump(mode="json", exclude_none=True)
+    return services.save_source(by=request.user, key=key, **data)

@@ -2,7 +2,7 @@
 the terms of a program's return, AM notes, and performance data in."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -308,6 +308,12 @@ def save_source(
         raise _invalid("thousands", "The thousands separator must differ from the decimal one.")
     if not isinstance(mapping, dict):
         raise _invalid("mapping", "The mapping is an object of column headings.")
+    if not mapping.get("metrics") and not (mapping.get("metric") and mapping.get("value")):
+        raise _invalid(
+            "mapping", "Name a column per metric (metrics), or the metric and value columns."
+        )
+    if not _reads_back(date_format):
+        raise _invalid("date_format", "Not a date pattern (for example %d/%m/%Y).")
     source = MetricSource.objects.filter(key=key).first() or MetricSource(key=key)
     source.name = name
     source.mapping = mapping
@@ -318,6 +324,15 @@ def save_source(
     source.full_clean()
     source.save()
     return source
+
+
+def _reads_back(pattern: str) -> bool:
+    """A date written with the pattern reads back as the same day."""
+    sample = date(2026, 12, 31)
+    try:
+        return datetime.strptime(sample.strftime(pattern), pattern).date() == sample
+    except ValueError:
+        return False
 
 
 def refuse_unless_visible(by: Any, program: Program) -> None:

@@ -225,6 +225,15 @@ _exempt(
     "GET /exports/{kind}.{fmt}",
 )
 _exempt(
+    "A grouping (unit, account manager, service line), not an object: the figures count "
+    "only the clients the caller sees",
+    "GET /voice/figures/by/{by}",
+)
+_exempt(
+    "Performance-data sources are shared: a platform export reads the same for every unit",
+    "PUT /metric-sources/{key}",
+)
+_exempt(
     "No account: the signed token in the path is the credential, and a wrong, revoked "
     "or expired one is not found (onboarding/portal.py, voice/links.py)",
     "GET /portal/{token}",
