@@ -286,6 +286,8 @@ MESSAGE_CLAIM_LEASE_SECONDS = env_int("MESSAGE_CLAIM_LEASE_SECONDS", 300, minimu
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 WORKER_POLL_SECONDS = env_int("WORKER_POLL_SECONDS", 2, minimum=1)
 WORKER_BATCH_SIZE = env_int("WORKER_BATCH_SIZE", 20, minimum=1)
+# A playbook reminder the worker reaches more than this late is recorded missed, not sent.
+REMINDER_GRACE_HOURS = env_int("REMINDER_GRACE_HOURS", 6, minimum=0)
 # The address links in e-mails start with (core/site.py). Empty: the address a page was
 # asked at, and in the worker the one the server was started at (PORT, as `make run`).
 # Required, and https, when DEBUG is false (a system check).
