@@ -1,6 +1,8 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 UV := python3 -m uv
 PORT ?= 8000
+# The worker and gunicorn both see it: links in messages point at this port (docs/configuration.md).
+export PORT
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: install run serve test lint types unit contract e2e bench clean

@@ -24,6 +24,15 @@ def quick_password_hashing() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def served_at_testserver() -> Iterator[None]:
+    """With no SITE_URL, a link built in a request follows its host (the test client's
+    "testserver") and one built outside follows SERVED_URL: the same here, so a test can
+    compare what a page shows with what a function builds."""
+    with override_settings(SERVED_URL="http://testserver"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def own_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """End-customer data lives in a DuckDB file under DATA_DIR: each test gets a

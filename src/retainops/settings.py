@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Links built while a page is answered follow its address unless SITE_URL is set.
+    "retainops.core.site.RememberRequestOrigin",
     # Before any view: PostgreSQL cannot store U+0000, so no request carrying it goes on.
     "retainops.core.null_characters.RefuseNulCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -284,7 +286,13 @@ MESSAGE_CLAIM_LEASE_SECONDS = env_int("MESSAGE_CLAIM_LEASE_SECONDS", 300, minimu
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 WORKER_POLL_SECONDS = env_int("WORKER_POLL_SECONDS", 2, minimum=1)
 WORKER_BATCH_SIZE = env_int("WORKER_BATCH_SIZE", 20, minimum=1)
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# A playbook reminder the worker reaches more than this late is recorded missed, not sent.
+REMINDER_GRACE_HOURS = env_int("REMINDER_GRACE_HOURS", 6, minimum=0)
+# The address links in e-mails start with (core/site.py). Empty: the address a page was
+# asked at, and in the worker the one the server was started at (PORT, as `make run`).
+# Required, and https, when DEBUG is false (a system check).
+SITE_URL = env_str("SITE_URL", "")
+SERVED_URL = f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}"
 
 # End-customer data: the agency's DuckDB file, uploads waiting for import, staging files.
 DATA_DIR = Path(env_str("DATA_DIR", str(VAR_DIR / "data")))

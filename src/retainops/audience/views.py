@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -27,6 +26,7 @@ from retainops.clients.queries import visible_clients
 from retainops.core.capabilities import Capability
 from retainops.core.charts import Series, bar_chart, line_chart
 from retainops.core.forms import attempt
+from retainops.core.pagination import page_or_404
 
 
 def _data_set(request: HttpRequest, pk: int) -> DataSet:
@@ -50,7 +50,7 @@ def _can(request: HttpRequest) -> bool:
 @login_required
 def data_sets(request: HttpRequest) -> HttpResponse:
     found = visible_data_sets(request.user).order_by("client__name", "name")
-    page = Paginator(found, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_or_404(found, request.GET.get("page"))
     clients = visible_clients(request.user).order_by("name")[:500] if _can(request) else []
     return render(
         request, "audience/list.html", {"page": page, "clients": clients, "can": _can(request)}
@@ -82,7 +82,7 @@ def data_set(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "data_set": found,
         "sources": found.sources.prefetch_related("columns"),
-        "runs": Paginator(runs, settings.PAGE_SIZE).get_page(request.GET.get("runs")),
+        "runs": page_or_404(runs, request.GET.get("runs")),
         "source_form": SourceForm(),
         "summary": analysis.segment_summary(found.pk),
         "threshold_form": ThresholdForm(initial={"match_threshold": found.match_threshold}),

@@ -29,6 +29,7 @@ from retainops.cadence.models import Occurrence, PlanItem
 from retainops.cadence.services import horizon, write_occurrences
 from retainops.core.due_work import DueWorkSource
 from retainops.core.events import emit
+from retainops.core.site import site_url
 from retainops.core.timer_rows import claimable
 from retainops.core.transitions import move
 from retainops.messaging.services import Outgoing, queue_message
@@ -101,7 +102,7 @@ def _remind(occurrence: Occurrence) -> None:
         body_text=(
             f"{kind} with {occurrence.client.name} is planned for {when} "
             f"({occurrence.get_channel_display()}).\n\n"
-            f"{settings.SITE_URL}/clients/{occurrence.client_id}/cadence/\n"
+            f"{site_url()}/clients/{occurrence.client_id}/cadence/\n"
         ),
         to=[f"user:{owner.username}"],
     )

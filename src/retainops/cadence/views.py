@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,6 +32,7 @@ from retainops.clients.queries import visible_clients
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, run_and_flash
 from retainops.core.models import User
+from retainops.core.pagination import page_or_404
 from retainops.core.schemas import parse_id
 
 
@@ -54,8 +54,8 @@ def _client_page(request: HttpRequest, client: Client, **forms: Any) -> HttpResp
         "adherence_30": queries.adherence(client, 30),
         "adherence_90": queries.adherence(client, 90),
         "days_since": queries.days_since_last_touch(client),
-        "occurrences": Paginator(occurrences, settings.PAGE_SIZE).get_page(request.GET.get("o")),
-        "touchpoints": Paginator(touchpoints, settings.PAGE_SIZE).get_page(request.GET.get("t")),
+        "occurrences": page_or_404(occurrences, request.GET.get("o")),
+        "touchpoints": page_or_404(touchpoints, request.GET.get("t")),
         "item_form": forms.get("item_form") or PlanItemForm(initial={"starts_on": date.today()}),
         "template_form": TemplateChoiceForm(),
         "touchpoint_form": forms.get("touchpoint_form") or TouchpointForm(),
@@ -179,7 +179,7 @@ def untouched(request: HttpRequest) -> HttpResponse:
         account_manager=values.get("account_manager"),
         clients=visible_clients(request.user),
     )
-    page = Paginator(found, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_or_404(found, request.GET.get("page"))
     return render(request, "cadence/untouched.html", {"form": form, "days": days, "page": page})
 
 

@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 
 from retainops.changes.models import ChangeRequest
+from retainops.core.site import absolute
 
 CHANGE_VARIABLES: dict[str, Any] = {
     "kind": None,
@@ -24,7 +24,7 @@ CHANGE_VARIABLES: dict[str, Any] = {
 
 
 def request_url(request: ChangeRequest) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("changes:detail", args=[request.pk])
+    return absolute(reverse("changes:detail", args=[request.pk]))
 
 
 def change_variables(request: ChangeRequest) -> dict[str, Any]:

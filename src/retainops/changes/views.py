@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -45,6 +43,7 @@ from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, run_and_flash
+from retainops.core.pagination import page_or_404
 from retainops.core.schemas import parse_id
 from retainops.core.spreadsheets import write_csv
 from retainops.playbooks.models import Run, Task
@@ -81,7 +80,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     requests = queries.filter_requests(request.user, filters)
-    page = Paginator(requests, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_or_404(requests, request.GET.get("page"))
     context = {
         "form": form,
         "page": page,

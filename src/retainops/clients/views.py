@@ -2,11 +2,9 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,6 +36,7 @@ from retainops.core.choices import CLIENT_TEAM_ROLES
 from retainops.core.errors import errors_by_field
 from retainops.core.forms import attempt
 from retainops.core.models import Role
+from retainops.core.pagination import page_or_404
 
 
 def _visible_client(request: HttpRequest, pk: int) -> Client:
@@ -68,9 +67,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
             (column.name, data[column.name]) for column in list_columns() if data.get(column.name)
         ),
     )
-    page = Paginator(queries.filter_clients(request.user, filters), settings.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_or_404(queries.filter_clients(request.user, filters), request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()

@@ -9,7 +9,6 @@ which clock timers are due and what firing one does: queue its notice in the out
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -22,6 +21,7 @@ from retainops.core.choices import RoleCode
 from retainops.core.due_work import DueWorkSource
 from retainops.core.events import emit
 from retainops.core.models import User
+from retainops.core.site import absolute
 from retainops.core.timer_rows import FireReport, claimable, fire_due_rows, fire_until_none_due
 from retainops.messaging.services import queue_from_template
 
@@ -120,7 +120,7 @@ def complaint_variables(complaint: Complaint, reading: Any) -> dict[str, Any]:
         "clock": reading.clock.replace("_", " "),
         "left": reading.left_label,
         "due_at": reading.due_at,
-        "url": settings.SITE_URL.rstrip("/") + reverse("complaints:detail", args=[complaint.pk]),
+        "url": absolute(reverse("complaints:detail", args=[complaint.pk])),
     }
 
 

@@ -46,6 +46,7 @@ from retainops.core.choices import RoleCode
 from retainops.core.due_work import DueWorkSource
 from retainops.core.events import emit
 from retainops.core.models import User
+from retainops.core.site import absolute
 from retainops.messaging.services import queue_from_template
 
 DISTANCE_THRESHOLD = 0.92
@@ -285,7 +286,7 @@ def _theme_variables(theme: Theme, clients: int) -> dict[str, Any]:
         "label": theme.label,
         "clients": clients,
         "window_days": settings.COMPLAINT_THEME_WINDOW_DAYS,
-        "url": settings.SITE_URL.rstrip("/") + reverse("complaints:theme", args=[theme.pk]),
+        "url": absolute(reverse("complaints:theme", args=[theme.pk])),
     }
 
 

@@ -11,10 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -39,6 +37,7 @@ from retainops.complaints.themes import theme_summaries
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, run_and_flash
+from retainops.core.pagination import page_or_404
 
 # The one-step moves a button makes, with what the page says when it worked.
 STEPS: dict[str, tuple[Callable[..., Complaint], str]] = {
@@ -75,9 +74,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     found = queries.filter_complaints(
         queries.visible_complaints(request.user), wanted, request.user
     )
-    page = Paginator(queries.with_clock_data(found), settings.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_or_404(queries.with_clock_data(found), request.GET.get("page"))
     context = {
         "form": form,
         "page": page,

@@ -16,11 +16,9 @@ from functools import wraps
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -33,6 +31,7 @@ from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt
 from retainops.core.models import BusinessUnit, Role, Team, User
+from retainops.core.pagination import page_or_404
 from retainops.core.services import (
     create_user,
     save_business_unit,
@@ -208,9 +207,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     """People, searchable and filterable, a page at a time (there can be many)."""
     filters = f.UserFilterForm(request.GET)
     users = filters.apply(User.objects.prefetch_related("roles", "business_units"))
-    page = Paginator(users.order_by("username"), settings.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_or_404(users.order_by("username"), request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filters": filters, "page": page, "query": query.urlencode()}

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_login_failed
 
+        from retainops.core import site  # noqa: F401 - registers the SITE_URL system check
         from retainops.core.security_log import on_locked_out, on_sign_in_failed
 
         user_login_failed.connect(on_sign_in_failed, dispatch_uid="security-log-sign-in")

@@ -19,6 +19,7 @@ from retainops.core.access import require_capability, require_unit_access
 from retainops.core.capabilities import Capability
 from retainops.core.errors import invalid
 from retainops.core.events import ConfigurationChanged, emit
+from retainops.core.site import site_url
 from retainops.core.transitions import move
 from retainops.messaging import events
 from retainops.messaging.choices import Channel, MeetingState
@@ -353,7 +354,7 @@ def preview_template(
     *, template: MessageTemplate, client: Client | None, by: Any
 ) -> dict[str, str]:
     """The template rendered with a real client's data (nothing is sent)."""
-    context = template_context(client=client, sender=by, extra={"link": settings.SITE_URL})
+    context = template_context(client=client, sender=by, extra={"link": site_url()})
     return {
         "subject": render_text(template.subject, context).strip(),
         "body_text": render_text(template.body_text, context),

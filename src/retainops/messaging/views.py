@@ -11,11 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
@@ -29,6 +27,7 @@ from retainops.core.admin_views import requires
 from retainops.core.capabilities import Capability
 from retainops.core.errors import errors_by_field
 from retainops.core.forms import attempt
+from retainops.core.pagination import page_or_404
 from retainops.messaging import queries, services
 from retainops.messaging.choices import MessageState
 from retainops.messaging.forms import (
@@ -87,7 +86,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     form = OutboxFilterForm(request.GET or None)
     filters = form.filters()
     found = queries.filter_messages(request.user, filters)
-    page = Paginator(found, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_or_404(found, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "filters": filters, "page": page, "query": query.urlencode()}

@@ -7,12 +7,12 @@ be shown again. A wrong, revoked or expired token resolves to nothing at all.
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from retainops.core.site import absolute
 from retainops.onboarding.models import PortalLink
 
 _SIGNER = signing.Signer(salt="retainops.onboarding.portal")
@@ -23,7 +23,7 @@ def token_for(link: PortalLink) -> str:
 
 
 def url_for(link: PortalLink) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("portal:home", args=[token_for(link)])
+    return absolute(reverse("portal:home", args=[token_for(link)]))
 
 
 def resolve(token: str) -> PortalLink:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from retainops.core.due_work import DueWorkSource
 from retainops.core.events import emit
+from retainops.core.site import absolute
 from retainops.messaging.services import Attachment, Outgoing, queue_message
 from retainops.onboarding.choices import ProgramStatus
 from retainops.onboarding.models import Program
@@ -50,7 +51,7 @@ class SweepReport:
 
 def _warn(program: Program, episode: PacingEpisode) -> Any:
     what = "under-pacing" if episode.state == PaceState.UNDER else "over-pacing"
-    url = settings.SITE_URL.rstrip("/") + reverse("performance:program", args=[program.pk])
+    url = absolute(reverse("performance:program", args=[program.pk]))
     try:
         return queue_message(
             outgoing=Outgoing(

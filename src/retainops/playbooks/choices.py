@@ -71,6 +71,7 @@ class EventKind(models.TextChoices):
     TASK_SKIPPED = "task_skipped", "Step skipped"
     TASK_OVERRIDDEN = "task_overridden", "Completed with items missing"
     TASK_MISSED = "task_missed", "Task missed its due time"
+    REMINDER_MISSED = "reminder_missed", "Reminder not sent (too late)"
     TASK_REASSIGNED = "task_reassigned", "Task reassigned"
     TASK_COMMENTED = "task_commented", "Comment"
     APPROVED = "approved", "Approved"

@@ -335,7 +335,8 @@ class Timer(models.Model):
 
     `offset` is relative to the task's due time, so when the due time moves
     the pending timer moves with it. A timer fires once (`fired_at`), or is
-    dropped (`dropped_at`) when its task closes first.
+    dropped (`dropped_at`) when its task closes first. A reminder reached too late to be
+    of use is handled unsent (`missed_at`; playbooks/timers.py).
     """
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="timers")
@@ -347,6 +348,8 @@ class Timer(models.Model):
     due_at = models.DateTimeField()
     fired_at = models.DateTimeField(null=True, blank=True)
     dropped_at = models.DateTimeField(null=True, blank=True)
+    # A reminder the worker reached past REMINDER_GRACE_HOURS: handled (fired_at) unsent.
+    missed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=300, blank=True)
 
     objects = TimerQuerySet.as_manager()

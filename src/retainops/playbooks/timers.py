@@ -4,12 +4,19 @@ A pass claims, fires and marks a batch as every timer row does (core/timer_rows.
 one transaction, a savepoint per timer, SKIP LOCKED on PostgreSQL); this module says
 which timers are due, from the partial index of pending ones, and what firing one
 does: queue its message in the outbox, escalate, or end the wait and move the run on.
+
+A reminder found more than REMINDER_GRACE_HOURS after its moment (the worker was
+stopped) is not sent late: it is marked missed (`missed_at`, its outcome) and the
+timeline says so. Escalations and the ends of waits still fire: their work (the
+record of the miss, the reassignment, the run moving on) is due however late.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from retainops.core.timer_rows import FireReport, claimable, fire_due_rows, fire_until_none_due
 from retainops.messaging.services import queue_from_template
@@ -40,7 +47,7 @@ def fire_due(*, now: datetime, limit: int | None = None) -> TimerReport:
         due.select_related("task__run__version", "task__client"),
         now=now,
         limit=limit,
-        fire=_fire_in_scope,
+        fire=lambda timer: _fire_in_scope(timer, now),
     )
 
 
@@ -49,10 +56,42 @@ def fire_all_due(*, now: datetime) -> TimerReport:
     return fire_until_none_due(lambda: fire_due(now=now))
 
 
-def _fire_in_scope(timer: Timer) -> str:
+def _fire_in_scope(timer: Timer, now: datetime) -> str:
     # Each timer is one engine operation: its subject is loaded once.
     with subject_scope():
+        if too_late_to_remind(timer, now):
+            return _miss_reminder(timer, now)
         return fire(timer)
+
+
+def reminder_grace() -> timedelta:
+    return timedelta(hours=settings.REMINDER_GRACE_HOURS)
+
+
+def too_late_to_remind(timer: Timer, now: datetime) -> bool:
+    """A reminder of an open task whose moment passed more than the grace ago."""
+    return (
+        timer.kind == TimerKind.REMIND
+        and timer.task.state == TaskState.OPEN
+        and now - timer.due_at > reminder_grace()
+    )
+
+
+def _miss_reminder(timer: Timer, now: datetime) -> str:
+    task = timer.task
+    late = now - timer.due_at
+    hours = int(late.total_seconds() // 3600)
+    due = timezone.localtime(timer.due_at).strftime("%Y-%m-%d %H:%M")
+    Timer.objects.filter(pk=timer.pk).update(missed_at=now)
+    record(
+        task.client_id,
+        EventKind.REMINDER_MISSED,
+        f"Reminder of {task.title} due {due} not sent: the worker reached it {hours} hours "
+        f"late (over the {settings.REMINDER_GRACE_HOURS}-hour grace)"[:500],
+        run=task.run,
+        task=task,
+    )
+    return f"missed: not sent, {hours} hours after its moment {due}"
 
 
 def fire(timer: Timer) -> str:

@@ -3,22 +3,22 @@ subject (`{{ task.title }}`, `{{ run.url }}`, the subject type's own variables).
 
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from retainops.core.site import absolute
 from retainops.playbooks.models import Run, Task
 from retainops.playbooks.subjects import load_subject, subject_type
 
 
 def task_url(task: Task) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("playbooks:task", args=[task.pk])
+    return absolute(reverse("playbooks:task", args=[task.pk]))
 
 
 def task_variables(task: Task) -> dict[str, Any]:
     run = task.run
     due = timezone.localtime(task.due_at).strftime("%A %d %B %Y, %H:%M") if task.due_at else ""
-    run_url = settings.SITE_URL.rstrip("/") + reverse("playbooks:run", args=[run.pk])
+    run_url = absolute(reverse("playbooks:run", args=[run.pk]))
     return {
         "task": {
             "title": task.title,

@@ -9,11 +9,11 @@ has expired or been used. Each failure has its own sentence, and none changes an
 import secrets
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from retainops.core.site import absolute
 from retainops.voice.models import SurveyInvitation
 
 SALT = "retainops.voice.survey"
@@ -38,7 +38,7 @@ def token_for(invitation: SurveyInvitation) -> str:
 
 def url_for(invitation: SurveyInvitation) -> str:
     path = reverse("voice:answer", args=[token_for(invitation)])
-    return settings.SITE_URL.rstrip("/") + path
+    return absolute(path)
 
 
 def resolve(token: str, *, for_update: bool = False) -> SurveyInvitation:

@@ -3,9 +3,10 @@ approval chain (finance only with a credit; never the requester; once each), rej
 back to the submitter, what follows approval, the effective date, and offboarding."""
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
+from typing import Any
 
 import pytest
 import time_machine
@@ -21,8 +22,8 @@ from retainops.core.models import Role, User
 from retainops.messaging.models import Message
 from retainops.messaging.testing import SmtpPeer
 from retainops.playbooks import services as playbooks
-from retainops.playbooks.choices import RunState, TaskState, TimerKind
-from retainops.playbooks.models import Run, Task, Timer
+from retainops.playbooks.choices import EventKind, RunState, TaskState, TimerKind
+from retainops.playbooks.models import Run, Task, TimelineEvent, Timer
 
 from .conftest import EFFECTIVE, START
 
@@ -275,6 +276,50 @@ def test_approval_tells_the_list_tasks_operations_and_reminds_the_department(
         EFFECTIVE - timedelta(days=7),
         EFFECTIVE - timedelta(days=1),
     ]
+
+
+def test_reminders_the_worker_reaches_too_late_are_recorded_missed_not_sent(
+    raise_request: Raise,
+    account_manager: User,
+    approver: User,
+    department_manager: User,
+    clock: time_machine.Traveller,
+    settings: Any,
+):
+    """The worker stopped before the 14-day reminder: started again 7 days and 2 hours
+    before the date, it sends the 7-day one (within the 6-hour grace) but not the stale
+    14-day one; started again after the date, the 1-day one is missed too."""
+    settings.REMINDER_GRACE_HOURS = 6
+    request = raise_request()
+    services.submit_change_request(by=account_manager, request=request)
+    approve_all(request, approver, department_manager)
+    tick()  # the approval's notices go; the reminders are weeks away
+    task = step(request, "prepare_department")
+    fourteen, seven, one = Timer.objects.filter(task=task, kind=TimerKind.REMIND).order_by("due_at")
+
+    def reminders_sent() -> int:
+        return Message.objects.filter(subject__startswith="Reminder: Prepare").count()
+
+    assert reminders_sent() == 0
+    clock.move_to(seven.due_at + timedelta(hours=2))
+    tick()  # the one sweep after the stop
+
+    fourteen.refresh_from_db()
+    seven.refresh_from_db()
+    assert fourteen.missed_at is not None and fourteen.fired_at is not None
+    assert fourteen.outcome.startswith("missed: not sent")
+    assert seven.missed_at is None and seven.outcome.startswith("message ")
+    assert reminders_sent() == 1
+    [missed] = TimelineEvent.objects.filter(task=task, kind=EventKind.REMINDER_MISSED)
+    assert "not sent" in missed.summary and "6-hour grace" in missed.summary
+
+    clock.move_to(datetime.combine(EFFECTIVE, time(12), tzinfo=UTC) + timedelta(days=1))
+    tick()
+
+    one.refresh_from_db()
+    assert one.missed_at is not None
+    assert reminders_sent() == 1  # nothing went out after the date
+    assert TimelineEvent.objects.filter(task=task, kind=EventKind.REMINDER_MISSED).count() == 2
 
 
 def _approve_and_process(request, account_manager, approver, department_manager, accountant):

@@ -117,6 +117,23 @@ def test_search_filter_sort_and_paginate(client, account_manager, north, setting
     assert "Alpha Dental" not in seo.content.decode()
 
 
+def test_a_page_past_the_last_is_not_found_rather_than_the_last_page(
+    client, account_manager, north, settings
+):
+    settings.PAGE_SIZE = 2
+    for name in ("Alpha Dental", "Beta Dental", "Gamma Dental"):
+        ClientFactory.create(name=name, business_unit=north)
+    client.force_login(account_manager)
+    url = reverse("clients:list")
+
+    assert client.get(url, {"page": 2}).status_code == 200
+    for page in ("99", "0", "last", "3"):
+        response = client.get(url, {"page": page})
+        assert response.status_code == 404, page
+        assert "Gamma Dental" not in response.content.decode()
+    assert client.get(url, {"page": ""}).status_code == 200  # no number: the first page
+
+
 def test_htmx_request_gets_only_the_table(client, account_manager, harbor):
     client.force_login(account_manager)
     response = client.get(reverse("clients:list"), {"q": "harbor"}, headers={"HX-Request": "true"})

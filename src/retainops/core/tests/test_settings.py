@@ -3,10 +3,15 @@
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.urls import reverse
+
+from retainops.core.site import check_site_url
 
 
 def _start_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -158,6 +163,7 @@ PRODUCTION = {
     "SECRET_KEY": "k3v9-" * 12,
     "ALLOWED_HOSTS": "retainops.example.org",
     "EMAIL_HOST": "smtp.example.org",
+    "SITE_URL": "https://retainops.example.org",
 }
 
 
@@ -240,3 +246,33 @@ def test_malformed_budget_band_is_named():
     result = _start_with({"PERFORMANCE_BUDGET_BANDS": "1000,lots"})
     assert result.returncode != 0
     assert "PERFORMANCE_BUDGET_BANDS: 'lots' is not a number" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("", "SITE_URL is not set."),
+        ("http://retain.agency.example", "must start with https://"),
+        ("https://retain.agency.example:port", "is not an address"),
+        ("retain.agency.example", "must start with https://"),
+    ],
+)
+@pytest.mark.django_db
+def test_production_with_a_wrong_site_url_fails_the_system_check(
+    settings: Any, value: str, said: str
+):
+    settings.DEBUG = False
+    settings.SITE_URL = value
+
+    with pytest.raises(SystemCheckError, match=r"retainops\.E001") as refused:
+        call_command("check")
+    assert said in str(refused.value)
+
+
+def test_production_with_an_https_site_url_passes_the_check(settings: Any):
+    settings.DEBUG = False
+    settings.SITE_URL = "https://retain.agency.example"
+    assert check_site_url() == []
+    settings.DEBUG = True
+    settings.SITE_URL = ""  # development: links follow the served address
+    assert check_site_url() == []

@@ -421,6 +421,49 @@ def test_the_portal_link_is_emailed_to_the_contacts(
     assert portal.url_for(program.portal_links.get()) in message.body_text
 
 
+def test_the_emailed_portal_link_follows_the_address_the_page_was_asked_at(
+    client: HttpClient, csm: User, new_program: NewProgram, settings: Settings
+):
+    """`PORT=8080 make run`: with no SITE_URL, the link points at the port served."""
+    settings.SITE_URL = ""
+    settings.SERVED_URL = "http://127.0.0.1:8000"  # not where this page is served
+    program = new_program(HALF)
+    client.force_login(csm)
+
+    client.post(action("link_send", program), HTTP_HOST="127.0.0.1:8080")
+
+    message = Message.objects.get(subject="Your program page: Spring campaign")
+    token = portal.token_for(program.portal_links.get())
+    assert f"http://127.0.0.1:8080/portal/{token}/" in message.body_text
+    assert "127.0.0.1:8000" not in message.body_text
+
+
+def test_a_set_site_url_is_the_start_of_every_emailed_link(
+    client: HttpClient, csm: User, new_program: NewProgram, settings: Settings
+):
+    settings.SITE_URL = "https://retain.agency.example/"
+    program = new_program(HALF)
+    client.force_login(csm)
+
+    client.post(action("link_send", program), HTTP_HOST="127.0.0.1:8080")
+
+    message = Message.objects.get(subject="Your program page: Spring campaign")
+    token = portal.token_for(program.portal_links.get())
+    assert f"https://retain.agency.example/portal/{token}/" in message.body_text
+    assert "127.0.0.1" not in message.body_text
+
+
+def test_outside_a_request_a_link_starts_with_the_address_the_server_was_started_at(
+    csm: User, new_program: NewProgram, settings: Settings
+):
+    """The worker has no request: it uses http://127.0.0.1:$PORT, as `make run` passes."""
+    settings.SITE_URL = ""
+    settings.SERVED_URL = "http://127.0.0.1:8080"
+    link = services.issue_portal_link(by=csm, program=new_program(HALF))
+
+    assert portal.url_for(link).startswith("http://127.0.0.1:8080/portal/")
+
+
 def test_another_units_program_is_not_found(
     client: HttpClient, south_account_manager: User, new_program: NewProgram, harbor: Client
 ):
