@@ -21,7 +21,7 @@ from retainops.messaging.choices import MeetingState
 from retainops.messaging.models import Meeting, Message
 from retainops.onboarding.choices import ProgramStatus
 from retainops.onboarding.models import Program
-from retainops.playbooks.choices import CLOSED_TASK_STATES, TaskState
+from retainops.playbooks.choices import CLOSED_TASK_STATES, StepKind, TaskState
 from retainops.playbooks.models import Playbook, Run, Task
 
 ONBOARDING = "onboarding"
@@ -64,12 +64,17 @@ class Board:
 
 
 def _main_path() -> list[str]:
-    """Titles of the steps that make the stages, in the playbook's order."""
+    """Titles of the steps that make the stages, in the playbook's order. A wait (the
+    survey sent a week after go-live) is nobody's work, so it is not a stage."""
     playbook = Playbook.objects.filter(key=ONBOARDING).select_related("current").first()
     if playbook is None or playbook.current is None:
         return []
     steps = playbook.current.definition.steps
-    return [s.title for index, s in enumerate(steps) if index == 0 or s.needs]
+    return [
+        s.title
+        for index, s in enumerate(steps)
+        if (index == 0 or s.needs) and s.kind != StepKind.WAIT
+    ]
 
 
 def _card(program: Program, tasks: list[Task], order: list[str], now: datetime) -> Card:
