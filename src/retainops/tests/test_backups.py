@@ -22,7 +22,11 @@ def _row_counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_restored_backup_holds_every_row_and_passes_the_checks(tmp_path: Path, north) -> None:
+def test_a_restored_backup_holds_every_row_and_passes_the_checks(
+    tmp_path: Path, north, settings
+) -> None:
+    # Tests run with DEBUG off, where the checks want the address clients open.
+    settings.SITE_URL = "https://retainops.example"
     ClientFactory.create_batch(3, business_unit=north)
     before = _row_counts()
     backup = tmp_path / "retainops.backup"
