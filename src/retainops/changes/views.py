@@ -372,7 +372,8 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 def _edited(request: HttpRequest, rows: QuerySet[Any]) -> Any:
     pk = request.GET.get("edit")
-    return get_object_or_404(rows, pk=parse_id(pk)) if parse_id(pk) else None
+    chosen = parse_id(pk)
+    return get_object_or_404(rows, pk=chosen) if chosen else None
 
 
 def _config_page(

@@ -43,8 +43,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
         drop_at__gte=timezone.make_aware(datetime.combine(first, time.min)),
         drop_at__lt=timezone.make_aware(datetime.combine(last, time.min)),
     )
-    if parse_id(unit):
-        drops = drops.filter(program__client__business_unit_id=parse_id(unit))
+    if unit_id := parse_id(unit):
+        drops = drops.filter(program__client__business_unit_id=unit_id)
     by_day: dict[date, list[Any]] = {}
     for drop in drops:
         by_day.setdefault(timezone.localdate(drop.drop_at), []).append(drop)

@@ -96,8 +96,8 @@ def _one(spec: str, client: Any) -> list[Recipient]:
         return _contacts(client, spec)
     if kind == "user" and value:
         return _user(value, spec)
-    if kind == "contact" and parse_id(value):
-        return _contacts(client, spec, parse_id(value))
+    if kind == "contact" and (contact_id := parse_id(value)):
+        return _contacts(client, spec, contact_id)
     if kind == "role" and value:
         return _role(client, value, spec)
     if kind == "list" and value:

@@ -349,8 +349,8 @@ def _prefill(request: HttpRequest) -> dict[str, str]:
         return {}
     playbook = get_object_or_404(Playbook, key=key)
     number = request.GET.get("version", "")
-    if parse_id(number):
-        version = get_object_or_404(playbook.versions, number=parse_id(number))
+    if chosen := parse_id(number):
+        version = get_object_or_404(playbook.versions, number=chosen)
     elif playbook.current is not None:
         version = playbook.current
     else:
@@ -577,8 +577,8 @@ def run_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _timeline_limit(value: str | None) -> int:
-    if parse_id(value):
-        return max(TIMELINE_PAGE, min(parse_id(value) or 0, TIMELINE_MAX))
+    if wanted := parse_id(value):
+        return max(TIMELINE_PAGE, min(wanted, TIMELINE_MAX))
     return TIMELINE_PAGE
 
 
