@@ -21,14 +21,19 @@ class DropsConfig(AppConfig):
 
 def _contribute() -> None:
     """The client page lists the client's upcoming drops and their readiness; the
-    feedback meeting's agenda shows how the recent ones answered."""
+    feedback meeting's agenda and the survey of the program after a drop show how the
+    recent ones answered."""
     from retainops.clients.panels import register_panel
     from retainops.drops.agenda import drops_section
     from retainops.drops.client_panels import PANELS
+    from retainops.drops.survey_figures import describe_drops
     from retainops.voice.agenda import register_agenda_section
+    from retainops.voice.survey_figures import register_survey_figures
 
     # The cross-team feedback meeting reads how the last drops answered.
     register_agenda_section("drops", "Marketing drops: forecast against actual", 15, drops_section)
+    # A survey sent for a drop (the drop follow-up playbook) reads beside its figures.
+    register_survey_figures("drop", describe_drops)
 
     for panel in PANELS:
         register_panel(panel)

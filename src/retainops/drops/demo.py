@@ -35,6 +35,8 @@ from retainops.drops.models import (
 )
 from retainops.onboarding.choices import ProgramStatus
 from retainops.onboarding.models import Program
+from retainops.voice.models import SurveyDefinition
+from retainops.voice.services import dispatch_survey
 
 SEED = 20264
 MIN_PROGRAMS = 6
@@ -49,6 +51,8 @@ CHANNELS = [
     DropChannel.TV,
 ]
 BLOCKED_NAME = "Spring mailer (phone menu untested)"
+SURVEY_AFTER_DAYS = 14  # as the shipped drop follow-up playbook
+SURVEYED_DROPS = 3
 
 
 def _monday(day: datetime) -> datetime:
@@ -229,9 +233,25 @@ def seed_drops() -> list[str]:
     for gate in (Gate.SCRIPTS, Gate.FAQS, Gate.TOOLS, Gate.TRAINING):
         services.pass_gate(drop=blocked, gate=gate, by=admin)
     past_count = sum(1 for d in drops if d.state == DropState.DROPPED)
+    surveyed = _program_surveys(drops, now)
     return [
         f"Demo drops: {len(drops) + 1} over a quarter on {len(programs)} programs "
         f"({past_count} past with {len(actuals)} actual intervals), {AGENTS} agents on "
         f"{shift_count} shifts with a gap on {gap_day:%a %d %b} afternoon, and "
-        f"'{BLOCKED_NAME}' waiting for its test call."
+        f"'{BLOCKED_NAME}' waiting for its test call; {surveyed} program surveys after drops."
     ]
+
+
+def _program_surveys(drops: list[Drop], now: datetime) -> int:
+    """The CSAT survey the follow-up playbook sends two weeks after a drop, for the
+    latest few drops that far back (the Voice page shows them beside their figures)."""
+    csat = SurveyDefinition.objects.get(code="csat")
+    due = [d for d in drops if d.drop_at <= now - timedelta(days=SURVEY_AFTER_DAYS)]
+    sent = 0
+    for drop in sorted(due, key=lambda d: d.drop_at)[-SURVEYED_DROPS:]:
+        if drop.program.client.contacts.exclude(email="").exists():
+            dispatch_survey(
+                definition=csat, client=drop.program.client, cause="demo", about=("drop", drop.pk)
+            )
+            sent += 1
+    return sent

@@ -97,7 +97,8 @@ def result_of(drop: Drop, profiles: dict[str, ResponseProfile] | None = None) ->
     )
 
 
-def _results(drops: QuerySet[Drop]) -> list[DropResult]:
+def results_of(drops: QuerySet[Drop]) -> list[DropResult]:
+    """Each drop's figures, in three queries whatever the number of drops."""
     profiles = {p.channel: p for p in ResponseProfile.objects.all()}
     return [
         result_of(d, profiles) for d in drops.select_related("program").prefetch_related("actuals")
@@ -110,7 +111,7 @@ def drop_results_for_program(program: Program, *, since: datetime) -> list[DropR
     drops = Drop.objects.filter(program=program, drop_at__gte=since).exclude(
         state=DropState.CANCELLED
     )
-    return [r for r in _results(drops.order_by("drop_at")) if _went_out(r, drops)]
+    return [r for r in results_of(drops.order_by("drop_at")) if _went_out(r, drops)]
 
 
 def drop_results_by_client(
@@ -128,7 +129,7 @@ def drop_results_by_client(
         .order_by("drop_at")
     )
     out: dict[int, list[DropResult]] = {cid: [] for cid in client_ids}
-    for result in _results(drops):
+    for result in results_of(drops):
         out.setdefault(result.client_id, []).append(result)
     return out
 

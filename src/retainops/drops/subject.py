@@ -6,6 +6,7 @@ from typing import Any
 from retainops.drops.choices import Gate
 from retainops.drops.models import Drop
 from retainops.playbooks.subjects import Check, SubjectType, register_subject
+from retainops.voice.subject import with_survey_actions
 
 
 def _load(pk: int) -> Drop:
@@ -28,23 +29,26 @@ def _gate_check(gate: str) -> Check:
 
 
 def register() -> None:
+    # A step may send a survey about the drop (`on_done: send_csat_survey`).
     register_subject(
-        SubjectType(
-            code="drop",
-            label="Marketing drop",
-            load=_load,
-            client_of=lambda drop: drop.program.client,
-            values=_values,
-            anchor_values=lambda drop: {"drop": drop.drop_at},
-            requester=lambda drop: drop.owner,
-            fields={
-                "channel": "mail, banner, tv, print, email_blast or outbound",
-                "state": "planned, ready, dropped or cancelled",
-                "audience_size": "how many people the drop reaches",
-                "open_gates": "how many readiness gates are still open",
-            },
-            anchors={"drop": "when the drop goes out", "readiness": "when its gates open"},
-            events={"drop.planned": "a drop is put on the marketing calendar"},
-            checks={f"{g}_passed": _gate_check(g) for g in Gate.values},
+        with_survey_actions(
+            SubjectType(
+                code="drop",
+                label="Marketing drop",
+                load=_load,
+                client_of=lambda drop: drop.program.client,
+                values=_values,
+                anchor_values=lambda drop: {"drop": drop.drop_at},
+                requester=lambda drop: drop.owner,
+                fields={
+                    "channel": "mail, banner, tv, print, email_blast or outbound",
+                    "state": "planned, ready, dropped or cancelled",
+                    "audience_size": "how many people the drop reaches",
+                    "open_gates": "how many readiness gates are still open",
+                },
+                anchors={"drop": "when the drop goes out", "readiness": "when its gates open"},
+                events={"drop.planned": "a drop is put on the marketing calendar"},
+                checks={f"{g}_passed": _gate_check(g) for g in Gate.values},
+            )
         )
     )

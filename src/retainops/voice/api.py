@@ -98,8 +98,10 @@ def send_survey(request: HttpRequest, payload: SendIn) -> Any:
 
 @router.get("/surveys", response=list[SurveyOut])
 def list_surveys(request: HttpRequest, client: Id | None = None) -> Any:
+    """The newest 200 surveys, each with its counts and, when a playbook step sent it for
+    a subject such as a marketing drop, what it asked about with that subject's figures."""
     rows = queries.recent_surveys(request.user)
-    return list((rows.filter(client_id=client) if client else rows)[:200])
+    return queries.with_about((rows.filter(client_id=client) if client else rows)[:200])
 
 
 def _link(token: str) -> Any:

@@ -86,6 +86,11 @@ class Survey(models.Model):
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="surveys")
     service_line = models.CharField(max_length=80, blank=True)
     cause = models.CharField(max_length=120, blank=True)
+    # What the survey asks about when a playbook step sent it for a subject (a drop, a
+    # program...): the subject type's code and the row's id. The app that owns the
+    # subject shows its figures beside the answers (voice.survey_figures).
+    about_type = models.CharField(max_length=40, blank=True)
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -93,7 +98,10 @@ class Survey(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
-        indexes = [models.Index(fields=["client", "sent_at"])]
+        indexes = [
+            models.Index(fields=["client", "sent_at"]),
+            models.Index(fields=["about_type", "about_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.version} to {self.client}"

@@ -21,6 +21,7 @@ from retainops.voice.models import (
     SurveyAnswer,
     SurveyInvitation,
 )
+from retainops.voice.survey_figures import about_surveys
 
 
 @dataclass(frozen=True)
@@ -268,9 +269,26 @@ def open_follow_ups_of(user: Any) -> int:
 
 
 def recent_surveys(user: Any) -> QuerySet[Survey]:
-    return Survey.objects.filter(client__in=visible_clients(user)).select_related(
-        "client", "version__definition"
+    """The surveys sent to the person's clients, newest first, each with its counts of
+    invitations sent and answered."""
+    return (
+        Survey.objects.filter(client__in=visible_clients(user))
+        .select_related("client", "version__definition")
+        .annotate(
+            invited_count=Count("invitations"),
+            answered_count=Count("invitations", filter=Q(invitations__answered_at__isnull=False)),
+        )
     )
+
+
+def with_about(surveys: Iterable[Survey]) -> list[Survey]:
+    """The surveys with `about` set: what each asked about and its subject's figures
+    (None for a survey sent by hand or about a subject nobody describes)."""
+    rows = list(surveys)
+    found = about_surveys(rows)
+    for survey in rows:
+        survey.about = found.get(survey.pk)  # type: ignore[attr-defined]
+    return rows
 
 
 def visible_observations(user: Any) -> QuerySet[Observation]:

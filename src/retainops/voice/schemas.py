@@ -42,6 +42,20 @@ class SendIn(Schema):
     service_line: str = ""
 
 
+class SurveyFigureOut(Schema):
+    name: str
+    value: str
+
+
+class SurveyAboutOut(Schema):
+    """What a survey sent by a playbook step asked about, with its subject's figures."""
+
+    type: str
+    id: int
+    label: str
+    figures: list[SurveyFigureOut]
+
+
 class SurveyOut(Schema):
     id: int
     client: int = Field(alias="client_id")
@@ -51,6 +65,7 @@ class SurveyOut(Schema):
     sent_at: datetime
     invited: int
     answered: int
+    about: SurveyAboutOut | None = None
 
     @staticmethod
     def resolve_definition(obj: Any) -> str:
@@ -62,11 +77,27 @@ class SurveyOut(Schema):
 
     @staticmethod
     def resolve_invited(obj: Any) -> int:
-        return int(obj.invitations.count())
+        counted = getattr(obj, "invited_count", None)
+        return int(obj.invitations.count() if counted is None else counted)
 
     @staticmethod
     def resolve_answered(obj: Any) -> int:
-        return int(obj.invitations.filter(answered_at__isnull=False).count())
+        counted = getattr(obj, "answered_count", None)
+        if counted is None:
+            counted = obj.invitations.filter(answered_at__isnull=False).count()
+        return int(counted)
+
+    @staticmethod
+    def resolve_about(obj: Any) -> dict[str, Any] | None:
+        about = getattr(obj, "about", None)
+        if about is None:
+            return None
+        return {
+            "type": obj.about_type,
+            "id": obj.about_id,
+            "label": about.label,
+            "figures": [{"name": f.name, "value": f.value} for f in about.figures],
+        }
 
 
 class QuestionsOut(Schema):

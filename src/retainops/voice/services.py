@@ -145,6 +145,7 @@ def dispatch_survey(
     contacts: list[Contact] | None = None,
     service_line: str = "",
     cause: str = "sent by hand",
+    about: tuple[str, int] | None = None,
 ) -> Survey:
     """Send a survey to the client's contacts (every one with an address, or those
     named), for a caller that has checked the rights (a person through send_survey, or a
@@ -163,6 +164,8 @@ def dispatch_survey(
             client=client,
             service_line=service_line[:80],
             cause=cause[:120],
+            about_type=about[0] if about else "",
+            about_id=about[1] if about else None,
             sent_by=by if getattr(by, "pk", None) else None,
             sent_at=now,
         )

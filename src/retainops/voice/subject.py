@@ -39,7 +39,13 @@ def _action(subject_type: SubjectType, code: str) -> Callable[..., None]:
         if not client.contacts.exclude(email="").exists():
             return
         cause = f"playbook run {run.pk}" if getattr(run, "pk", None) else "playbook step"
-        dispatch_survey(definition=definition, client=client, by=by, cause=cause)
+        dispatch_survey(
+            definition=definition,
+            client=client,
+            by=by,
+            cause=cause,
+            about=(subject_type.code, subject.pk),
+        )
 
     return send
 
@@ -77,10 +83,16 @@ class SurveyActions(dict[str, Callable[..., None]]):
         return _action(self.subject_type, code)
 
 
+def with_survey_actions(subject_type: SubjectType) -> SubjectType:
+    """The subject type with the survey step actions added. An app above voice whose
+    subject type registers after voice's start-up (a marketing drop) wraps it itself."""
+    if isinstance(subject_type.actions, SurveyActions):
+        return subject_type
+    actions = SurveyActions(subject_type, dict(subject_type.actions))
+    return dataclasses.replace(subject_type, actions=actions)
+
+
 def add_survey_actions() -> None:
-    """Give each registered subject type the survey step actions."""
+    """Give each subject type registered so far the survey step actions."""
     for subject_type in list(SUBJECT_TYPES.values()):
-        if isinstance(subject_type.actions, SurveyActions):
-            continue
-        actions = SurveyActions(subject_type, dict(subject_type.actions))
-        register_subject(dataclasses.replace(subject_type, actions=actions))
+        register_subject(with_survey_actions(subject_type))

@@ -108,7 +108,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "follow_ups": FollowUp.objects.filter(
             client__in=visible_clients(request.user), state="open"
         ).select_related("client", "owner"),
-        "surveys": queries.recent_surveys(request.user)[:20],
+        "surveys": queries.with_about(queries.recent_surveys(request.user)[:20]),
         "observations": queries.visible_observations(request.user)[:20],
         "definitions": SurveyDefinition.objects.filter(is_active=True),
     }
