@@ -7,6 +7,9 @@ class ChangesConfig(AppConfig):
     verbose_name = "Change requests"
 
     def ready(self) -> None:
+        from retainops.changes import search
+
+        search.register()  # the header's search box finds this app's records
         # Change requests become something playbooks run on; templates may speak of them.
         from retainops.changes.subject import register
         from retainops.changes.variables import CHANGE_VARIABLES

@@ -7,6 +7,9 @@ class ClientsConfig(AppConfig):
     verbose_name = "Clients"
 
     def ready(self) -> None:
+        from retainops.clients import search
+
+        search.register()  # the header's search box finds this app's records
         from retainops.clients.models import ServiceLine, Tool
         from retainops.core.administration import AdminSection, register_section
         from retainops.core.capabilities import Capability

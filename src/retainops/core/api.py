@@ -19,6 +19,7 @@ from retainops.core.pagination import Pages
 from retainops.core.schemas import (
     LockedOut,
     RoleOut,
+    SearchGroupOut,
     TeamOut,
     TokenIn,
     TokenOut,
@@ -28,6 +29,7 @@ from retainops.core.schemas import (
     UserAccessIn,
     UserOut,
 )
+from retainops.core.search import search as search_everything
 
 router = Router(tags=["people"])
 
@@ -128,6 +130,13 @@ def set_user_access(request: HttpRequest, user_id: int, payload: UserAccessIn) -
         roles=None if payload.roles is None else _roles_by_code(payload.roles),
         units=None if payload.business_units is None else _units_by_code(payload.business_units),
     )
+
+
+@router.get("/search", response=list[SearchGroupOut], tags=["search"])
+def search(request: HttpRequest, q: str) -> Any:
+    """What the header's search box finds for `q` (2 to 100 characters), among the
+    records the caller may see, grouped by kind."""
+    return search_everything(request.user, q)
 
 
 @router.get("/roles", response=list[RoleOut])

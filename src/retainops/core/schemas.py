@@ -213,3 +213,19 @@ def fields_sent(
     if nulls:
         raise ValidationError({name: [NULL_REFUSED] for name in nulls})
     return sent
+
+
+class SearchHitOut(Schema):
+    title: str
+    url: str
+    detail: str
+
+
+class SearchGroupOut(Schema):
+    """One kind of record the search found (clients, contacts, programs, change requests,
+    open tasks), at most eight hits; `more` when it had more than shown."""
+
+    key: str
+    label: str
+    hits: list[SearchHitOut]
+    more: bool

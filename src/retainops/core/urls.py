@@ -1,8 +1,9 @@
 from django.urls import path
 
-from retainops.core import views
+from retainops.core import search_views, views
 
 urlpatterns = [
     path("login/", views.DemoAwareLoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("search/", search_views.search_page, name="search"),
 ]

@@ -7,6 +7,9 @@ class OnboardingConfig(AppConfig):
     verbose_name = "Onboarding"
 
     def ready(self) -> None:
+        from retainops.onboarding import search
+
+        search.register()  # the header's search box finds this app's records
         # Programs become something playbooks run on, and templates may speak of them.
         from retainops.messaging.templating import register_variables
         from retainops.onboarding.subject import register

@@ -7,6 +7,9 @@ class PlaybooksConfig(AppConfig):
     verbose_name = "Playbooks"
 
     def ready(self) -> None:
+        from retainops.playbooks import search
+
+        search.register()  # the header's search box finds this app's records
         from retainops.core.events import ProcessTrigger, listen
         from retainops.messaging.templating import register_variables
         from retainops.playbooks.services import start_runs_for_event
