@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "retainops.drops",
     "retainops.audience",
     "retainops.health",
+    "retainops.home",
     "retainops.apps.RetainOpsConfig",
 ]
 
@@ -165,7 +166,7 @@ AXES_COOLOFF_MESSAGE = (
     f"try again in {_COOLOFF_MINUTES} minute{'s' if _COOLOFF_MINUTES != 1 else ''}."
 )
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "clients:list"
+LOGIN_REDIRECT_URL = "home:home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"

@@ -3,7 +3,6 @@
 from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from retainops.api import api
 
@@ -18,7 +17,7 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="clients:list", permanent=False)),
+    path("", include("retainops.home.urls")),
     path("", include("retainops.core.urls")),
     path("", include("retainops.clients.urls")),
     path("messages/", include("retainops.messaging.urls")),

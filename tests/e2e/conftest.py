@@ -91,4 +91,4 @@ def sign_in(page: Page, base_url: str, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/clients/"))
+    page.wait_for_url(f"{base_url}/")
