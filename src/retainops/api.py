@@ -172,6 +172,7 @@ def _register_routers() -> None:
     from retainops.core.api import router as core_router
     from retainops.drops.api import router as drops_router
     from retainops.health.api import router as health_router
+    from retainops.home.api import router as home_router
     from retainops.messaging.api import router as messages_router
     from retainops.onboarding.api import router as onboarding_router
     from retainops.performance.api import router as performance_router
@@ -197,6 +198,7 @@ def _register_routers() -> None:
     api.add_router("", audience_router)
     api.add_router("/analytics/bgnbd", bgnbd_router)
     api.add_router("", health_router)
+    api.add_router("", home_router)
 
 
 _register_routers()

@@ -49,6 +49,7 @@ from retainops.core.testing import ApiCaller, UserFactory
 from retainops.drops import services as drops
 from retainops.drops.models import Agent, Drop, TrainingPack
 from retainops.health.models import Scorecard
+from retainops.home.models import Notification
 from retainops.messaging.models import Meeting, Message
 from retainops.onboarding.models import PortalLink, Program
 from retainops.playbooks import services as playbooks
@@ -115,6 +116,7 @@ class South:
     source: Source
     import_run: ImportRun
     scorecard: Scorecard
+    notification: Notification
 
 
 # Path parameter -> the id of South's object it names. A parameter of a new operation
@@ -144,6 +146,8 @@ IDS: dict[str, Callable[[South], Any]] = {
     "data_set_id": lambda s: s.data_set.pk,
     "source_id": lambda s: s.source.pk,
     "card_id": lambda s: s.scorecard.pk,
+    # A notification is its person's alone: anyone else gets 404.
+    "notification_id": lambda s: s.notification.pk,
     "username": lambda s: s.person.username,
 }
 
@@ -505,6 +509,9 @@ def _build_south(unit: BusinessUnit, person: User) -> South:
         source=source, file_name="orders.csv", stored_as="uploads/orders.csv"
     )
     scorecard = Scorecard.objects.create(business_unit=unit, name="South health")
+    notification = Notification.objects.create(
+        user=person, kind="notice", title="Report late", url=f"/clients/{client.pk}/"
+    )
     return South(
         unit=unit,
         person=person,
@@ -536,6 +543,7 @@ def _build_south(unit: BusinessUnit, person: User) -> South:
         source=source,
         import_run=import_run,
         scorecard=scorecard,
+        notification=notification,
     )
 
 

@@ -30,6 +30,7 @@ def _on_team(client, user):
 
 def _snapshot(client, score, band):
     version = Scorecard.objects.get().current
+    assert version is not None
     HealthSnapshot.objects.create(
         client=client, day=NOW.date(), version=version, score=score, band=band
     )
