@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from retainops.core.capabilities import Capability
 from retainops.core.models import BusinessUnit, Role, Team, User
+from retainops.core.time_zones import time_zone_names
 
 
 def active_flag() -> forms.BooleanField:
@@ -57,11 +58,20 @@ class RoleForm(forms.Form):
         }
 
 
+def _time_zone_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=[("", "The site's time zone"), *((n, n) for n in time_zone_names())],
+        required=False,
+        help_text="Where this person reads times: due dates, reminders, the timeline.",
+    )
+
+
 class UserCreateForm(forms.Form):
     username = forms.CharField(max_length=150)
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False)
+    time_zone = _time_zone_field()
     password = forms.CharField(
         strip=False, widget=forms.PasswordInput, help_text="At least 8 characters."
     )
@@ -73,13 +83,14 @@ class UserEditForm(forms.Form):
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False)
+    time_zone = _time_zone_field()
     is_active = forms.BooleanField(
         label="Active", required=False, help_text="Inactive people cannot sign in."
     )
     roles = _checkboxes(Role.objects.all(), "Roles")
     business_units = _checkboxes(BusinessUnit.objects.all(), "Business units")
 
-    PROFILE_FIELDS = ("first_name", "last_name", "email", "is_active")
+    PROFILE_FIELDS = ("first_name", "last_name", "email", "time_zone", "is_active")
 
     def profile(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.PROFILE_FIELDS}

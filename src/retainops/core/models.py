@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from retainops.core.capabilities import Capability
 from retainops.core.choices import RoleCode
+from retainops.core.time_zones import validate_time_zone
 
 
 class BusinessUnit(models.Model):
@@ -59,6 +60,12 @@ class User(AbstractUser):
 
     roles = models.ManyToManyField(Role, blank=True, related_name="users")
     business_units = models.ManyToManyField(BusinessUnit, blank=True, related_name="staff")
+    time_zone = models.CharField(
+        max_length=60,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Where the person reads times, e.g. Europe/London; blank: the site's.",
+    )
     history = HistoricalRecords(m2m_fields=[roles, business_units])
 
     class Meta:

@@ -83,6 +83,7 @@ def create_user(*, by: Any, data: dict[str, Any], password: str) -> User:
         first_name=data.get("first_name", ""),
         last_name=data.get("last_name", ""),
         email=data.get("email", ""),
+        time_zone=data.get("time_zone", ""),
     )
     if len(password) < 8:
         raise invalid("password", "Use at least 8 characters.")
@@ -103,7 +104,7 @@ def create_user(*, by: Any, data: dict[str, Any], password: str) -> User:
 @transaction.atomic
 def update_user(*, by: Any, user: User, data: dict[str, Any]) -> User:
     require_capability(by, Capability.MANAGE_USERS)
-    for name in ("first_name", "last_name", "email", "is_active"):
+    for name in ("first_name", "last_name", "email", "is_active", "time_zone"):
         if name in data:
             setattr(user, name, data[name])
     if user.pk == getattr(by, "pk", None) and data.get("is_active") is False:
