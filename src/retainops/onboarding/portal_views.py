@@ -42,10 +42,9 @@ NAMED_ROLES = (RoleCode.CLIENT_SUCCESS_MANAGER, RoleCode.ACCOUNT_MANAGER)
 def render_portal(
     request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
-    """A portal page, in the portal's look and with the agency's name."""
-    return render(
-        request, template, {**context, "agency_name": settings.AGENCY_NAME}, status=status
-    )
+    """A portal page, in the portal's look and with the agency's name and logo."""
+    agency = {"agency_name": settings.AGENCY_NAME, "agency_logo_url": settings.AGENCY_LOGO_URL}
+    return render(request, template, {**context, **agency}, status=status)
 
 
 def resolved_link(view: PortalView) -> PortalView:
@@ -107,22 +106,28 @@ def _proofs(
 
 
 def _steps(program: Program) -> tuple[list[str], list[str]]:
-    """Titles of the onboarding steps under way, and of those still to come, in order.
+    """Client titles of the onboarding steps under way, and of those still to come, in order.
 
     Only the main path counts, as on the board: the first step and the steps that
     wait for others. Side steps (the first call, the meetings after go-live) open at
     once and would read as if everything were happening now; the meetings are
-    listed with their dates instead.
+    listed with their dates instead. A step without a `client_title` is internal and
+    is not named: while only such steps are under way, the page says the program is
+    being prepared.
     """
     run = queries.onboarding_run(program)
     if run is None:
         return [], []
     steps = run.definition.steps
-    main_path = [s.key for index, s in enumerate(steps) if index == 0 or s.needs]
+    shown = {
+        s.key: s.client_title
+        for index, s in enumerate(steps)
+        if (index == 0 or s.needs) and s.client_title
+    }
     rows = run.tasks.filter(
-        state__in=[TaskState.OPEN, TaskState.WAITING], step_key__in=main_path
+        state__in=[TaskState.OPEN, TaskState.WAITING], step_key__in=list(shown)
     ).order_by("id")
-    found = list(rows.values_list("state", "title"))
+    found = [(state, shown[key]) for state, key in rows.values_list("state", "step_key")]
     return (
         [title for state, title in found if state == TaskState.OPEN],
         [title for state, title in found if state == TaskState.WAITING],
