@@ -317,7 +317,7 @@ AGENCY_LOGO_URL = env_str("AGENCY_LOGO_URL", "")
 if AGENCY_LOGO_URL.startswith(("https://", "http://")):
     # The pages may show images from the logo's own site, and from no other.
     _logo = urlsplit(AGENCY_LOGO_URL)
-    SECURE_CSP["img-src"].append(f"{_logo.scheme}://{_logo.netloc}")
+    SECURE_CSP["img-src"] = [CSP.SELF, "data:", f"{_logo.scheme}://{_logo.netloc}"]
 
 # Complaints: how long after its resolution a complaint may be reopened, and when a
 # recurring theme counts as spreading (this many clients within this many days).

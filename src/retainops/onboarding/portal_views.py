@@ -31,7 +31,6 @@ from retainops.onboarding.choices import ProofDecision
 from retainops.onboarding.forms import DecisionForm, SupplyDetailsForm
 from retainops.onboarding.models import PortalLink, Program, ProofVersion
 from retainops.onboarding.views import proof_download
-from retainops.playbooks.choices import TaskState
 
 PortalView = Callable[..., HttpResponse]
 
@@ -105,35 +104,6 @@ def _proofs(
     return shown
 
 
-def _steps(program: Program) -> tuple[list[str], list[str]]:
-    """Client titles of the onboarding steps under way, and of those still to come, in order.
-
-    Only the main path counts, as on the board: the first step and the steps that
-    wait for others. Side steps (the first call, the meetings after go-live) open at
-    once and would read as if everything were happening now; the meetings are
-    listed with their dates instead. A step without a `client_title` is internal and
-    is not named: while only such steps are under way, the page says the program is
-    being prepared.
-    """
-    run = queries.onboarding_run(program)
-    if run is None:
-        return [], []
-    steps = run.definition.steps
-    shown = {
-        s.key: s.client_title
-        for index, s in enumerate(steps)
-        if (index == 0 or s.needs) and s.client_title
-    }
-    rows = run.tasks.filter(
-        state__in=[TaskState.OPEN, TaskState.WAITING], step_key__in=list(shown)
-    ).order_by("id")
-    found = [(state, shown[key]) for state, key in rows.values_list("state", "step_key")]
-    return (
-        [title for state, title in found if state == TaskState.OPEN],
-        [title for state, title in found if state == TaskState.WAITING],
-    )
-
-
 def _team(program: Program) -> QuerySet[ClientTeamMember]:
     return program.client.team.filter(role__code__in=NAMED_ROLES).select_related("role", "user")
 
@@ -147,7 +117,7 @@ def _home(
     decision: tuple[int, DecisionForm] | None = None,
 ) -> HttpResponse:
     program = link.program
-    under_way, to_come = _steps(program)
+    under_way, to_come = queries.client_steps(program)
     bound_pk, bound = decision if decision else (None, None)
     context = {
         "token": portal.token_for(link),

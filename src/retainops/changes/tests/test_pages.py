@@ -22,11 +22,11 @@ from retainops.changes.models import ApprovalRoute, ChangeReason, ChangeRequest
 from retainops.clients.models import Client, ServiceLine
 from retainops.clients.testing import ClientFactory
 from retainops.core.models import User
-from retainops.playbooks import services as playbooks
 from retainops.messaging.models import Message
+from retainops.playbooks import services as playbooks
 from retainops.playbooks.models import Run, Task, Timer
-from retainops.playbooks.timers import fire_all_due
 from retainops.playbooks.services import publish_playbook
+from retainops.playbooks.timers import fire_all_due
 
 from .conftest import EFFECTIVE, approval_only
 
