@@ -8,6 +8,7 @@ missing or malformed one stops start-up naming the variable.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -311,7 +312,15 @@ ONBOARDING_STUCK_DAYS = env_int("ONBOARDING_STUCK_DAYS", 5, minimum=1)
 CADENCE_DAILY_CAPACITY = env_int("CADENCE_DAILY_CAPACITY", 8, minimum=1)
 # How far ahead the contact plans' occurrences are written as rows.
 CADENCE_HORIZON_DAYS = env_int("CADENCE_HORIZON_DAYS", 35, minimum=7)
-AGENCY_NAME = env_str("AGENCY_NAME", "Your agency")
+# The agency as its clients know it: the portal's header, the survey pages, the
+# signature and greeting of client e-mails ({{ agency.name }}, {{ agency.logo_url }}).
+# The logo is an address (https://... or a path under /static/); none shows the name alone.
+AGENCY_NAME = env_str("AGENCY_NAME", "RetainOps")
+AGENCY_LOGO_URL = env_str("AGENCY_LOGO_URL", "")
+if AGENCY_LOGO_URL.startswith(("https://", "http://")):
+    # The pages may show images from the logo's own site, and from no other.
+    _logo = urlsplit(AGENCY_LOGO_URL)
+    SECURE_CSP["img-src"] = [CSP.SELF, "data:", f"{_logo.scheme}://{_logo.netloc}"]
 
 # Complaints: how long after its resolution a complaint may be reopened, and when a
 # recurring theme counts as spreading (this many clients within this many days).

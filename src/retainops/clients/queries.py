@@ -117,6 +117,38 @@ def status_counts(user: Any) -> dict[str, int]:
 
 _KINDS = {"+": "created", "~": "changed", "-": "removed"}
 
+# A status move is recorded as "status: <transition>" (the transition's name is data);
+# the pages say what happened.
+STATUS_MOVE_WORDS = {
+    "go_live": "Go-live",
+    "pause": "Paused",
+    "resume": "Resumed",
+    "give_notice": "Cancellation notice given",
+    "withdraw_notice": "Notice withdrawn (saved)",
+    "cancel": "Cancelled",
+    "win_back": "Won back",
+    "activate": "Activated",
+    "end": "Ended",
+}
+
+
+def reason_words(reason: str) -> str:
+    """A history row's reason as people read it: 'status: go_live (...)' says 'Go-live (...)'."""
+    if not reason.startswith("status: "):
+        return reason
+    move, space, rest = reason.removeprefix("status: ").partition(" ")
+    words = STATUS_MOVE_WORDS.get(move) or move.replace("_", " ").capitalize()
+    return f"{words}{space}{rest}"
+
+
+def _value_words(record: Any, name: str, value: Any) -> Any:
+    """A changed value as shown: a choice's label rather than its stored code."""
+    try:
+        choices = dict(record._meta.get_field(name).flatchoices)
+    except LookupError:
+        return value
+    return choices.get(value, value)
+
 
 def _history_entries(
     label: str, records: list[Any], describe: Callable[[Any], str]
@@ -130,7 +162,16 @@ def _history_entries(
         changes = []
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous)
-            changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
+            changes = [
+                {
+                    "field": c.field,
+                    "old": c.old,
+                    "new": c.new,
+                    "old_words": _value_words(record, c.field, c.old),
+                    "new_words": _value_words(record, c.field, c.new),
+                }
+                for c in delta.changes
+            ]
         previous_by_object[record.id] = record
         entries.append(
             {
@@ -140,6 +181,7 @@ def _history_entries(
                 "when": record.history_date,
                 "who": record.history_user,
                 "reason": record.history_change_reason or "",
+                "reason_words": reason_words(record.history_change_reason or ""),
                 "changes": changes,
             }
         )

@@ -196,6 +196,13 @@ class Message(FSMModelMixin, models.Model):
         return badge(MessageState, MESSAGE_STATE_COLOURS, self.state)
 
     @property
+    def cause_words(self) -> str:
+        """The cause as people read it (messaging.words): names, not keys."""
+        from retainops.messaging.words import cause_words
+
+        return cause_words(self)
+
+    @property
     def message_id(self) -> str:
         return f"<{self.uid}@{settings.MESSAGE_ID_DOMAIN}>"
 

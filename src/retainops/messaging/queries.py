@@ -32,7 +32,9 @@ class MessageFilters:
 
 
 def _with_parts(messages: QuerySet[Message]) -> QuerySet[Message]:
-    return messages.select_related("client", "created_by", "webhook").prefetch_related("recipients")
+    return messages.select_related(
+        "client", "created_by", "webhook", "run__version__playbook"
+    ).prefetch_related("recipients")
 
 
 def visible_messages(user: Any) -> QuerySet[Message]:

@@ -40,7 +40,7 @@ CLIENT: Schema = {
 VARIABLES: dict[str, Schema] = {
     "client": CLIENT,
     "sender": PERSON,
-    "agency": {"name": None},
+    "agency": {"name": None, "logo_url": None},
     "link": None,
     "today": None,
     "meeting": {"title": None, "starts_at": None, "ends_at": None, "location": None},
@@ -196,7 +196,7 @@ def template_context(
     return {
         "client": client_variables(client),
         "sender": _person(sender) if sender is not None else {},
-        "agency": {"name": settings.AGENCY_NAME},
+        "agency": {"name": settings.AGENCY_NAME, "logo_url": settings.AGENCY_LOGO_URL},
         "today": timezone.localdate(),
         **(extra or {}),
     }

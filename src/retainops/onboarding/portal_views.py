@@ -31,7 +31,6 @@ from retainops.onboarding.choices import ProofDecision
 from retainops.onboarding.forms import DecisionForm, SupplyDetailsForm
 from retainops.onboarding.models import PortalLink, Program, ProofVersion
 from retainops.onboarding.views import proof_download
-from retainops.playbooks.choices import TaskState
 
 PortalView = Callable[..., HttpResponse]
 
@@ -42,10 +41,9 @@ NAMED_ROLES = (RoleCode.CLIENT_SUCCESS_MANAGER, RoleCode.ACCOUNT_MANAGER)
 def render_portal(
     request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
-    """A portal page, in the portal's look and with the agency's name."""
-    return render(
-        request, template, {**context, "agency_name": settings.AGENCY_NAME}, status=status
-    )
+    """A portal page, in the portal's look and with the agency's name and logo."""
+    agency = {"agency_name": settings.AGENCY_NAME, "agency_logo_url": settings.AGENCY_LOGO_URL}
+    return render(request, template, {**context, **agency}, status=status)
 
 
 def resolved_link(view: PortalView) -> PortalView:
@@ -106,29 +104,6 @@ def _proofs(
     return shown
 
 
-def _steps(program: Program) -> tuple[list[str], list[str]]:
-    """Titles of the onboarding steps under way, and of those still to come, in order.
-
-    Only the main path counts, as on the board: the first step and the steps that
-    wait for others. Side steps (the first call, the meetings after go-live) open at
-    once and would read as if everything were happening now; the meetings are
-    listed with their dates instead.
-    """
-    run = queries.onboarding_run(program)
-    if run is None:
-        return [], []
-    steps = run.definition.steps
-    main_path = [s.key for index, s in enumerate(steps) if index == 0 or s.needs]
-    rows = run.tasks.filter(
-        state__in=[TaskState.OPEN, TaskState.WAITING], step_key__in=main_path
-    ).order_by("id")
-    found = list(rows.values_list("state", "title"))
-    return (
-        [title for state, title in found if state == TaskState.OPEN],
-        [title for state, title in found if state == TaskState.WAITING],
-    )
-
-
 def _team(program: Program) -> QuerySet[ClientTeamMember]:
     return program.client.team.filter(role__code__in=NAMED_ROLES).select_related("role", "user")
 
@@ -142,7 +117,7 @@ def _home(
     decision: tuple[int, DecisionForm] | None = None,
 ) -> HttpResponse:
     program = link.program
-    under_way, to_come = _steps(program)
+    under_way, to_come = queries.client_steps(program)
     bound_pk, bound = decision if decision else (None, None)
     context = {
         "token": portal.token_for(link),

@@ -204,6 +204,35 @@ def program_meetings(program: Program) -> QuerySet[Meeting]:
     return Meeting.objects.filter(pk__in=booked).order_by("starts_at")
 
 
+def client_steps(program: Program) -> tuple[list[str], list[str]]:
+    """Client titles of the onboarding steps under way, and of those still to come, in order.
+
+    Only the main path counts, as on the board: the first step and the steps that
+    wait for others. Side steps (the first call, the meetings after go-live) open at
+    once and would read as if everything were happening now; the meetings are
+    listed with their dates instead. A step without a `client_title` is internal and
+    is not named: while only such steps are under way, the page says the program is
+    being prepared.
+    """
+    run = onboarding_run(program)
+    if run is None:
+        return [], []
+    steps = run.definition.steps
+    shown = {
+        s.key: s.client_title
+        for index, s in enumerate(steps)
+        if (index == 0 or s.needs) and s.client_title
+    }
+    rows = run.tasks.filter(
+        state__in=[TaskState.OPEN, TaskState.WAITING], step_key__in=list(shown)
+    ).order_by("id")
+    found = [(state, shown[key]) for state, key in rows.values_list("state", "step_key")]
+    return (
+        [title for state, title in found if state == TaskState.OPEN],
+        [title for state, title in found if state == TaskState.WAITING],
+    )
+
+
 # Messages ---------------------------------------------------------------------------------
 
 

@@ -18,7 +18,6 @@ from retainops.messaging.models import Meeting
 from retainops.onboarding import portal, queries, requirements
 from retainops.onboarding.choices import DetailKind, ProgramStatus
 from retainops.onboarding.models import DetailRequirement, PortalLink, Program, Proof, ProofVersion
-from retainops.playbooks.choices import TaskState
 
 
 def _number_as_text(value: Any) -> Any:
@@ -303,7 +302,10 @@ class PortalProgramOut(Schema):
     client: str = Field(alias="client.name")
     flight: FlightOut
     go_live_at: datetime | None
-    open_steps: list[str] = Field(description="Titles of the onboarding steps under way")
+    open_steps: list[str] = Field(
+        description="Client-facing titles of the onboarding steps under way (internal ones "
+        "are not named)"
+    )
     missing: list[MissingOut]
     proofs: list[PortalProofOut]
     meetings: list[PortalMeetingOut] = Field(description="Meetings to come with the client")
@@ -314,12 +316,7 @@ class PortalProgramOut(Schema):
 
     @staticmethod
     def resolve_open_steps(obj: Program) -> list[str]:
-        run = queries.onboarding_run(obj)
-        if run is None:
-            return []
-        return list(
-            run.tasks.filter(state=TaskState.OPEN).order_by("id").values_list("title", flat=True)
-        )
+        return queries.client_steps(obj)[0]
 
     @staticmethod
     def resolve_missing(obj: Program) -> list[requirements.Missing]:

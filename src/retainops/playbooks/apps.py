@@ -12,14 +12,18 @@ class PlaybooksConfig(AppConfig):
         search.register()  # the header's search box finds this app's records
         from retainops.core.events import ProcessTrigger, listen
         from retainops.messaging.templating import register_variables
+        from retainops.messaging.words import register_cause_words
         from retainops.playbooks.services import start_runs_for_event
         from retainops.playbooks.subjects import TASK_VARIABLES
+        from retainops.playbooks.words import message_cause_words
 
         # Message templates may use the task and run a reminder is about.
         for root, schema in TASK_VARIABLES.items():
             register_variables(root, schema)
         # Processes start on events: a sale, a program sold, a request submitted.
         listen(ProcessTrigger, start_runs_for_event)
+        # The outbox names a playbook's messages by its name and step title.
+        register_cause_words(message_cause_words)
         _contribute()
 
 

@@ -116,6 +116,9 @@ class Repeat(_Strict):
 class Step(_Strict):
     key: str = Field(pattern=KEY_PATTERN)
     title: str = Field(min_length=1, max_length=200)
+    # What the client reads for the step on the portal. A step without one is
+    # internal: the client never sees its title (titles are written for the team).
+    client_title: str = Field(default="", max_length=200)
     kind: StepKind = StepKind.TASK
     description: str = ""
     owner: str | None = None

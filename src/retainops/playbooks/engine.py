@@ -29,7 +29,7 @@ from django.utils import timezone
 from retainops.core.events import emit
 from retainops.core.transitions import move
 from retainops.messaging import services as messaging
-from retainops.playbooks import events
+from retainops.playbooks import events, words
 from retainops.playbooks.choices import (
     CLOSED_TASK_STATES,
     Decision,
@@ -110,8 +110,7 @@ def create_run(
         due = due_time(run, task.step, {})
         if due is not None:
             Task.objects.filter(pk=task.pk).update(due_at=due)
-    how = "by hand" if trigger == "manual" else f"on {trigger}"
-    record(client, EventKind.RUN_STARTED, f"{definition.name} started {how}", actor=by, run=run)
+    record(client, EventKind.RUN_STARTED, words.run_started_summary(run), actor=by, run=run)
     emit(events.RunStarted(run=run, by=by))
     advance(run, by=by)
     return run
@@ -136,7 +135,8 @@ def set_anchor(run: Run, name: str, at: datetime, *, by: Any) -> None:
             follow_due_time(task, step, by)
     was = timezone.localtime(before).strftime("%Y-%m-%d %H:%M") if before else "not set"
     now_at = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
-    record(run.client_id, EventKind.ANCHOR_MOVED, f"{name}: {was} -> {now_at}", actor=by, run=run)
+    moved = f"{words.anchor_words(name)}: {was} -> {now_at}"
+    record(run.client_id, EventKind.ANCHOR_MOVED, moved, actor=by, run=run)
     emit(events.AnchorMoved(run=run, anchor=name, by=by))
 
 

@@ -147,6 +147,13 @@ class Run(FSMModelMixin, models.Model):
     def definition(self) -> Definition:
         return self.version.definition
 
+    @property
+    def trigger_words(self) -> str:
+        """How the run started, in words ('when a program is marked sold')."""
+        from retainops.playbooks.words import trigger_words
+
+        return trigger_words(self.subject_type, self.trigger)
+
     def outcome(self) -> str | None:
         """How the run ends now: None while a step is unsettled, else completed or rejected."""
         tasks = list(self.tasks.values_list("state", "decision"))
@@ -243,6 +250,14 @@ class Task(FSMModelMixin, models.Model):
     @property
     def state_badge(self) -> dict:
         return badge(TaskState, TASK_STATE_COLOURS, self.state)
+
+    @property
+    def approval_badge(self) -> str:
+        """'approval' beside an approval's title, unless the title says so already:
+        a screen reader would read 'Director approval approval'."""
+        if self.kind != StepKind.APPROVAL or "approv" in self.title.lower():
+            return ""
+        return "approval"
 
     @property
     def step(self) -> Step:

@@ -21,6 +21,7 @@ from retainops.clients.models import Client
 from retainops.clients.queries import client_history
 from retainops.core.access import sees_all_units
 from retainops.messaging.queries import messages_for_client
+from retainops.playbooks import words
 from retainops.playbooks.choices import RunState, TaskState
 from retainops.playbooks.models import Playbook, Run, Task, TimelineEvent
 
@@ -227,7 +228,9 @@ def _process_entries(
     at: datetime | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    events = TimelineEvent.objects.filter(client=client).select_related("actor", "run", "task")
+    events = TimelineEvent.objects.filter(client=client).select_related(
+        "actor", "run__version__playbook", "task"
+    )
     if before is not None:
         events = events.filter(at__lt=before)
     if at is not None:
@@ -238,7 +241,7 @@ def _process_entries(
             "source": "process",
             "kind": event.kind,
             "label": event.get_kind_display(),
-            "summary": event.summary,
+            "summary": words.event_summary(event),
             "who": str(event.actor) if event.actor else None,
             "run": event.run_id,
             "task": event.task_id,
@@ -276,7 +279,9 @@ def _message_entries(
 def _record_entries(client: Client) -> list[dict[str, Any]]:
     entries = []
     for change in client_history(client, limit=sys.maxsize):
-        described = ", ".join(f"{c['field']}: {c['old']} -> {c['new']}" for c in change["changes"])
+        described = ", ".join(
+            f"{c['field']}: {c['old_words']} -> {c['new_words']}" for c in change["changes"]
+        )
         entries.append(
             {
                 "when": change["when"],

@@ -32,7 +32,7 @@ from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, flash_errors, run_and_flash
 from retainops.core.schemas import parse_id
 from retainops.core.transitions import declared
-from retainops.playbooks import engine, queries, services
+from retainops.playbooks import engine, queries, services, words
 from retainops.playbooks.choices import Decision, RunState, StepKind
 from retainops.playbooks.definition import STARTED, Definition, DefinitionInvalid, Problem
 from retainops.playbooks.forms import (
@@ -310,10 +310,7 @@ def task_attachment(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse
 
 
 def _trigger_label(subject: str, trigger: str) -> str:
-    if trigger == "manual":
-        return "started by hand"
-    kind = SUBJECT_TYPES.get(subject)
-    return kind.events.get(trigger, trigger) if kind else trigger
+    return f"started {words.trigger_words(subject, trigger)}"
 
 
 def _running_counts(user: Any) -> dict[int, int]:
@@ -453,6 +450,10 @@ class AnchorRow:
     at: datetime | None
     form: AnchorForm | None
 
+    @property
+    def label(self) -> str:
+        return words.anchor_words(self.name)
+
 
 def _anchor_rows(run: Run, movable: bool) -> list[AnchorRow]:
     declared = run.definition.anchors
@@ -464,7 +465,8 @@ def _anchor_rows(run: Run, movable: bool) -> list[AnchorRow]:
         if movable:
             initial = {"name": name, "at": timezone.localtime(at) if at else None}
             form = AnchorForm(initial=initial, anchors=declared, auto_id=f"id_{name}_%s")
-            form.fields["at"].widget.attrs["aria-label"] = f"New date and time of {name}"
+            label = words.anchor_words(name).lower()
+            form.fields["at"].widget.attrs["aria-label"] = f"New date and time of {label}"
         rows.append(AnchorRow(name, at, form))
     return rows
 

@@ -22,9 +22,11 @@ from retainops.changes.models import ApprovalRoute, ChangeReason, ChangeRequest
 from retainops.clients.models import Client, ServiceLine
 from retainops.clients.testing import ClientFactory
 from retainops.core.models import User
+from retainops.messaging.models import Message
 from retainops.playbooks import services as playbooks
-from retainops.playbooks.models import Run, Task
+from retainops.playbooks.models import Run, Task, Timer
 from retainops.playbooks.services import publish_playbook
+from retainops.playbooks.timers import fire_all_due
 
 from .conftest import EFFECTIVE, approval_only
 
@@ -569,3 +571,71 @@ def test_the_navigation_leads_to_the_change_requests(
     listing = client.get(reverse("changes:list")).content.decode()
     assert "No change request yet." in listing
     assert reverse("changes:planner") in listing and reverse("changes:reports") in listing
+
+
+# What people read: names, not the keys behind them ---------------------------------------
+
+KEYS = ("change_request.submitted", "change-approval", "prepare_department", "give_notice")
+
+
+def test_the_chain_reads_in_words_on_the_outbox_timeline_run_and_request_pages(
+    client: HttpClient,
+    account_manager: User,
+    approver: User,
+    department_manager: User,
+    ops_lead: User,
+    raise_request: Raise,
+    clock: time_machine.Traveller,
+):
+    change = raise_request(effective_date=EFFECTIVE)
+    services.submit_change_request(by=account_manager, request=change)
+    for key, who in (("first_approval", approver), ("second_approval", department_manager)):
+        playbooks.decide_approval(by=who, task=task_of(change, key), decision="approved")
+    # The department's first reminder: its message's cause names the step by its key.
+    reminder = Timer.objects.filter(task=task_of(change, "prepare_department")).earliest("due_at")
+    clock.move_to(reminder.due_at)
+    fire_all_due(now=reminder.due_at)
+    assert Message.objects.filter(cause="playbook change-approval: prepare_department").exists()
+    run = run_of(change)
+    as_(client, ops_lead)
+
+    outbox = client.get(reverse("messaging:outbox")).content.decode()
+    timeline = client.get(reverse("playbooks:timeline", args=[change.client_id])).content.decode()
+    run_page = client.get(reverse("playbooks:run", args=[run.pk])).content.decode()
+    request_page = client.get(page_of(change)).content.decode()
+    client_page = client.get(reverse("clients:detail", args=[change.client_id])).content.decode()
+
+    approval = "Change request approval and follow-through"
+    assert f"{approval}: Prepare the department for the effective date" in outbox
+    assert f"{approval}: Tell operations, with the change notes" in outbox
+    assert f"{approval} started when a request is submitted for approval" in timeline
+    assert "when a request is submitted for approval" in run_page
+    assert "Cancellation notice given (change request" in client_page
+    for page in (outbox, timeline, run_page, request_page, client_page):
+        for key in KEYS:
+            assert key not in _text(page), key
+
+
+def _text(html: str) -> str:
+    """What the page says: its text, without the tags and their attributes (urls hold keys)."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_an_approval_is_not_called_an_approval_twice_in_my_work(
+    client: HttpClient,
+    account_manager: User,
+    department_manager: User,
+    approver: User,
+    raise_request: Raise,
+):
+    change = raise_request()
+    services.submit_change_request(by=account_manager, request=change)
+    playbooks.decide_approval(
+        by=approver, task=task_of(change, "first_approval"), decision="approved"
+    )
+
+    html = as_(client, department_manager).get(reverse("playbooks:my_work")).content.decode()
+
+    row = re.search(r"<td><a [^>]*>Director approval</a>(.*?)</td>", html, re.S)
+    assert row, "the director's approval is not in My work"
+    assert "approval" not in _text(row.group(1))

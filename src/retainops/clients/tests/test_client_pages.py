@@ -345,8 +345,8 @@ def test_contract_budget_and_status_changes_show_in_the_clients_history(
         [
             "2026-03-10 16:20",
             str(account_manager),
-            "Contract changed: HD-1 (status: pause)",
-            "status : active → paused",
+            "Contract changed: HD-1 (Paused)",
+            "status : Active → Paused",
         ],
         [
             "2026-03-09 11:05",

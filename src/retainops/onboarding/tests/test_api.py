@@ -519,7 +519,7 @@ def test_the_portal_shows_the_client_exactly_what_is_missing(
     }
     assert (page["name"], page["client"]) == ("Spring campaign", "Harbor Dental")
     assert {m["key"] for m in page["missing"]} == set(FULL_ORDER) - set(SOME_ORDER)
-    assert "Internal production meeting on the order" in page["open_steps"]
+    assert page["open_steps"] == ["In production: your team reviews your order"]
     assert page["proofs"] == []
 
 

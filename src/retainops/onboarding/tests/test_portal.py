@@ -19,6 +19,7 @@ from retainops.onboarding.models import PortalLink, Program, ProofVersion
 from retainops.onboarding.requirements import missing_details
 from retainops.playbooks import services as playbooks
 from retainops.playbooks.choices import TaskState
+from retainops.playbooks.library import LIBRARY
 from retainops.playbooks.models import PlaybookVersion, Run, Task
 
 from .conftest import START
@@ -107,9 +108,11 @@ def test_the_portal_shows_its_program_only(
     assert "Spring campaign" in page and "Harbor Dental" in page
     assert "Autumn campaign" not in page
     where = section(page, "Where we are")
-    assert "Internal production meeting on the order" in where
+    assert "In production: your team reviews your order" in where  # the client's words
+    assert "Internal production meeting" not in page  # the team's title for it
     assert "Reporting and onboarding meeting" not in where  # a side step, under Meetings
-    assert "Design meeting on the campaign&#x27;s vision" in section(page, "What comes next")
+    assert "Designing your campaign" in section(page, "What comes next")
+    assert "Design meeting on the campaign" not in page
     assert f"{csm} (client success manager)" in page
     asked = section(page, "Details we need")
     assert "Keywords" in asked and "Where the ads may show." in asked
@@ -396,3 +399,53 @@ def test_the_portal_forms_are_protected_against_forged_requests(sell: Callable[.
     assert forged.status_code == 403
     program.refresh_from_db()
     assert program.details == HALF
+
+
+PRODUCTION_CLIENT_TITLE = '    client_title: "In production: your team reviews your order"\n'
+
+
+def test_a_step_without_a_client_title_is_never_named_on_the_portal(
+    client: HttpClient, sell: Callable[..., Program], ops_lead: User
+):
+    # The agency's own version of the playbook: the production meeting has no client title.
+    source = (LIBRARY / "onboarding.yaml").read_text()
+    assert PRODUCTION_CLIENT_TITLE in source
+    playbooks.publish_playbook(by=ops_lead, source=source.replace(PRODUCTION_CLIENT_TITLE, ""))
+    program = sell()
+
+    page = client.get(home_of(program.portal_links.get())).content.decode()
+
+    assert step(program, "production_meeting").state == TaskState.OPEN
+    assert "We are preparing your program." in section(page, "Where we are")
+    assert "production" not in page.lower()
+    assert "Designing your campaign" in section(page, "What comes next")
+
+
+def test_the_portal_carries_the_agency_name_and_logo_from_the_settings(
+    client: HttpClient, sell: Callable[..., Program], settings: Settings
+):
+    settings.AGENCY_NAME = "Northwind Media"
+    settings.AGENCY_LOGO_URL = "/static/retainops/favicon.svg"
+    program = sell()
+
+    page = client.get(home_of(program.portal_links.get())).content.decode()
+
+    header = re.search(r'<header class="topbar">(.*?)</header>', page, re.S)
+    assert header, "no header on the portal page"
+    assert "Northwind Media" in header.group(1)
+    assert 'src="/static/retainops/favicon.svg"' in header.group(1)
+    assert "<title>Spring campaign · Northwind Media</title>" in page
+    assert "Your agency" not in page
+
+
+def test_the_client_e_mails_are_signed_with_the_agency_name(
+    sell: Callable[..., Program], sales_rep: User, settings: Settings
+):
+    settings.AGENCY_NAME = "Northwind Media"
+    program = sell()
+    playbooks.complete_task(by=sales_rep, task=step(program, "production_meeting"))
+
+    introduction = program.client.messages.get(cause="playbook onboarding: introduction")
+
+    assert "Northwind Media" in introduction.subject
+    assert introduction.body_text.rstrip().endswith("Northwind Media")
