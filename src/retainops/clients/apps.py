@@ -8,6 +8,7 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         from retainops.clients.models import ServiceLine, Tool
+        from retainops.clients.transfer import jobs
         from retainops.core.administration import AdminSection, register_section
         from retainops.core.capabilities import Capability
 
@@ -26,3 +27,4 @@ class ClientsConfig(AppConfig):
                     order=order,
                 )
             )
+        jobs.register()  # client and contract files are imported by the worker
