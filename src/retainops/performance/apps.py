@@ -13,8 +13,8 @@ class PerformanceConfig(AppConfig):
 def _contribute() -> None:
     """The program page shows KPIs, targets and pacing; the client page the targets
     promised beyond the comparable programs (for the hand-off); the portal offers the
-    report; the worker checks pacing, sends the monthly reports and imports platform exports; administrators
-    find the KPI catalogue and the performance data import."""
+    report; the worker checks pacing, sends the monthly reports and imports platform
+    exports; administrators find the KPI catalogue and the performance data import."""
     from retainops.clients.panels import register_panel
     from retainops.core.administration import FollowUp, register_follow_up
     from retainops.core.due_work import register_source

@@ -16,13 +16,13 @@ from retainops.core.access import require_capability, require_unit_access
 from retainops.core.audit import save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.events import emit
+from retainops.core.imports import ImportKind, Progress, Result, problem, queue_import
+from retainops.core.models import ImportJob
 from retainops.core.schemas import parse_id
 from retainops.onboarding.models import Program, ProgramService
 from retainops.onboarding.queries import visible_programs
 from retainops.performance import events
 from retainops.performance.formulas import check_formula
-from retainops.core.imports import ImportKind, Progress, Result, problem, queue_import
-from retainops.core.models import ImportJob
 from retainops.performance.importing import (
     MetricRow,
     check_file,

@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from retainops.clients.models import Client, Contract
+from retainops.clients.testing import ClientFactory
 from retainops.clients.tests.test_transfer import (
     CLIENT_HEADER,
     CONTRACT_HEADER,
     client_row,
     csv_bytes,
 )
-from retainops.clients.testing import ClientFactory
 from retainops.clients.transfer import writing
 from retainops.core import imports
 from retainops.core.choices import JobState
@@ -39,9 +39,7 @@ def south_importer(south):
 
 
 def queue(by, rows, kind="clients") -> ImportJob:
-    return imports.queue_import(
-        by=by, kind=kind, file_name=f"{kind}.csv", content=csv_bytes(rows)
-    )
+    return imports.queue_import(by=by, kind=kind, file_name=f"{kind}.csv", content=csv_bytes(rows))
 
 
 def test_a_queued_clients_file_is_written_by_the_worker(importer):

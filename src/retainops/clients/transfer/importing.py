@@ -110,4 +110,3 @@ def _check_and_write(
         report.created = outcomes.count("created")
         report.updated = outcomes.count("updated")
         report.unchanged = outcomes.count("unchanged")
-

@@ -37,7 +37,9 @@ def upload(client, content: bytes, *, check_only: bool = False, name: str = "dsp
 def test_the_page_queues_the_file_and_the_worker_writes_it(client, new_program, administrator):
     program = new_program()
     client.force_login(administrator)
-    content = dsp_file(program, '03/12/2026,{p},sem,spend,"1.234,50"', "03/12/2026,{p},sem,clicks,80")
+    content = dsp_file(
+        program, '03/12/2026,{p},sem,spend,"1.234,50"', "03/12/2026,{p},sem,clicks,80"
+    )
     queued = upload(client, content)
     job = ImportJob.objects.get()
     assert queued.status_code == 302 and queued["Location"] == reverse("import_job", args=[job.pk])
