@@ -241,6 +241,9 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = env_int(
     "IMPORT_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1024
 )
 IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=2)
+# A client, contract or performance import whose worker has not reported for this long
+# is taken over by another (the first one's writes, never committed, are lost with it).
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300, minimum=30)
 
 
 # Messages: SMTP configured with Django's variable names, as a MAILERS entry

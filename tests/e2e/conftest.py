@@ -2,7 +2,6 @@
 
 import importlib
 import os
-import re
 from collections.abc import Callable, Iterator
 from io import StringIO
 

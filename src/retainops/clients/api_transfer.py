@@ -1,8 +1,10 @@
 """API for importing and exporting clients and contracts as CSV or XLSX files.
 
 Thin: the rules live in the clients.transfer package, shared with the import
-page. An import answers 200 when every row is good (written unless dry_run)
-and 422 with the same body when some are not; nothing is written then.
+page. A check (dry_run, in the request: files are capped) answers 200 when every
+row is good and 422 with the same body when some are not. An import checks what
+is cheap at once (422 or 413 as for a check), then queues the file for the worker
+and answers 202 with the job; GET /import-jobs/{job_id} follows it to its report.
 """
 
 from typing import Any
@@ -16,8 +18,10 @@ from retainops.clients.transfer.columns import KINDS
 from retainops.clients.transfer.export import export_data
 from retainops.clients.transfer.files import FileProblem, check_upload_size
 from retainops.clients.transfer.formats import FORMATS
-from retainops.clients.transfer.importing import run_import
+from retainops.clients.transfer.importing import check_upfront, run_import
 from retainops.clients.transfer.results import ImportReport, Problem
+from retainops.core.imports import queue_import
+from retainops.core.schemas import ImportJobOut
 
 router = Router(tags=["import/export"])
 
@@ -29,14 +33,17 @@ def _known(kind: str, fmt: str = "csv") -> None:
 
 @router.post(
     "/imports/{kind}",
-    response={200: ImportResultOut, 413: ImportResultOut, 422: ImportResultOut},
+    response={200: ImportResultOut, 202: ImportJobOut, 413: ImportResultOut, 422: ImportResultOut},
 )
 def import_file(
     request: HttpRequest, kind: str, file: File[UploadedFile], dry_run: bool = True
 ) -> Any:
     """Check (dry_run=true, the default) or import a .csv or .xlsx file of clients or contracts.
 
-    413 when the file, its unpacked size or its row count is over the limits."""
+    A check answers at once. An import is queued for the worker after the cheap checks
+    (type, size, a workbook's zip directory; a CSV's encoding, quoting and headings):
+    202 with the job, to follow at GET /import-jobs/{job_id}. 413 when the file, its
+    unpacked size or its row count is over the limits."""
     _known(kind)
     try:
         check_upload_size(file.size)
@@ -46,9 +53,17 @@ def import_file(
         refused = ImportReport(kind=kind, dry_run=dry_run, too_large=True)
         refused.errors.append(Problem(None, "", str(problem)))
         return Status(413, refused)
-    report = run_import(
-        kind=kind, content=content, filename=file.name or "", by=request.user, dry_run=dry_run
-    )
+    filename = file.name or ""
+    if dry_run:
+        report = run_import(
+            kind=kind, content=content, filename=filename, by=request.user, dry_run=True
+        )
+    else:
+        report = check_upfront(kind=kind, content=content, filename=filename, by=request.user)
+        if report.ok:
+            job = queue_import(by=request.user, kind=kind, file_name=filename, content=content)
+            return Status(202, job)
+        report.dry_run = False
     if report.too_large:
         return Status(413, report)
     return Status(200 if report.ok else 422, report)

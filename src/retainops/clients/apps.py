@@ -11,6 +11,7 @@ class ClientsConfig(AppConfig):
 
         search.register()  # the header's search box finds this app's records
         from retainops.clients.models import ServiceLine, Tool
+        from retainops.clients.transfer import jobs
         from retainops.core.administration import AdminSection, register_section
         from retainops.core.capabilities import Capability
 
@@ -29,3 +30,4 @@ class ClientsConfig(AppConfig):
                     order=order,
                 )
             )
+        jobs.register()  # client and contract files are imported by the worker

@@ -1,8 +1,11 @@
 """Import and export pages. Thin: the rules live in the clients.transfer package.
 
-The import page checks an upload (a dry run that lists every bad cell) or
-imports it (written only when every row is good). After a clean check the
-file is kept in the session, so "Import these rows" needs no second upload.
+The import page checks an upload (a dry run that lists every bad cell, in the
+request: files are capped by IMPORT_MAX_BYTES and IMPORT_MAX_ROWS) or imports
+it: what is cheap to check is checked at once, then the file is queued for the
+worker and the page follows the job (core.imports), which writes every row or
+none. After a clean check the file is kept in the session, so "Import these
+rows" needs no second upload.
 """
 
 import base64
@@ -19,11 +22,12 @@ from retainops.clients.transfer.columns import KINDS, column_guide
 from retainops.clients.transfer.export import export_data
 from retainops.clients.transfer.files import FileProblem, check_upload_size
 from retainops.clients.transfer.formats import FORMATS
-from retainops.clients.transfer.importing import run_import
+from retainops.clients.transfer.importing import check_upfront, run_import
 from retainops.clients.transfer.results import ImportReport
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import errors_by_field
+from retainops.core.imports import queue_import
 
 CHECKED_KEY = "transfer_checked_upload"
 # Larger checked files are not kept in the session; they are chosen again to import.
@@ -67,17 +71,15 @@ def import_view(request: HttpRequest) -> HttpResponse:
         return _page(request, form, status=_refusal_status(form) if form.errors else 200)
     upload = form.cleaned_data["file"]
     kind, content, filename = form.cleaned_data["kind"], upload.read(), upload.name or ""
-    dry_run = request.POST.get("action") != "import"
-    report = _run(request, form, kind, content, filename, dry_run)
     request.session.pop(CHECKED_KEY, None)
-    if report is not None and report.written:
-        return _imported(request, report)
+    if request.POST.get("action") == "import":
+        return _queue(request, form, kind, content, filename)
+    report = _run(request, form, kind, content, filename, dry_run=True)
     if report is not None and report.ok:
         _keep_checked(request, kind, content, filename)
-    failed = report is None or (not report.ok and not dry_run)
     if report is not None and report.too_large:
         return _page(request, form, report, status=413)
-    return _page(request, form, report, status=400 if failed else 200)
+    return _page(request, form, report, status=400 if report is None else 200)
 
 
 def _refusal_status(form: ImportForm) -> int:
@@ -97,13 +99,33 @@ def _run(
         return run_import(
             kind=kind, content=content, filename=filename, by=request.user, dry_run=dry_run
         )
-    except PermissionDenied as refusal:
-        form.add_error(None, str(refusal))
-    except ValidationError as error:
-        for messages_ in errors_by_field(error).values():
-            for message in messages_:
-                form.add_error(None, message)
+    except (PermissionDenied, ValidationError) as refusal:
+        _refuse(form, refusal)
     return None
+
+
+def _refuse(form: ImportForm, refusal: PermissionDenied | ValidationError) -> None:
+    if isinstance(refusal, PermissionDenied):
+        form.add_error(None, str(refusal))
+        return
+    for messages_ in errors_by_field(refusal).values():
+        for message in messages_:
+            form.add_error(None, message)
+
+
+def _queue(
+    request: HttpRequest, form: ImportForm, kind: str, content: bytes, filename: str
+) -> HttpResponse:
+    """Check what is cheap now; queue the file for the worker and follow its job."""
+    try:
+        report = check_upfront(kind=kind, content=content, filename=filename, by=request.user)
+    except (PermissionDenied, ValidationError) as refusal:
+        _refuse(form, refusal)
+        return _page(request, form, status=400)
+    if not report.ok:
+        return _page(request, form, report, status=413 if report.too_large else 400)
+    job = queue_import(by=request.user, kind=kind, file_name=filename, content=content)
+    return redirect("import_job", job.pk)
 
 
 def _keep_checked(request: HttpRequest, kind: str, content: bytes, filename: str) -> None:
@@ -124,19 +146,7 @@ def _import_checked(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Nothing checked is waiting to be imported; choose the file.")
         return _page(request, form, status=400)
     content = base64.b64decode(kept["content"])
-    report = _run(request, form, kept["kind"], content, kept["filename"], dry_run=False)
-    if report is not None and report.written:
-        return _imported(request, report)
-    return _page(request, form, report, status=400)
-
-
-def _imported(request: HttpRequest, report: ImportReport) -> HttpResponse:
-    messages.success(
-        request,
-        f"Imported {report.rows} rows of {report.kind}: {report.created} created, "
-        f"{report.updated} updated, {report.unchanged} unchanged.",
-    )
-    return redirect("clients:list")
+    return _queue(request, form, kept["kind"], content, kept["filename"])
 
 
 def _page(

@@ -14,9 +14,11 @@ from retainops.core import services
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import Problems
+from retainops.core.imports import visible_jobs
 from retainops.core.models import BusinessUnit, Role, Team, User
 from retainops.core.pagination import Pages
 from retainops.core.schemas import (
+    ImportJobOut,
     LockedOut,
     RoleOut,
     SearchGroupOut,
@@ -176,3 +178,10 @@ def retire_unit(request: HttpRequest, unit_id: int) -> Any:
 @router.get("/teams", response=list[TeamOut])
 def list_teams(request: HttpRequest) -> Any:
     return Team.objects.prefetch_related("members")
+
+
+@router.get("/import-jobs/{job_id}", response=ImportJobOut, tags=["import/export"])
+def get_import_job(request: HttpRequest, job_id: int) -> Any:
+    """An import queued by POST /imports/{kind}: its progress, then its report. Only the
+    person who queued it (or someone importing for every unit) sees it."""
+    return get_object_or_404(visible_jobs(request.user), pk=job_id)

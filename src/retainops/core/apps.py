@@ -15,6 +15,10 @@ class CoreConfig(AppConfig):
 
         user_login_failed.connect(on_sign_in_failed, dispatch_uid="security-log-sign-in")
         user_locked_out.connect(on_locked_out, dispatch_uid="security-log-lockout")
+        from retainops.core import imports
+        from retainops.core.due_work import register_source
+
+        register_source(imports.SOURCE)
         from retainops.core.administration import AdminSection, register_section
         from retainops.core.capabilities import Capability
         from retainops.core.models import BusinessUnit, Role, Team, User

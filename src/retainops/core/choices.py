@@ -38,3 +38,20 @@ CLIENT_TEAM_ROLES = (
     RoleCode.RETENTION_TEAM,
     RoleCode.TEAM_LEAD,
 )
+
+
+class JobState(models.TextChoices):
+    """Where a background import stands."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    SUCCEEDED = "succeeded", "Imported"
+    FAILED = "failed", "Refused"
+
+
+JOB_STATE_COLOURS: dict[str, str] = {
+    JobState.QUEUED: "grey",
+    JobState.RUNNING: "blue",
+    JobState.SUCCEEDED: "green",
+    JobState.FAILED: "red",
+}

@@ -9,10 +9,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from retainops.core.capabilities import Capability
-from retainops.core.choices import RoleCode
+from retainops.core.choices import JOB_STATE_COLOURS, JobState, RoleCode, badge
 from retainops.core.time_zones import validate_time_zone
 
 
@@ -183,3 +184,78 @@ class DemoMarker(models.Model):
     def demo_usernames(cls) -> list[str]:
         marker = cls.objects.first()
         return list(marker.usernames) if marker else []
+
+
+J = JobState
+
+
+class ImportJob(FSMModelMixin, models.Model):
+    """One uploaded file imported by the worker: all of its rows or none of them.
+
+    `kind` names the handler an app registered (core.imports); `options` is what that
+    handler needs besides the file (a source's id...). `result` is the report the page
+    and the API show: counts, and the problems by row and column.
+    """
+
+    kind = models.CharField(max_length=40)
+    file_name = models.CharField(max_length=255)
+    stored_as = models.CharField(max_length=120, help_text="The upload's name under DATA_DIR.")
+    options = models.JSONField(default=dict, blank=True)
+    state = FSMField(max_length=12, choices=JobState.choices, default=J.QUEUED, protected=True)
+    step = models.CharField(max_length=40, blank=True, help_text="What a running job is doing.")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=160, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import of {self.file_name} ({self.get_state_display()})"
+
+    @property
+    def state_badge(self) -> dict[str, str]:
+        return badge(JobState, JOB_STATE_COLOURS, self.state)
+
+    @property
+    def percent(self) -> int:
+        """Done is 100; a running job stays below it until its rows are written."""
+        if self.state == J.SUCCEEDED:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, round(100 * self.rows_read / self.rows_total))
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (J.QUEUED, J.RUNNING)
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return list(self.result.get("errors") or [])
+
+    @property
+    def bad_rows(self) -> int:
+        return len({e.get("row") for e in self.errors if e.get("row") is not None})
+
+    @transition(field=state, source=[J.QUEUED, J.RUNNING], target=J.RUNNING)
+    def start(self) -> None:
+        """Claimed by a worker (again, when the one before stopped answering)."""
+
+    @transition(field=state, source=J.RUNNING, target=J.SUCCEEDED)
+    def succeed(self) -> None:
+        """Every row written, in the same transaction as this move."""
+
+    @transition(field=state, source=[J.QUEUED, J.RUNNING], target=J.FAILED)
+    def fail(self) -> None:
+        """Bad rows (listed in `result`) or a refusal: nothing of the file was written."""

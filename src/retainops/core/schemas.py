@@ -14,17 +14,19 @@ not, and lets the endpoint add its own findings before anything is written:
 The OpenAPI document still shows each body's fields and rules.
 """
 
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.urls import reverse
 from ninja import Schema
 from pydantic import Field, PrivateAttr, TypeAdapter, model_validator
 from pydantic import ValidationError as SchemaError
 from pydantic.functional_validators import ModelWrapValidatorHandler
 
 from retainops.core.errors import field_path
-from retainops.core.models import Team, User
+from retainops.core.models import ImportJob, Team, User
 
 # Ids ------------------------------------------------------------------------------------
 
@@ -229,3 +231,69 @@ class SearchGroupOut(Schema):
     label: str
     hits: list[SearchHitOut]
     more: bool
+
+
+# Import jobs ----------------------------------------------------------------------------
+
+
+class ImportJobProblemOut(Schema):
+    row: int | None = Field(
+        description="Row of the spreadsheet, the column names being row 1; null for the file"
+    )
+    column: str
+    message: str
+
+
+class ImportJobOut(Schema):
+    """An uploaded file the worker imports: where it stands and, once done, its report."""
+
+    id: int
+    kind: str
+    file_name: str
+    state: str = Field(description="queued, running, succeeded or failed")
+    step: str
+    percent: int
+    rows_read: int
+    rows_total: int
+    created_at: datetime
+    finished_at: datetime | None
+    requested_by: str | None
+    rows: int = Field(description="Rows of the file; given once the rows are checked")
+    created: int = Field(description="Given when the job succeeded")
+    updated: int
+    unchanged: int
+    ignored_columns: list[str]
+    errors: list[ImportJobProblemOut] = Field(description="When failed: nothing was written")
+    url: str = Field(description="The page that follows the job")
+
+    @staticmethod
+    def resolve_requested_by(obj: ImportJob) -> str | None:
+        return obj.requested_by.username if obj.requested_by else None
+
+    @staticmethod
+    def resolve_rows(obj: ImportJob) -> int:
+        return int(obj.result.get("rows") or 0)
+
+    @staticmethod
+    def resolve_created(obj: ImportJob) -> int:
+        return int(obj.result.get("created") or 0)
+
+    @staticmethod
+    def resolve_updated(obj: ImportJob) -> int:
+        return int(obj.result.get("updated") or 0)
+
+    @staticmethod
+    def resolve_unchanged(obj: ImportJob) -> int:
+        return int(obj.result.get("unchanged") or 0)
+
+    @staticmethod
+    def resolve_ignored_columns(obj: ImportJob) -> list[str]:
+        return list(obj.result.get("ignored_columns") or [])
+
+    @staticmethod
+    def resolve_errors(obj: ImportJob) -> list[dict[str, Any]]:
+        return obj.errors
+
+    @staticmethod
+    def resolve_url(obj: ImportJob) -> str:
+        return reverse("import_job", args=[obj.pk])

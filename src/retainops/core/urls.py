@@ -6,4 +6,5 @@ urlpatterns = [
     path("login/", views.DemoAwareLoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("search/", search_views.search_page, name="search"),
+    path("imports/<int:pk>/", views.import_job, name="import_job"),
 ]

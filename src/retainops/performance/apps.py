@@ -13,14 +13,15 @@ class PerformanceConfig(AppConfig):
 def _contribute() -> None:
     """The program page shows KPIs, targets and pacing; the client page the targets
     promised beyond the comparable programs (for the hand-off); the portal offers the
-    report; the worker checks pacing and sends the monthly reports; administrators
-    find the KPI catalogue and the performance data import."""
+    report; the worker checks pacing, sends the monthly reports and imports platform
+    exports; administrators find the KPI catalogue and the performance data import."""
     from retainops.clients.panels import register_panel
     from retainops.core.administration import FollowUp, register_follow_up
     from retainops.core.due_work import register_source
+    from retainops.core.imports import register_import
     from retainops.onboarding.portal import PortalAction, register_portal_action
     from retainops.onboarding.program_panels import register_program_panel
-    from retainops.performance import panels, sweeps
+    from retainops.performance import panels, services, sweeps
     from retainops.performance.agenda import performance_section
     from retainops.voice.agenda import register_agenda_section
 
@@ -29,6 +30,7 @@ def _contribute() -> None:
     register_program_panel(panels.PROGRAM_PANEL)
     register_panel(panels.CLIENT_PANEL)
     register_source(sweeps.SOURCE)
+    register_import(services.METRICS_IMPORT)  # platform exports are imported by the worker
     register_portal_action(
         PortalAction("Your performance report", "performance:portal_report", "KPIs and pacing")
     )

@@ -17,13 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from retainops.clients.transfer.cells import as_text
-from retainops.clients.transfer.files import FileProblem, read_records
+from retainops.clients.transfer.files import FileProblem, check_before_reading, read_records
 from retainops.clients.transfer.results import ImportReport, Problem
+from retainops.core.imports import Progress
 from retainops.core.schemas import parse_id
 from retainops.performance.choices import MONEY_METRICS, BaseMetric
 from retainops.performance.models import MetricSource, MetricValue, ProgramTerms
 
 BATCH = 5000
+PROGRESS_EVERY = 1000  # rows checked between two progress reports of an import job
 METRICS = {m.value for m in BaseMetric}
 UPDATED_FIELDS = ["value", "currency", "received_at"]
 
@@ -97,15 +99,19 @@ def check_rows(
     visible_programs: Any,
     today: date,
     date_format: str = "%Y-%m-%d",
+    progress: Progress | None = None,
 ) -> tuple[list[MetricValue], list[Problem]]:
-    """The rows as metric values, or every problem found (then the values are useless)."""
+    """The rows as metric values, or every problem found (then the values are useless).
+    `progress`, if given, is told how many rows are checked every PROGRESS_EVERY."""
     problems: list[Problem] = []
     ids = {pk for item in rows if (pk := parse_id(as_text(item.program)))}
     programs = _programs(ids, visible_programs)
     values: list[MetricValue] = []
     seen: dict[tuple, int] = {}
     now = timezone.now()
-    for item in rows:
+    for number, item in enumerate(rows, 1):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number, len(rows))
         bad = len(problems)
 
         def fail(column: str, message: str, item: MetricRow = item) -> None:
@@ -319,6 +325,50 @@ def import_file(
         date_format=source.date_format,
         dry_run=dry_run,
     )
+
+
+def check_upfront(content: bytes, filename: str, source: MetricSource) -> ImportReport:
+    """What a file shows wrong before it is queued, cheaply: its type, size, a workbook's
+    zip directory; a CSV is read in full (quick) for encoding, quoting and the mapping's
+    columns. Rows are not checked: the worker does that."""
+    report = ImportReport(kind="metrics", dry_run=True)
+    try:
+        if check_before_reading(content, filename) == "csv":
+            report.rows = len(rows_from_file(content, filename, source))
+    except FileProblem as problem:
+        report.errors = [Problem(None, problem.column or "file", str(problem))]
+        report.too_large = problem.too_large
+    return report
+
+
+def check_file(
+    content: bytes,
+    filename: str,
+    *,
+    source: MetricSource,
+    visible_programs: Any,
+    today: date,
+    progress: Progress,
+) -> ImportReport:
+    """Every row of a file checked, nothing written (an import job's first step)."""
+    report = ImportReport(kind="metrics", dry_run=True)
+    try:
+        rows = rows_from_file(content, filename, source)
+    except FileProblem as problem:
+        report.errors = [Problem(None, problem.column or "file", str(problem))]
+        return report
+    report.rows = len(rows)
+    progress(0, len(rows))
+    _values, report.errors = check_rows(
+        rows,
+        source=source,
+        visible_programs=visible_programs,
+        today=today,
+        date_format=source.date_format,
+        progress=progress,
+    )
+    progress(len(rows), len(rows))
+    return report
 
 
 def metric_rows(items: Iterable[dict[str, Any]]) -> list[MetricRow]:

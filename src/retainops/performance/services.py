@@ -16,12 +16,20 @@ from retainops.core.access import require_capability, require_unit_access
 from retainops.core.audit import save_audited
 from retainops.core.capabilities import Capability
 from retainops.core.events import emit
+from retainops.core.imports import ImportKind, Progress, Result, problem, queue_import
+from retainops.core.models import ImportJob
 from retainops.core.schemas import parse_id
 from retainops.onboarding.models import Program, ProgramService
 from retainops.onboarding.queries import visible_programs
 from retainops.performance import events
 from retainops.performance.formulas import check_formula
-from retainops.performance.importing import MetricRow, import_file, import_rows
+from retainops.performance.importing import (
+    MetricRow,
+    check_file,
+    check_upfront,
+    import_file,
+    import_rows,
+)
 from retainops.performance.measures import expectation
 from retainops.performance.models import (
     Kpi,
@@ -288,6 +296,60 @@ def import_metrics_file(
     )
     _announce(report, set(), by)
     return report
+
+
+def queue_metrics_file(
+    *, by: Any, source: MetricSource, content: bytes, filename: str
+) -> ImportReport | ImportJob:
+    """Check what is cheap about a platform export now, then queue it for the worker:
+    the job, or the report of what is wrong (nothing queued)."""
+    require_capability(by, Capability.IMPORT_DATA)
+    report = check_upfront(content, filename, source)
+    if not report.ok:
+        return report
+    return queue_import(
+        by=by, kind="metrics", file_name=filename, content=content, options={"source": source.pk}
+    )
+
+
+def _job_source(job: ImportJob) -> MetricSource | None:
+    return MetricSource.objects.filter(pk=job.options.get("source")).first()
+
+
+def _check_job(job: ImportJob, content: bytes, progress: Progress) -> Result:
+    require_capability(job.requested_by, Capability.IMPORT_DATA)
+    source = _job_source(job)
+    if source is None:
+        return {"errors": [problem("The source of this file was deleted.", column="source")]}
+    report = check_file(
+        content,
+        job.file_name,
+        source=source,
+        visible_programs=visible_programs(job.requested_by),
+        today=timezone.localdate(),
+        progress=progress,
+    )
+    return report.as_result()
+
+
+def _write_job(job: ImportJob, content: bytes) -> Result:
+    source = _job_source(job)
+    if source is None:
+        return {"errors": [problem("The source of this file was deleted.", column="source")]}
+    report = import_metrics_file(
+        by=job.requested_by, source=source, content=content, filename=job.file_name
+    )
+    return report.as_result()
+
+
+METRICS_IMPORT = ImportKind(
+    kind="metrics",
+    label="Performance data",
+    authorise=lambda by, _options: require_capability(by, Capability.IMPORT_DATA),
+    check=_check_job,
+    write=_write_job,
+    back_url="performance:import",
+)
 
 
 @transaction.atomic

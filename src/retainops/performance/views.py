@@ -14,6 +14,7 @@ from retainops.clients.models import ServiceLine
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import errors_by_field
+from retainops.core.models import ImportJob
 from retainops.core.schemas import parse_id
 from retainops.onboarding.models import PortalLink, Program
 from retainops.onboarding.portal_views import render_portal, resolved_link
@@ -196,21 +197,30 @@ def kpis(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_data(request: HttpRequest) -> HttpResponse:
-    """Upload a platform export; it is read through its source's saved mapping."""
+    """Upload a platform export; it is read through its source's saved mapping. "Check
+    only" reads every row here (files are capped); an import is queued for the worker
+    after the cheap checks, and the page follows its job."""
     require_capability(request.user, Capability.IMPORT_DATA)
     result = None
     sources = MetricSource.objects.all()
     if request.method == "POST":
-        source = get_object_or_404(MetricSource, pk=request.POST.get("source") or 0)
+        source = get_object_or_404(MetricSource, pk=parse_id(request.POST.get("source")) or 0)
         upload = request.FILES.get("file")
-        if upload is not None:
+        if upload is not None and request.POST.get("dry_run") == "on":
             result = services.import_metrics_file(
                 by=request.user,
                 source=source,
                 content=upload.read(),
                 filename=upload.name or "",
-                dry_run=request.POST.get("dry_run") == "on",
+                dry_run=True,
             )
+        elif upload is not None:
+            queued = services.queue_metrics_file(
+                by=request.user, source=source, content=upload.read(), filename=upload.name or ""
+            )
+            if isinstance(queued, ImportJob):
+                return redirect("import_job", queued.pk)
+            result = queued
     status = 400 if result is not None and not result.ok else 200
     return render(
         request, "performance/import.html", {"sources": sources, "result": result}, status=status

@@ -44,7 +44,7 @@ from retainops.complaints.models import (
     ComplaintCategory,
     ImprovementAction,
 )
-from retainops.core.models import ApiToken, BusinessUnit, Role, User
+from retainops.core.models import ApiToken, BusinessUnit, ImportJob, Role, User
 from retainops.core.testing import ApiCaller, UserFactory
 from retainops.drops import services as drops
 from retainops.drops.models import Agent, Drop, TrainingPack
@@ -115,6 +115,7 @@ class South:
     data_set: DataSet
     source: Source
     import_run: ImportRun
+    import_job: ImportJob
     scorecard: Scorecard
     notification: Notification
 
@@ -148,6 +149,7 @@ IDS: dict[str, Callable[[South], Any]] = {
     "card_id": lambda s: s.scorecard.pk,
     # A notification is its person's alone: anyone else gets 404.
     "notification_id": lambda s: s.notification.pk,
+    "job_id": lambda s: s.import_job.pk,
     "username": lambda s: s.person.username,
 }
 
@@ -508,6 +510,9 @@ def _build_south(unit: BusinessUnit, person: User) -> South:
     import_run = ImportRun.objects.create(
         source=source, file_name="orders.csv", stored_as="uploads/orders.csv"
     )
+    import_job = ImportJob.objects.create(
+        kind="clients", file_name="clients.csv", stored_as="clients.csv", requested_by=person
+    )
     scorecard = Scorecard.objects.create(business_unit=unit, name="South health")
     notification = Notification.objects.create(
         user=person, kind="notice", title="Report late", url=f"/clients/{client.pk}/"
@@ -542,6 +547,7 @@ def _build_south(unit: BusinessUnit, person: User) -> South:
         data_set=data_set,
         source=source,
         import_run=import_run,
+        import_job=import_job,
         scorecard=scorecard,
         notification=notification,
     )

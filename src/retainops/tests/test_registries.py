@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from retainops.clients import panels
-from retainops.core import due_work, navigation
+from retainops.core import due_work, imports, navigation
 from retainops.core.administration import sections
 
 
@@ -15,6 +15,12 @@ def test_the_worker_fires_timers_before_it_delivers_so_a_reminder_leaves_in_the_
     names = [source.name for source in due_work.sources()]
 
     assert names.index("timers") < names.index("messages")
+
+
+def test_the_apps_register_their_imports_and_the_worker_runs_them_after_the_messages():
+    assert [kind.kind for kind in imports.import_kinds()] == ["clients", "contracts", "metrics"]
+    names = [source.name for source in due_work.sources()]
+    assert names.index("messages") < names.index("imports") < names.index("audience")
 
 
 @pytest.mark.django_db

@@ -19,7 +19,8 @@ from retainops.clients.models import Client, ClientTeamMember, Contact, Contract
 from retainops.clients.queries import with_mrr
 from retainops.clients.testing import ClientFactory, make_contract
 from retainops.core.errors import invalid
-from retainops.core.testing import ApiCaller, UserFactory
+from retainops.core.models import ImportJob
+from retainops.core.testing import ApiCaller, UserFactory, run_import_jobs
 
 CLIENT_HEADER = [
     "name",
@@ -787,20 +788,39 @@ def test_api_import_dry_run_then_import(importer):
     }
     assert not Client.objects.exists()
 
-    imported = _post_file(caller, "/imports/clients?dry_run=false", content)
-    assert imported.status_code == 200
-    assert imported.json()["created"] == 1
+    queued = _post_file(caller, "/imports/clients?dry_run=false", content)
+    assert queued.status_code == 202
+    assert queued.json()["state"] == "queued"
+    assert not Client.objects.exists()  # the worker writes it
+
+    assert run_import_jobs() == 1
+    job = caller.get(f"/import-jobs/{queued.json()['id']}")
+    assert job.status_code == 200
+    assert job.json()["state"] == "succeeded" and job.json()["percent"] == 100
+    assert (job.json()["rows"], job.json()["created"], job.json()["errors"]) == (1, 1, [])
     assert Client.objects.get().history.first().history_user == importer
 
 
-def test_api_import_answers_422_listing_bad_rows(importer):
+def test_api_import_of_bad_rows_fails_its_job_listing_them(importer):
     content = csv_bytes([CLIENT_HEADER, client_row("Harbor Dental"), client_row("", status="x")])
+    caller = ApiCaller(importer)
+    response = _post_file(caller, "/imports/clients?dry_run=false", content)
+    assert response.status_code == 202
+    run_import_jobs()
+    body = caller.get(f"/import-jobs/{response.json()['id']}").json()
+    assert body["state"] == "failed" and body["created"] == 0
+    assert {(e["row"], e["column"]) for e in body["errors"]} == {(3, "name"), (3, "status")}
+    assert not Client.objects.exists()
+
+
+def test_api_import_of_an_unreadable_file_answers_422_and_queues_nothing(importer):
+    content = b'name,business_unit\n"Harbor Dental,north\n'
     response = _post_file(ApiCaller(importer), "/imports/clients?dry_run=false", content)
     assert response.status_code == 422
     body = response.json()
-    assert body["ok"] is False and body["created"] == 0
-    assert {(e["row"], e["column"]) for e in body["errors"]} == {(3, "name"), (3, "status")}
-    assert not Client.objects.exists()
+    assert body["ok"] is False and body["dry_run"] is False
+    assert "never closed" in body["errors"][0]["message"]
+    assert not ImportJob.objects.exists()
 
 
 def test_api_import_of_an_unknown_kind_or_file_type(importer):
@@ -849,9 +869,16 @@ def test_import_page_check_then_import_the_checked_file(client, importer):
     assert "All 2 rows are good" in checked.content.decode()
     assert not Client.objects.exists()
 
-    imported = client.post(reverse("clients:import"), {"action": "import_checked"}, follow=True)
-    assert imported.redirect_chain[-1][0] == reverse("clients:list")
-    assert "2 created, 0 updated" in imported.content.decode()
+    queued = client.post(reverse("clients:import"), {"action": "import_checked"})
+    job = ImportJob.objects.get()
+    assert queued.status_code == 302 and queued["Location"] == reverse("import_job", args=[job.pk])
+    assert not Client.objects.exists()
+
+    run_import_jobs()
+    page = client.get(queued["Location"])
+    text = page.content.decode()
+    assert "Imported 2 rows" in text and "<strong>2</strong> created" in text
+    assert reverse("clients:list") in text
     assert Client.objects.count() == 2
 
 
@@ -862,8 +889,12 @@ def test_import_page_import_button_writes_only_when_all_rows_are_good(client, im
         reverse("clients:import"),
         {"kind": "clients", "file": SimpleUploadedFile("c.csv", bad), "action": "import"},
     )
-    assert refused.status_code == 400
-    assert "Nothing was written" in refused.content.decode()
+    assert refused.status_code == 302
+    run_import_jobs()
+    page = client.get(refused["Location"])
+    text = page.content.decode()
+    assert "1 of 2 rows need fixing" in text and "Nothing was written" in text
+    assert page.context["job"].state == "failed"
     assert not Client.objects.exists()
 
     good = csv_bytes([CLIENT_HEADER, client_row("Harbor Dental")])
@@ -871,5 +902,7 @@ def test_import_page_import_button_writes_only_when_all_rows_are_good(client, im
         reverse("clients:import"),
         {"kind": "clients", "file": SimpleUploadedFile("c.csv", good), "action": "import"},
     )
-    assert done.status_code == 302 and done["Location"] == reverse("clients:list")
+    assert done.status_code == 302 and done["Location"].startswith("/imports/")
+    run_import_jobs()
+    assert client.get(done["Location"]).context["job"].state == "succeeded"
     assert Client.objects.get().name == "Harbor Dental"

@@ -4,7 +4,7 @@ Every problem of every row is collected; nothing is written here.
 """
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from retainops.clients.models import Client, Contact
@@ -21,7 +21,7 @@ from retainops.core.capabilities import Capability
 from retainops.core.models import BusinessUnit
 
 
-def plan_clients(rows: list[Row], lookups: Lookups) -> list[Plan]:
+def plan_clients(rows: Iterable[Row], lookups: Lookups) -> list[Plan]:
     """A plan for each good row; the problems of the others are left on their rows."""
     index, keys = ClientIndex(), ClientRowKeys()
     plans: list[Plan] = []

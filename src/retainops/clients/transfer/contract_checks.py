@@ -6,7 +6,7 @@ activates drafts; other status changes belong on the contract page.
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,7 +23,7 @@ from retainops.clients.transfer.writing import Plan
 from retainops.core.errors import errors_by_field
 
 
-def plan_contracts(rows: list[Row], lookups: Lookups) -> list[Plan]:
+def plan_contracts(rows: Iterable[Row], lookups: Lookups) -> list[Plan]:
     """A plan for each contract whose rows are all good; the problems stay on the rows."""
     groups: dict[tuple[int, str], list[ContractRow]] = defaultdict(list)
     for row in rows:

@@ -42,18 +42,33 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g} MB"
 
 
-def read_records(content: bytes, filename: str) -> list[list[Any]]:
-    """Every row of the file, blank ones included, so that positions are row numbers."""
+def extension_of(filename: str) -> str:
+    """The file's type from its name: csv or xlsx; FileProblem for anything else."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in CONTENT_TYPES:
         raise FileProblem(
             f"Upload a .csv or .xlsx file; {filename or 'the file'!r} is neither "
             "(save older .xls workbooks as .xlsx first)."
         )
+    return extension
+
+
+def check_before_reading(content: bytes, filename: str) -> str:
+    """What is known without parsing: the type, that there is something, its size, and
+    for a workbook its zip directory (a decompression bomb). The extension, if good."""
+    extension = extension_of(filename)
     if not content.strip():
         raise FileProblem("The file is empty.")
     # Checked before parsing: neither tablib nor the csv module limits what they read.
     check_upload_size(len(content))
+    if extension == "xlsx":
+        check_archive(content)
+    return extension
+
+
+def read_records(content: bytes, filename: str) -> list[list[Any]]:
+    """Every row of the file, blank ones included, so that positions are row numbers."""
+    extension = check_before_reading(content, filename)
     records = csv_records(content) if extension == "csv" else xlsx_records(content)
     if len(records) > settings.IMPORT_MAX_ROWS + 1:  # the header row is not counted
         raise FileProblem(

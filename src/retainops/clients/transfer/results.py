@@ -1,6 +1,7 @@
 """What an import reports: the problems found, by row and column, and the counts."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,15 @@ class ImportReport:
     @property
     def bad_rows(self) -> int:
         return len({problem.row for problem in self.errors if problem.row is not None})
+
+    def as_result(self) -> dict[str, Any]:
+        """The report as an import job keeps it (JSON): counts, columns not used, problems."""
+        return {
+            "kind": self.kind,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "ignored_columns": list(self.ignored_columns),
+            "errors": [asdict(problem) for problem in self.errors],
+        }

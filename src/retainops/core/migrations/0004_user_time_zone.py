@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_builtin_roles'),
+        ('core', '0003_import_job'),
     ]
 
     operations = [
