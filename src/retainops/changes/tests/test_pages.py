@@ -180,6 +180,35 @@ def test_the_account_manager_sees_submit_and_submitting_starts_the_run_shown(
     assert SUBMIT not in html
 
 
+def _step_row(html: str, title: str) -> str:
+    row = re.search(rf"<tr[^>]*>\s*<td><a [^>]*>{re.escape(title)}</a>.*?</tr>", html, re.S)
+    assert row, f"no step {title!r}"
+    return row.group(0)
+
+
+def test_the_chain_shows_finance_skipped_without_a_credit_not_waiting(
+    client: HttpClient, account_manager: User, raise_request: Raise
+):
+    without = raise_request()
+    with_credit = raise_request(credit_amount=Decimal("250.00"))
+    for change in (without, with_credit):
+        services.submit_change_request(by=account_manager, request=change)
+    as_(client, account_manager)
+
+    approvals = section(client.get(page_of(without)).content.decode(), "Approvals")
+    run_page = client.get(reverse("playbooks:run", args=[run_of(without).pk])).content.decode()
+    for html in (approvals, run_page):
+        finance = _step_row(html, "Finance approves the credit")
+        assert "Skipped: no credit is issued" in finance
+        assert "Waiting for earlier steps" not in finance
+        assert "Waiting for earlier steps" in _step_row(html, "Director approval")
+    assert "Skipped: only a cancellation is offboarded" not in approvals
+
+    credited = section(client.get(page_of(with_credit)).content.decode(), "Approvals")
+    finance = _step_row(credited, "Finance approves the credit")
+    assert "Waiting for earlier steps" in finance and "Skipped" not in finance
+
+
 def test_after_a_retention_call_only_the_retention_team_is_offered_submit(
     client: HttpClient, account_manager: User, retention_rep: User, raise_request: Raise
 ):
