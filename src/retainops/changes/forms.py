@@ -135,7 +135,13 @@ def initial_lines(lines: Any) -> dict[str, Any]:
 
 
 class SaveAttemptForm(forms.Form):
-    outcome = forms.ChoiceField(choices=SaveOutcome.choices, label="Outcome")
+    # A blank first choice, so that nothing is preselected: a form sent unchanged must
+    # not log a save and inflate the save rate.
+    outcome = forms.ChoiceField(
+        choices=[("", "Choose how the call ended"), *SaveOutcome.choices],
+        label="Outcome",
+        error_messages={"required": "Choose how the call ended."},
+    )
     notes = forms.CharField(
         required=False, label="Notes of the call", widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, can_proceed, transition
 from simple_history.models import HistoricalRecords
 
 from retainops.changes.choices import (
@@ -30,6 +30,13 @@ from retainops.core.choices import RoleCode, badge
 
 S = ChangeStatus
 RS = RemovalState
+
+# What a save call, a hand-over or a withdrawal can still change: a request not yet
+# decided. Once approved (or processed by accounting) it only takes its course, and a
+# call logged then would count in the save rate though it saved nothing.
+TAKES_SAVE_CALLS = (S.DRAFT, S.RETURNED, S.SUBMITTED)
+# Handed over to be submitted by an account manager: only before submission.
+TAKES_HAND_OVER = (S.DRAFT, S.RETURNED)
 
 
 class ChangeReason(models.Model):
@@ -130,6 +137,18 @@ class ChangeRequest(ConcurrentTransitionMixin, models.Model):
     @property
     def retention_called(self) -> bool:
         return self.escalation == Escalation.RETENTION_TEAM
+
+    # The one rule of which state allows a call, a hand-over or a withdrawal: the request
+    # page offers the forms (permissions.py) and the services refuse by these.
+
+    def takes_save_calls(self) -> bool:
+        return self.status in TAKES_SAVE_CALLS
+
+    def takes_hand_over(self) -> bool:
+        return self.status in TAKES_HAND_OVER
+
+    def takes_withdrawal(self) -> bool:
+        return bool(can_proceed(self.withdraw))
 
     @transition(field=status, source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED)
     def submit(self) -> None:

@@ -17,7 +17,6 @@ from retainops.core.access import sees_all_units
 from retainops.core.capabilities import Capability
 from retainops.core.choices import RoleCode
 
-CLOSED = (ChangeStatus.EFFECTIVE, ChangeStatus.WITHDRAWN)
 EDITABLE = (ChangeStatus.DRAFT, ChangeStatus.RETURNED)
 
 
@@ -48,16 +47,21 @@ def may_submit(user: Any, request: ChangeRequest) -> bool:
 
 
 def may_withdraw(user: Any, request: ChangeRequest) -> bool:
-    return may_raise_for(user, request) and can_proceed(request.withdraw)
+    return may_raise_for(user, request) and request.takes_withdrawal()
 
 
 def may_record_save(user: Any, request: ChangeRequest) -> bool:
-    return may_raise_for(user, request) and request.status not in CLOSED
+    """Not once the request is approved: a call then would only inflate the save rate."""
+    return may_raise_for(user, request) and request.takes_save_calls()
 
 
 def may_hand_over(user: Any, request: ChangeRequest) -> bool:
-    """Only the retention team hands a request to an account manager."""
-    return may_raise_for(user, request) and RoleCode.RETENTION_TEAM in user.role_codes()
+    """Only the retention team hands a request to an account manager, before submission."""
+    return (
+        may_raise_for(user, request)
+        and RoleCode.RETENTION_TEAM in user.role_codes()
+        and request.takes_hand_over()
+    )
 
 
 def may_mark_removed(user: Any, removal: Removal | None = None) -> bool:

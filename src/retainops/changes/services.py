@@ -220,11 +220,13 @@ def _tell_escalation(request: ChangeRequest, people: list[User], by: Any) -> Non
     )
 
 
+def _status(request: ChangeRequest) -> str:
+    return request.get_status_display().lower()
+
+
 def _editable(request: ChangeRequest) -> None:
     if request.status not in (ChangeStatus.DRAFT, ChangeStatus.RETURNED):
-        raise invalid(
-            "status", f"A request that is {request.get_status_display().lower()} cannot change."
-        )
+        raise invalid("status", f"A request that is {_status(request)} cannot change.")
 
 
 @transaction.atomic
@@ -298,8 +300,13 @@ def record_save_attempt(
     _require_raiser(by, request.client)
     if outcome not in SaveOutcome.values:
         raise invalid("outcome", "Choose saved, saved with a change, paused or lost.")
-    if request.status in (ChangeStatus.EFFECTIVE, ChangeStatus.WITHDRAWN):
-        raise invalid("status", "This request is closed.")
+    request = _lock(request)
+    if not request.takes_save_calls():
+        raise invalid(
+            "status",
+            f"A request that is {_status(request)} is decided: "
+            "a save call is no longer recorded on it.",
+        )
     attempt = SaveAttempt(
         request=request,
         by=by,
@@ -330,7 +337,12 @@ def hand_to_account_manager(*, by: Any, request: ChangeRequest, to: User) -> Cha
     if RETENTION not in by.role_codes():
         raise PermissionDenied("Only the retention team hands requests over.")
     request = _lock(request)
-    _editable(request)
+    if not request.takes_hand_over():
+        raise invalid(
+            "status",
+            f"A request that is {_status(request)} cannot change hands: "
+            "only a draft or a returned request is handed over.",
+        )
     if RoleCode.ACCOUNT_MANAGER not in to.role_codes():
         raise invalid("to", f"{to} is not an account manager.")
     if request.client.business_unit_id not in to.unit_ids():
@@ -450,11 +462,8 @@ def withdraw_change_request(*, by: Any, request: ChangeRequest, reason: str) -> 
     if not reason.strip():
         raise invalid("reason", "Say why it is withdrawn.")
     request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
-    if not can_proceed(request.withdraw):
-        raise invalid(
-            "status",
-            f"A request that is {request.get_status_display().lower()} cannot be withdrawn.",
-        )
+    if not request.takes_withdrawal():
+        raise invalid("status", f"A request that is {_status(request)} cannot be withdrawn.")
     request.withdraw()
     save_audited(request, by, f"withdrawn: {reason.strip()}")
     playbooks.cancel_subject_runs(

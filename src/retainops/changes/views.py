@@ -46,6 +46,7 @@ from retainops.core.forms import attempt, run_and_flash
 from retainops.core.pagination import page_or_404
 from retainops.core.schemas import parse_id
 from retainops.core.spreadsheets import write_csv
+from retainops.playbooks import services as playbooks
 from retainops.playbooks.models import Run, Task
 
 
@@ -178,11 +179,15 @@ def approval_runs(change: ChangeRequest) -> list[Run]:
     """The request's runs, newest first, each with its tasks in order."""
     runs = Run.objects.filter(subject_type="change_request", subject_id=change.pk)
     tasks = Task.objects.select_related("assignee", "queue_team", "closed_by")
-    return list(
+    found = list(
         runs.select_related("version__playbook")
         .prefetch_related(Prefetch("tasks", queryset=tasks.order_by("id")))
         .order_by("-started_at", "-id")
     )
+    for run in found:
+        # A step its condition will skip (finance, with no credit) says so, not "waiting".
+        playbooks.mark_foreseen_skips(run, list(run.tasks.all()))
+    return found
 
 
 def _removals(user: Any, change: ChangeRequest) -> list[tuple[Removal, bool, bool]]:

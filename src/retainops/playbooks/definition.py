@@ -125,6 +125,9 @@ class Step(_Strict):
     due: str | None = None
     needs: list[str] = []
     when: str | None = None
+    # Why the step is skipped when `when` is false, in words a reader of the run follows
+    # ("no credit is issued"); without it, the condition itself is quoted.
+    when_not: str = Field("", max_length=200)
     remind: list[Reminder] = []
     escalate: list[EscalationRule] = []
     skippable_by: list[str] = []

@@ -213,9 +213,40 @@ def _open_or_skip(
         if holds:
             open_task(run, task, step, by)
         else:
-            skip(task, reason=f"its condition ({step.when}) does not hold", by=None)
+            skip(task, reason=condition_skip_reason(step), by=None)
     else:
         open_task(run, task, step, by)
+
+
+def condition_skip_reason(step: Step) -> str:
+    return step.when_not or f"its condition ({step.when}) does not hold"
+
+
+def foreseen_skips(run: Run, tasks: list[Task]) -> dict[int, str]:
+    """The waiting steps of a running run that its subject, as it stands, would have
+    skipped when their turn comes (a condition that does not hold), each with the reason:
+    so a preview of the chain says "skipped" rather than "waiting for earlier steps".
+    The subject may still change before then (a credit added to a returned request)."""
+    if run.state != RunState.RUNNING:
+        return {}
+    conditional = [
+        (task, run.definition.step(task.step_key))
+        for task in tasks
+        if task.state == TaskState.WAITING and run.definition.step(task.step_key).when
+    ]
+    if not conditional:
+        return {}
+    values = subject_values(run)
+    foreseen = {}
+    for task, step in conditional:
+        try:
+            holds = condition_holds(step.when or "", values)
+        except ConditionError as error:
+            foreseen[task.pk] = f"its condition ({step.when}) could not be evaluated: {error}"
+            continue
+        if not holds:
+            foreseen[task.pk] = condition_skip_reason(step)
+    return foreseen
 
 
 def askers(run: Run) -> set[int]:

@@ -8,13 +8,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from retainops.clients.models import Client
+from retainops.core.choices import RoleCode
 from retainops.core.models import User
 from retainops.messaging import services as messaging
 from retainops.messaging.recipients import resolve_recipients
 from retainops.playbooks.choices import EventKind, StepKind, TaskState
 from retainops.playbooks.definition import Step, parse_duration
 from retainops.playbooks.models import Run, Task
-from retainops.playbooks.owners import expand_recipients
+from retainops.playbooks.owners import expand_recipients, role_of, unit_stand_in
 from retainops.playbooks.schedule import anchor_time, sync_timers
 from retainops.playbooks.timeline import record
 
@@ -28,9 +29,9 @@ def book_meeting(task: Task, step: Step, by: Any) -> None:
     organizer = _meeting_organizer(task)
     if task.due_at is None or organizer is None or task.meeting_id:
         return
-    attendees = [
-        spec for spec in expand_recipients(step.attendees, task) if _resolves(spec, task.client)
-    ]
+    attendees, missing = _attendees(step, task)
+    if missing:
+        _note_missing(task, step, missing, by)
     if not attendees:
         return
     meeting = messaging.book_meeting(
@@ -55,6 +56,39 @@ def book_meeting(task: Task, step: Step, by: Any) -> None:
         run=task.run,
         task=task,
     )
+
+
+def _attendees(step: Step, task: Task) -> tuple[list[str], list[str]]:
+    """The step's attendees who can be invited, a role the client's team lacks standing in
+    for by the unit's holder of it; and the roles nobody holds, on the team or in the unit."""
+    invited: list[str] = []
+    missing: list[str] = []
+    for spec in expand_recipients(step.attendees, task):
+        if _resolves(spec, task.client):
+            invited.append(spec)
+        elif (stand_in := unit_stand_in(spec, task.client)) and _resolves(stand_in, task.client):
+            invited.append(stand_in)
+        elif role_of(spec):
+            missing.append(role_of(spec))
+    return list(dict.fromkeys(invited)), missing
+
+
+def _note_missing(task: Task, step: Step, roles: list[str], by: Any) -> None:
+    """Say on the timeline who the meeting goes without, so that someone is added."""
+    names = ", ".join(label_of(role) for role in roles)
+    record(
+        task.client_id,
+        EventKind.MEETING_SCHEDULED,
+        f"{step.title}: no {names} on {task.client.name}'s team nor in "
+        f"{task.client.business_unit}; add one to the team and invite them",
+        actor=by,
+        run=task.run,
+        task=task,
+    )
+
+
+def label_of(role: str) -> str:
+    return str(dict(RoleCode.choices).get(role, role)).lower()
 
 
 def _resolves(spec: str, client: Client) -> bool:

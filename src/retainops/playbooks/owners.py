@@ -79,3 +79,23 @@ def expand_recipients(specs: list[str], task: Task) -> list[str]:
         else:
             expanded.append(spec)
     return expanded
+
+
+def unit_stand_in(spec: str, client: Client) -> str | None:
+    """For a `role:` the client's team does not hold, the client's business unit's active
+    holder of that role (the longest-standing, by id, so the choice does not vary), as a
+    `user:` spec; None when nobody in the unit holds it, or for any other spec.
+
+    A meeting cannot wait in a queue: the design meeting with the creative director
+    invites the unit's one rather than going without."""
+    role = role_of(spec)
+    if not role:
+        return None
+    person = (
+        User.objects.filter(
+            is_active=True, roles__code=role, business_units=client.business_unit_id
+        )
+        .order_by("id")
+        .first()
+    )
+    return f"user:{person.username}" if person is not None else None

@@ -213,6 +213,20 @@ def start_runs_for_event(event: ProcessTrigger) -> list[Run]:
 
 
 @with_subject_scope
+def foreseen_skips(run: Run, tasks: list[Task] | None = None) -> dict[int, str]:
+    """Task id -> why that waiting step will be skipped, for the steps whose condition
+    does not hold for the run's subject as it stands (see engine.foreseen_skips)."""
+    return engine.foreseen_skips(run, list(run.tasks.all()) if tasks is None else tasks)
+
+
+def mark_foreseen_skips(run: Run, tasks: list[Task]) -> None:
+    """Give each of `tasks` its `foreseen_skip` (the reason, or ""), which the pages show
+    in place of "waiting for earlier steps"."""
+    foreseen = foreseen_skips(run, tasks)
+    for task in tasks:
+        task.foreseen_skip = foreseen.get(task.pk, "")  # type: ignore[attr-defined]
+
+
 def complete_met_steps(*, subject_type: str, subject_id: int, by: Any) -> int:
     """The subject changed (a detail supplied, a tool removed): complete its runs' open
     steps that wait only for checks which all pass now. Part of the caller's transaction."""

@@ -475,10 +475,12 @@ def _anchor_rows(run: Run, movable: bool) -> list[AnchorRow]:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _visible_run(request, pk)
     manageable = run.state == RunState.RUNNING and _may(request, Capability.RUN_PLAYBOOKS)
+    tasks = list(run.tasks.select_related("assignee", "queue_team", "closed_by").order_by("id"))
+    services.mark_foreseen_skips(run, tasks)
     context = {
         "run": run,
         "definition": run.definition,
-        "tasks": run.tasks.select_related("assignee", "queue_team", "closed_by").order_by("id"),
+        "tasks": tasks,
         "anchors": _anchor_rows(run, manageable),
         "can_manage": manageable,
         "cancel_form": CancelRunForm(),

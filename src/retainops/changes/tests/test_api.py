@@ -268,6 +268,30 @@ def test_a_save_attempt_needs_a_known_outcome(harbor: Client, retention_rep: Use
     assert _errors(response) == ["outcome"]
 
 
+def test_a_save_attempt_needs_an_outcome_and_an_undecided_request(
+    harbor: Client,
+    account_manager: User,
+    retention_rep: User,
+    approver: User,
+    department_manager: User,
+) -> None:
+    amy, rita = ApiCaller(account_manager), ApiCaller(retention_rep)
+    request_id = _raised(amy, harbor)
+    path = f"/change-requests/{request_id}/save-attempts"
+    assert _errors(rita.post(path, {"notes": "No outcome given"})) == ["outcome"]
+
+    _submit(amy, request_id)
+    _approve_all(amy, request_id, approver, department_manager)
+    refused = rita.post(path, {"outcome": "saved"})
+    handed = rita.post(f"/change-requests/{request_id}/hand-over", {"to": "amy_am"})
+    withdrawn = amy.post(f"/change-requests/{request_id}/withdraw", {"reason": "Stayed"})
+
+    assert _errors(refused) == _errors(handed) == _errors(withdrawn) == ["status"]
+    assert "no longer recorded" in refused.json()["errors"]["status"][0]
+    detail = _detail(amy, request_id)
+    assert (detail["status"], detail["save_attempts"]) == ("approved", [])
+
+
 def test_a_call_made_earlier_is_recorded_at_its_time_and_never_in_the_future(
     harbor: Client, retention_rep: User, clock: time_machine.Traveller
 ) -> None:

@@ -547,6 +547,33 @@ def test_a_closed_request_is_not_handed_over_nor_given_a_retired_reason(
         services.hand_to_account_manager(by=retention_rep, request=request, to=account_manager)
 
 
+def test_an_approved_or_processed_request_takes_no_call_hand_over_nor_withdrawal(
+    raise_request: Raise,
+    account_manager: User,
+    retention_rep: User,
+    approver: User,
+    department_manager: User,
+    accountant: User,
+):
+    request = raise_request()
+    services.submit_change_request(by=account_manager, request=request)
+    approve_all(request, approver, department_manager)
+    approved = ChangeRequest.objects.get(pk=request.pk)
+    playbooks.complete_task(by=accountant, task=step(request, "process"))
+    processed = ChangeRequest.objects.get(pk=request.pk)
+    assert (approved.status, processed.status) == (ChangeStatus.APPROVED, ChangeStatus.PROCESSED)
+
+    for state in (approved, processed):
+        with pytest.raises(ValidationError, match="no longer recorded"):
+            services.record_save_attempt(by=retention_rep, request=state, outcome="saved")
+        with pytest.raises(ValidationError, match="cannot change hands"):
+            services.hand_to_account_manager(by=retention_rep, request=state, to=account_manager)
+        with pytest.raises(ValidationError, match="cannot be withdrawn"):
+            services.withdraw_change_request(by=account_manager, request=state, reason="Stayed")
+    assert not request.saves.exists()
+    assert ChangeRequest.objects.get(pk=request.pk).status == ChangeStatus.PROCESSED
+
+
 # Who verifies a removal, a contract change without a contract, calls recorded afterwards ---
 
 

@@ -182,6 +182,35 @@ def test_the_account_manager_sees_submit_and_submitting_starts_the_run_shown(
     assert SUBMIT not in html
 
 
+def _step_row(html: str, title: str) -> str:
+    row = re.search(rf"<tr[^>]*>\s*<td><a [^>]*>{re.escape(title)}</a>.*?</tr>", html, re.S)
+    assert row, f"no step {title!r}"
+    return row.group(0)
+
+
+def test_the_chain_shows_finance_skipped_without_a_credit_not_waiting(
+    client: HttpClient, account_manager: User, raise_request: Raise
+):
+    without = raise_request()
+    with_credit = raise_request(credit_amount=Decimal("250.00"))
+    for change in (without, with_credit):
+        services.submit_change_request(by=account_manager, request=change)
+    as_(client, account_manager)
+
+    approvals = section(client.get(page_of(without)).content.decode(), "Approvals")
+    run_page = client.get(reverse("playbooks:run", args=[run_of(without).pk])).content.decode()
+    for html in (approvals, run_page):
+        finance = _step_row(html, "Finance approves the credit")
+        assert "Skipped: no credit is issued" in finance
+        assert "Waiting for earlier steps" not in finance
+        assert "Waiting for earlier steps" in _step_row(html, "Director approval")
+    assert "Skipped: only a cancellation is offboarded" not in approvals
+
+    credited = section(client.get(page_of(with_credit)).content.decode(), "Approvals")
+    finance = _step_row(credited, "Finance approves the credit")
+    assert "Waiting for earlier steps" in finance and "Skipped" not in finance
+
+
 def test_after_a_retention_call_only_the_retention_team_is_offered_submit(
     client: HttpClient, account_manager: User, retention_rep: User, raise_request: Raise
 ):
@@ -215,6 +244,66 @@ def test_a_save_attempt_is_recorded_and_the_retention_team_hands_over(
     assert change.assigned_to == account_manager
     am_page = as_(client, account_manager).get(page_of(change)).content.decode()
     assert SUBMIT in am_page and 'aria-label="Hand over"' not in am_page
+
+
+def test_the_call_form_preselects_no_outcome_and_sent_unchanged_records_nothing(
+    client: HttpClient, retention_rep: User, raise_request: Raise
+):
+    change = raise_request(escalation="retention_team")
+    as_(client, retention_rep)
+    page = client.get(page_of(change)).content.decode()
+    form = re.search(r'aria-label="Record a save attempt">(.*?)</form>', page, re.S)
+    assert form
+    selected = re.findall(r'<option value="([^"]*)"[^>]*selected', form.group(1))
+    assert selected == [""]
+
+    # What the browser sends when "Record the call" is pressed on the form as it came.
+    response = client.post(
+        action("save_attempt", change), {"outcome": "", "notes": ""}, follow=True
+    )
+
+    assert "Choose how the call ended." in flashed(response)
+    assert not change.saves.exists()
+
+
+def _approved(change: ChangeRequest, by: User, approver: User, manager: User) -> ChangeRequest:
+    services.submit_change_request(by=by, request=change)
+    for key, who in (("first_approval", approver), ("second_approval", manager)):
+        task = Task.objects.get(run=run_of(change), step_key=key)
+        playbooks.decide_approval(by=who, task=task, decision="approved")
+    return ChangeRequest.objects.get(pk=change.pk)
+
+
+def test_the_call_hand_over_and_withdraw_forms_go_once_the_request_is_approved(
+    client: HttpClient,
+    account_manager: User,
+    retention_rep: User,
+    approver: User,
+    department_manager: User,
+    raise_request: Raise,
+):
+    change = raise_request()
+    forms = (
+        'aria-label="Record a save attempt"',
+        'aria-label="Hand over"',
+        'aria-label="Withdraw"',
+    )
+    draft = section(
+        as_(client, retention_rep).get(page_of(change)).content.decode(), "Save attempts"
+    )
+    assert all(form in draft for form in forms)
+
+    change = _approved(change, account_manager, approver, department_manager)
+    assert change.status == ChangeStatus.APPROVED
+
+    for who in (retention_rep, account_manager):
+        saves = section(as_(client, who).get(page_of(change)).content.decode(), "Save attempts")
+        assert not [form for form in forms if form in saves]
+    refused = as_(client, retention_rep).post(
+        action("save_attempt", change), {"outcome": "saved"}, follow=True
+    )
+    assert any("no longer recorded" in message for message in flashed(refused))
+    assert not change.saves.exists()
 
 
 def test_a_call_made_earlier_is_recorded_at_the_time_given_on_the_form(

@@ -23,7 +23,7 @@ from retainops.onboarding.models import Program, ProofVersion
 from retainops.onboarding.requirements import missing_details
 from retainops.playbooks import services as playbooks
 from retainops.playbooks.choices import TaskState
-from retainops.playbooks.models import PlaybookVersion, Run, Task
+from retainops.playbooks.models import PlaybookVersion, Run, Task, TimelineEvent
 
 from .conftest import START
 
@@ -465,6 +465,55 @@ def test_the_design_meeting_invites_the_account_manager_and_creative_director_on
     assert invited(event) == pair
     assert sorted(mail.envelope_to) == pair
     assert starts(event) == START + timedelta(days=2)  # 2 days after the details came in
+
+
+def test_without_a_creative_director_on_the_team_the_design_meeting_invites_the_units(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    harbor,
+    sales_rep: User,
+    account_manager: User,
+    creative_director: User,
+    smtp: SmtpPeer,
+    clock: time_machine.Traveller,
+):
+    harbor.team.filter(role__code="creative_director").delete()
+    # Another creative director of North, joined later: the first one by id is invited.
+    UserFactory.create(
+        username="cai_creative", roles=["creative_director"], units=[harbor.business_unit]
+    )
+    program = sold(new_program, sales_rep)
+    _through_design(program, sales_rep, account_manager, design_done=False)
+    tick()
+
+    [(_mail, event)] = invitations(smtp, DESIGN)
+    assert invited(event) == sorted([account_manager.email, creative_director.email])
+
+
+def test_with_no_creative_director_in_the_unit_the_design_meeting_says_who_is_missing(
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+    harbor,
+    sales_rep: User,
+    account_manager: User,
+    creative_director: User,
+    smtp: SmtpPeer,
+    clock: time_machine.Traveller,
+):
+    harbor.team.filter(role__code="creative_director").delete()
+    creative_director.is_active = False
+    creative_director.save()
+    program = sold(new_program, sales_rep)
+    _through_design(program, sales_rep, account_manager, design_done=False)
+    tick()
+
+    [(_mail, event)] = invitations(smtp, DESIGN)
+    assert invited(event) == [account_manager.email]
+    notes = TimelineEvent.objects.filter(task=step(program, "design_meeting"))
+    assert any(
+        "no creative director on Harbor Dental's team nor in North" in note.summary
+        for note in notes
+    )
 
 
 def test_the_meetings_after_go_live_invite_the_people_the_playbook_names(
