@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 from django.http import HttpRequest, HttpResponse
 
 _REQUEST_ORIGIN: ContextVar[str] = ContextVar("retainops_request_origin", default="")
@@ -80,5 +80,24 @@ def check_site_url(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             problem,
             hint="Set SITE_URL to the https address clients open (links in e-mails start with it).",
             id="retainops.E001",
+        )
+    ]
+
+
+DEFAULT_AGENCY_NAME = "RetainOps"
+
+
+@register(deploy=True)
+def check_agency_name(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Clients read the agency's name in the portal and in e-mails: in production it
+    should be the agency's own, not the product's."""
+    if settings.AGENCY_NAME.strip() and settings.AGENCY_NAME != DEFAULT_AGENCY_NAME:
+        return []
+    return [
+        Warning(
+            f"AGENCY_NAME is not set: clients read {DEFAULT_AGENCY_NAME!r} in the portal "
+            "and in e-mails.",
+            hint="Set AGENCY_NAME (and AGENCY_LOGO_URL) to the agency's own.",
+            id="retainops.W001",
         )
     ]

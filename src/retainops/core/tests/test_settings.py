@@ -11,7 +11,7 @@ from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.urls import reverse
 
-from retainops.core.site import check_site_url
+from retainops.core.site import check_agency_name, check_site_url
 
 
 def _start_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -164,6 +164,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "retainops.example.org",
     "EMAIL_HOST": "smtp.example.org",
     "SITE_URL": "https://retainops.example.org",
+    "AGENCY_NAME": "Example Agency",
 }
 
 
@@ -188,6 +189,15 @@ def test_production_settings_pass_the_deployment_check():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_without_the_agency_name_is_warned(settings: Any):
+    settings.AGENCY_NAME = "RetainOps"
+    [warning] = check_agency_name()
+    assert warning.id == "retainops.W001"
+    assert "AGENCY_NAME is not set" in warning.msg
+    settings.AGENCY_NAME = "Example Agency"
+    assert check_agency_name() == []
 
 
 def test_the_proxy_header_comes_from_the_environment():
