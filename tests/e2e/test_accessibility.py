@@ -51,7 +51,7 @@ def test_every_main_page_passes_axe(page: Page, live_server, world: World) -> No
     for name, path in main_pages(world).items():
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None and response.ok, f"{name}: {path} answered {response}"
-        screenshot(page, name)
+        screenshot(page, f"page-{name}")
         try:
             assert_accessible(page, name)
         except AssertionError as failure:
@@ -63,7 +63,7 @@ def test_the_client_portal_passes_axe(page: Page, live_server, world: World) -> 
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{live_server.url}{world.portal_path}")
     expect(page.get_by_text(world.program.name).first).to_be_visible()
-    screenshot(page, "portal")
+    screenshot(page, "page-portal")
     assert_accessible(page, "the client portal")
 
 
@@ -84,7 +84,7 @@ def test_a_failed_submit_puts_focus_on_the_error_summary(
     assert page.evaluate("document.activeElement.id") == "error-summary"
     expect(summary.get_by_role("link", name="Name: This field is required.")).to_be_visible()
     assert_accessible(page, "the new client form with errors")
-    screenshot(page, "new-client-errors")
+    screenshot(page, "page-new-client-errors")
 
     # Following a problem's link puts the cursor in its field.
     summary.get_by_role("link", name=re.compile("^Name:")).click()

@@ -48,9 +48,9 @@ class World:
 def build_world() -> World:
     """Everything the main pages show, made the way the product makes it where that is
     short (services), and as rows where only the page's look matters (a notification)."""
-    importlib.import_module("retainops.complaints.migrations.0002_reference_data").write_reference_data(
-        django_apps, None
-    )
+    importlib.import_module(
+        "retainops.complaints.migrations.0002_reference_data"
+    ).write_reference_data(django_apps, None)
     north = BusinessUnitFactory.create(code="north", name="North Media")
     amy = UserFactory.create(
         username="amy_am", roles=["account_manager", "operations_lead"], units=[north]
@@ -59,7 +59,9 @@ def build_world() -> World:
     client = ClientFactory.create(name=CLIENT_NAME, business_unit=north, industry="Dental care")
     ContactFactory.create(client=client, name="Hal Harbor", email="hal@harbor.example")
     for code, person in (("account_manager", amy), ("sales_rep", sol)):
-        ClientTeamMember.objects.create(client=client, role=Role.objects.get(code=code), user=person)
+        ClientTeamMember.objects.create(
+            client=client, role=Role.objects.get(code=code), user=person
+        )
     make_contract(client, {"sem": "2500"})
 
     run = playbooks.start_run(
