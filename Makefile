@@ -10,6 +10,8 @@ export UV_PYTHON_DOWNLOADS := never
 install:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
+	@# axe-core for the browser tests' accessibility check (package.json, exact versions).
+	@if [ -f package.json ]; then npm ci --no-audit --no-fund; fi
 
 run: install
 	$(UV) run retainops migrate --noinput

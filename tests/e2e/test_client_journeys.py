@@ -54,8 +54,10 @@ def test_invalid_edit_shows_the_error_and_keeps_the_record(page: Page, live_serv
     page.get_by_label("Name").fill("")
     page.get_by_label("Website").fill("not a web address")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("alert").first).to_be_visible()
-    expect(page.get_by_text("Enter a valid URL.")).to_be_visible()
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name="Website: Enter a valid URL.")).to_be_visible()
+    expect(page.get_by_text("Enter a valid URL.", exact=True)).to_be_visible()
     assert Client.objects.get(pk=harbor.pk).name == "Harbor Dental"
 
 
