@@ -12,6 +12,7 @@ moved instead of waited for."""
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urljoin
 
 import pytest
 import time_machine
@@ -66,6 +67,7 @@ def signed_in(new_page: Callable[[], Page], base_url: str, user: User) -> Page:
 
 def raise_and_submit(page: Page) -> ChangeRequest:
     """The account manager raises the cancellation on the client page and submits it."""
+    page.goto(urljoin(page.url, "/clients/"))  # signing in lands on the home page
     page.get_by_role("link", name="Harbor Dental").click()
     page.get_by_role("link", name="Raise a change request").click()
     page.get_by_label("Kind").select_option(label="Cancellation")

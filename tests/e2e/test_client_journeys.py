@@ -29,6 +29,7 @@ def agency():
 
 def test_sign_in_find_and_edit_a_client(page: Page, live_server, agency):
     sign_in(page, live_server.url, "amy_am", "pass-word-1")
+    page.goto(f"{live_server.url}/clients/")
     expect(page.get_by_role("heading", name="Clients")).to_be_visible()
     expect(page.get_by_text("Cedar Auto")).to_have_count(0)
 
@@ -64,6 +65,7 @@ def test_invalid_edit_shows_the_error_and_keeps_the_record(page: Page, live_serv
 def test_service_agent_is_refused_an_edit(page: Page, live_server, agency):
     harbor = Client.objects.get(name="Harbor Dental")
     sign_in(page, live_server.url, "sid_service", "pass-word-1")
+    page.goto(f"{live_server.url}/clients/")
     page.get_by_role("link", name="Harbor Dental").click()
     expect(page.get_by_role("heading", name=re.compile("Harbor Dental"))).to_be_visible()
     expect(page.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
@@ -75,6 +77,7 @@ def test_service_agent_is_refused_an_edit(page: Page, live_server, agency):
 
 def test_filters_and_pages_through_the_list(page: Page, live_server, agency, settings):
     sign_in(page, live_server.url, "amy_am", "pass-word-1")
+    page.goto(f"{live_server.url}/clients/")
     expect(page.get_by_text(re.compile(r"Page 1 of \d+ · 31 clients"))).to_be_visible()
     page.get_by_label("Status").select_option("onboarding")
     expect(page.get_by_text(re.compile("31 clients"))).to_be_visible()

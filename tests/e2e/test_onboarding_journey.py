@@ -126,6 +126,7 @@ def shown(when: datetime) -> str:
 def create_and_sell(page: Page, base_url: str) -> Program:
     """The sales rep creates the program with half its order, then marks it sold."""
     sign_in(page, base_url, TEAM["sales_rep"], PASSWORD)
+    page.goto(f"{base_url}/clients/")  # signing in lands on the home page
     page.get_by_role("link", name="Harbor Dental").click()
     page.get_by_role("link", name="New program").click()
     page.get_by_label("Program name").fill("Spring campaign")
