@@ -3,7 +3,7 @@ their clients lately, and two charts (their clients' MRR by month, the open chan
 requests by stage). It reads the apps below it and writes nothing."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -118,12 +118,13 @@ def mrr_trend(user: Any, *, today: date) -> Chart | None:
     clients = my_clients(user)
     if not clients.exists():
         return None
-    days = month_starts(today, MRR_MONTHS)
+    # Each month's start, and today's figure last (tomorrow's first instant holds it).
+    days = [*month_starts(today, MRR_MONTHS), today + timedelta(days=1)]
     totals = mrr_at(clients, days)
     values = tuple(float(sum(totals[d].values(), Decimal(0))) for d in days)
     return line_chart(
-        title="MRR of my clients, by month",
-        x_labels=[d.strftime("%b %Y") for d in days],
+        title="MRR of my clients, by month and today",
+        x_labels=[*(d.strftime("%b %Y") for d in days[:-1]), "Today"],
         series=[Series("MRR", values)],
         y_label="MRR",
     )

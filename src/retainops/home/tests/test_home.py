@@ -100,7 +100,9 @@ def test_the_page_shows_today_risks_activity_and_charts(client, book, account_ma
     assert "Other Optics" not in table
     assert "Kick-off call held" in body
     assert "Not my client&#x27;s step" not in body and "Not my client's step" not in body
-    assert "MRR of my clients, by month" in body
+    assert "MRR of my clients, by month and today" in body
+    # Today's point holds the contract signed today (the month's start did not).
+    assert ">1,500<" in body
     assert "Open change requests by stage" in body
 
 
