@@ -189,6 +189,7 @@ def test_a_cancellation_goes_from_the_account_manager_to_the_vendor_notice(
     clock.move_to(morning(EFFECTIVE))
     tick()
     am_page = signed_in(new_page, base_url, User.objects.get(username="amy_am"))
+    am_page.goto(f"{base_url}/clients/")
     am_page.get_by_role("link", name="Harbor Dental").click()
     expect(am_page.locator("#client-status")).to_have_text("Cancelled")
     expect(am_page.get_by_role("region", name="Change requests")).to_contain_text("In effect")
