@@ -10,6 +10,8 @@ export UV_PYTHON_DOWNLOADS := never
 install:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
+	@# The CSS framework (package.json), served by Django's static files from node_modules.
+	@if [ -f package.json ]; then npm ci --no-audit --no-fund; fi
 
 run: install
 	$(UV) run retainops migrate --noinput
@@ -43,4 +45,4 @@ bench: install
 	$(UV) run python -m bench.run_all
 
 clean:
-	rm -rf var/*.sqlite3* staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var/*.sqlite3* staticfiles node_modules .pytest_cache .mypy_cache .ruff_cache
