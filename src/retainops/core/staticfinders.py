@@ -7,7 +7,7 @@ few files the pages use (VENDOR_STATIC_FILES: served path -> file in node_module
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
@@ -32,10 +32,16 @@ class VendorFilesFinder(BaseFinder):
             if not source.is_file()
         ]
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    @overload
+    def find(self, path: str, find_all: Literal[False] = False) -> str | None: ...
+    @overload
+    def find(self, path: str, find_all: Literal[True]) -> list[str]: ...
+    def find(self, path: str, find_all: bool = False) -> str | list[str] | None:
         source = self._files().get(path)
         found = [str(source)] if source is not None and source.is_file() else []
-        return found if find_all else (found[0] if found else [])
+        if find_all:
+            return found
+        return found[0] if found else None
 
     def list(self, ignore_patterns: Any) -> Iterator[tuple[str, FileSystemStorage]]:
         for served, source in self._files().items():

@@ -25,7 +25,7 @@ def first_focusable(html: str) -> str:
 def assert_skip_link_and_main(html: str) -> None:
     first = first_focusable(html)
     assert 'class="skip-link"' in first and 'href="#content"' in first, first
-    assert re.search(r'<main id="content"', html), "no <main id=\"content\">"
+    assert re.search(r'<main id="content"', html), 'no <main id="content">'
     assert "Skip to content</a>" in html
 
 
@@ -126,4 +126,3 @@ def test_muted_text_and_links_also_read_on_white_cards():
 def test_a_light_colour_would_fail_the_check():
     """The check is real: the old amber badge (white on #b7791f) is below AA."""
     assert contrast("#ffffff", "#b7791f") < 4.5
-
