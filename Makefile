@@ -10,7 +10,8 @@ export UV_PYTHON_DOWNLOADS := never
 install:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
-	@# axe-core for the browser tests' accessibility check (package.json, exact versions).
+	@# Front-end packages (package.json, exact versions): the CSS framework served by Django's
+	@# static files, and axe-core for the browser tests' accessibility check.
 	@if [ -f package.json ]; then npm ci --no-audit --no-fund; fi
 
 run: install
@@ -45,4 +46,4 @@ bench: install
 	$(UV) run python -m bench.run_all
 
 clean:
-	rm -rf var/*.sqlite3* staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var/*.sqlite3* staticfiles node_modules .pytest_cache .mypy_cache .ruff_cache
