@@ -15,8 +15,9 @@ from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.errors import Problems
 from retainops.core.imports import visible_jobs
-from retainops.core.models import BusinessUnit, Role, SavedFilter, Team, User
+from retainops.core.models import BusinessUnit, Role, Team, User
 from retainops.core.pagination import Pages
+from retainops.core.saved_filters import saved_filters_of
 from retainops.core.schemas import (
     ImportJobOut,
     LockedOut,
@@ -195,7 +196,7 @@ def get_import_job(request: HttpRequest, job_id: int) -> Any:
 @router.get("/saved-filters", response=list[SavedFilterOut], tags=["saved filters"])
 def list_saved_filters(request: HttpRequest, page: str = "") -> Any:
     """The caller's saved filters (`page=clients`: of that list only), by name."""
-    mine = SavedFilter.objects.filter(user=request.user)
+    mine = saved_filters_of(request.user)
     return mine.filter(page=page) if page else mine
 
 
@@ -210,6 +211,6 @@ def save_filter(request: HttpRequest, payload: SavedFilterIn) -> Any:
 
 @router.delete("/saved-filters/{filter_id}", response={204: None}, tags=["saved filters"])
 def delete_saved_filter(request: HttpRequest, filter_id: int) -> Any:
-    saved = get_object_or_404(SavedFilter.objects.filter(user=request.user), pk=filter_id)
+    saved = get_object_or_404(saved_filters_of(request.user), pk=filter_id)
     services.delete_filter(by=request.user, saved=saved)
     return Status(204, None)

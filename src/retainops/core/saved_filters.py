@@ -6,9 +6,14 @@ the page as the person left it and carries nothing else."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
+
+if TYPE_CHECKING:
+    from retainops.core.models import SavedFilter
 
 MAX_QUERY = 1000
 MAX_NAME = 80
@@ -57,3 +62,12 @@ def clean_query(page: FilterPage, query: str) -> str:
         if values:
             kept.setlist(name, values)
     return kept.urlencode()
+
+
+def saved_filters_of(user: Any) -> "QuerySet[SavedFilter]":
+    """The person's own saved filters: the only ones they see or delete."""
+    from retainops.core.models import SavedFilter
+
+    if not getattr(user, "is_authenticated", False):
+        return SavedFilter.objects.none()
+    return SavedFilter.objects.filter(user=user)

@@ -13,9 +13,8 @@ from django.views.decorators.http import require_POST
 from retainops.core import services
 from retainops.core.forms import run_and_flash
 from retainops.core.imports import import_kinds, visible_jobs
-from retainops.core.models import SavedFilter
 from retainops.core.queries import demo_logins
-from retainops.core.saved_filters import MAX_QUERY, clean_query, filter_page
+from retainops.core.saved_filters import MAX_QUERY, clean_query, filter_page, saved_filters_of
 
 
 class DemoAwareLoginView(LoginView):
@@ -71,7 +70,7 @@ def saved_filter_save(request: HttpRequest) -> HttpResponse:
 @require_POST
 def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Someone else's saved filter is not found."""
-    saved = get_object_or_404(SavedFilter.objects.filter(user=request.user), pk=pk)
+    saved = get_object_or_404(saved_filters_of(request.user), pk=pk)
     page = filter_page(saved.page)
     services.delete_filter(by=request.user, saved=saved)
     messages.success(request, f"Deleted the saved filter “{saved.name}”.")

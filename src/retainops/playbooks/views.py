@@ -34,6 +34,7 @@ from retainops.core.capabilities import Capability
 from retainops.core.errors import errors_by_field, invalid
 from retainops.core.forms import attempt, flash_errors, run_and_flash
 from retainops.core.pagination import page_or_404
+from retainops.core.saved_filters import MAX_QUERY, clean_query, filter_page
 from retainops.core.schemas import parse_id
 from retainops.core.transitions import declared
 from retainops.playbooks import engine, queries, services, words
@@ -149,11 +150,13 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def task_bulk_reassign(request: HttpRequest) -> HttpResponse:
     """All the chosen tasks to one person, or none of them (the refusal names the task)."""
-    back = request.POST.get("back", "")
-    back_url = reverse("playbooks:tasks") + (f"?{back}" if back and len(back) < 1000 else "")
+    # Back to the list as it was: its own filters only (registered in apps.py).
+    page = filter_page("tasks")
+    back = clean_query(page, request.POST.get("back", "")[:MAX_QUERY]) if page else ""
+    back_url = reverse("playbooks:tasks") + (f"?{back}" if back else "")
     form = BulkReassignForm(request.POST, user=request.user)
     if not form.is_valid():
-        flash_errors(request, {"to": form.errors.get("to", ["Choose who takes them."])})
+        flash_errors(request, {"to": [str(e) for e in form.errors.get("to", ["Choose a person."])]})
         return redirect(back_url)
     to = form.cleaned_data["to"]
     try:

@@ -108,3 +108,13 @@ def test_the_api_lists_saves_and_deletes_only_the_callers_own(api_as, account_ma
     assert SavedFilter.objects.filter(pk=theirs.pk).exists()
     assert me.delete(f"/saved-filters/{made.json()['id']}").status_code == 204
     assert not SavedFilter.objects.filter(user=account_manager).exists()
+
+
+def test_the_task_list_offers_its_saved_filters(account_manager):
+    saved = services.save_filter(
+        by=account_manager, page="tasks", name="Late queue", query="scope=queue&due=overdue&x=1"
+    )
+    assert saved.query == "scope=queue&due=overdue"
+    page = as_(account_manager).get(reverse("playbooks:tasks"), {"scope": "queue"}).content
+    assert b'href="/work/tasks/?scope=queue&amp;due=overdue">Late queue</a>' in page
+    assert b'name="query" value="scope=queue"' in page

@@ -5,8 +5,7 @@ from typing import Any
 
 from django import template
 
-from retainops.core.models import SavedFilter
-from retainops.core.saved_filters import clean_query, filter_page
+from retainops.core.saved_filters import clean_query, filter_page, saved_filters_of
 
 register = template.Library()
 
@@ -19,7 +18,7 @@ def saved_filters(context: Any, key: str, oob: bool = False) -> dict[str, Any]:
         return {"page": None}
     return {
         "page": page,
-        "saved": SavedFilter.objects.filter(user=request.user, page=key),
+        "saved": saved_filters_of(request.user).filter(page=key),
         "current": clean_query(page, request.GET.urlencode()),
         "csrf_token": context.get("csrf_token"),
         "oob": oob,  # swapped in beside a list htmx updated, so the form saves what is shown
