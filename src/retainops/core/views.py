@@ -57,12 +57,12 @@ def saved_filter_save(request: HttpRequest) -> HttpResponse:
         raise Http404("No such list.")
     query = request.POST.get("query", "")
     name = request.POST.get("name", "")
-    saved = run_and_flash(
+    run_and_flash(
         request,
         lambda: services.save_filter(by=request.user, page=page.key, name=name, query=query),
         f"Saved these filters as “{' '.join(name.split())}”.",
     )
-    kept = clean_query(page, query) if saved else query.lstrip("?")[:MAX_QUERY]
+    kept = clean_query(page, query[: MAX_QUERY * 2])  # saved or not, the list as it was
     return redirect(f"{page.url}?{kept}" if kept else page.url)
 
 

@@ -118,3 +118,14 @@ def test_the_task_list_offers_its_saved_filters(account_manager):
     page = as_(account_manager).get(reverse("playbooks:tasks"), {"scope": "queue"}).content
     assert b'href="/work/tasks/?scope=queue&amp;due=overdue">Late queue</a>' in page
     assert b'name="query" value="scope=queue"' in page
+
+
+def test_a_refused_save_says_why_and_keeps_the_list_filtered(account_manager):
+    answer = as_(account_manager).post(
+        reverse("saved_filter_save"),
+        {"page": "changes", "query": "kind=pause&evil=1", "name": "  "},
+        follow=True,
+    )
+    assert answer.redirect_chain[-1][0] == "/changes/?kind=pause"
+    assert "Give the filters a name." in answer.content.decode()
+    assert not SavedFilter.objects.exists()
