@@ -18,6 +18,16 @@ class ChangesConfig(AppConfig):
         register()
         register_variables("request", CHANGE_VARIABLES)
         _contribute()
+        from retainops.core.saved_filters import FilterPage, register_filter_page
+
+        register_filter_page(
+            FilterPage(
+                "changes",
+                "Change requests",
+                "changes:list",
+                params=("q", "kind", "status", "unit", "effective_from", "effective_to"),
+            )
+        )
 
 
 def _contribute() -> None:

@@ -28,7 +28,7 @@ requests, not calls: each request counts once, by its final outcome:
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -102,6 +102,15 @@ def filter_requests(user: Any, filters: RequestFilters) -> QuerySet[ChangeReques
             | Q(reason_text__icontains=filters.search)
         )
     return requests
+
+
+def status_counts(user: Any, filters: RequestFilters) -> dict[str, int]:
+    """Requests per status among those the person sees that the other filters keep."""
+    others = filter_requests(user, replace(filters, status="")).order_by()
+    counts = dict.fromkeys(ChangeStatus.values, 0)
+    for row in others.values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts
 
 
 def planner(user: Any, filters: RequestFilters) -> QuerySet[ChangeRequest]:

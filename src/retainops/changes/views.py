@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from retainops.changes import permissions, queries, services
 from retainops.changes.admin_services import save_reason, save_route
+from retainops.changes.choices import ChangeStatus
 from retainops.changes.forms import (
     ChangeRequestForm,
     FilterForm,
@@ -43,6 +44,7 @@ from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, run_and_flash
+from retainops.core.lists import status_links
 from retainops.core.pagination import page_or_404
 from retainops.core.schemas import parse_id
 from retainops.core.spreadsheets import write_csv
@@ -87,6 +89,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filtered": filters != queries.RequestFilters(),
         "query": _query_without_page(request),
+        "status_links": status_links(
+            request.GET, ChangeStatus.choices, queries.status_counts(request.user, filters)
+        ),
         "can_manage_reasons": user.has_capability(Capability.MANAGE_CATALOGUE),
         "can_manage_routes": user.has_capability(Capability.MANAGE_PLAYBOOKS),
     }

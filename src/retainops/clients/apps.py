@@ -31,3 +31,15 @@ class ClientsConfig(AppConfig):
                 )
             )
         jobs.register()  # client and contract files are imported by the worker
+        from retainops.core.saved_filters import FilterPage, register_filter_page
+
+        register_filter_page(
+            FilterPage("clients", "Clients", "clients:list", params=_client_filter_params)
+        )
+
+
+def _client_filter_params() -> tuple[str, ...]:
+    from retainops.clients.list_columns import list_columns
+
+    fixed = ("q", "unit", "status", "owner", "service", "sort")
+    return fixed + tuple(c.name for c in list_columns() if c.filter_choices)

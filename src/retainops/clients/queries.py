@@ -1,7 +1,7 @@
 """Reads of the client record, always scoped to what the person may see."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
@@ -80,6 +80,13 @@ class ClientFilters:
 
 
 def filter_clients(user: Any, filters: ClientFilters) -> QuerySet[Client]:
+    clients = with_mrr(_matching(user, filters)).select_related("business_unit")
+    sorts = {**SORTS, **column_sorts()}
+    return clients.order_by(*sorts.get(filters.sort, SORTS["name"]))
+
+
+def _matching(user: Any, filters: ClientFilters) -> QuerySet[Client]:
+    """The clients the person sees that the filters keep, unsorted and unannotated."""
     clients = visible_clients(user)
     if filters.search:
         term = filters.search.strip()
@@ -103,14 +110,16 @@ def filter_clients(user: Any, filters: ClientFilters) -> QuerySet[Client]:
         clients = column.annotate(clients)
         if column.apply_filter is not None and wanted.get(column.name):
             clients = column.apply_filter(clients, wanted[column.name])
-    clients = with_mrr(clients).select_related("business_unit")
-    sorts = {**SORTS, **column_sorts()}
-    return clients.order_by(*sorts.get(filters.sort, SORTS["name"]))
+    return clients
 
 
-def status_counts(user: Any) -> dict[str, int]:
+def status_counts(user: Any, filters: ClientFilters | None = None) -> dict[str, int]:
+    """Clients per status among those the person sees that the other filters keep
+    (the status filter itself is left out: each count says what choosing it gives)."""
     counts = dict.fromkeys(ClientStatus.values, 0)
-    for row in visible_clients(user).values("status").annotate(n=Count("id")):
+    unfiltered = replace(filters or ClientFilters(), status="")
+    rows = _matching(user, unfiltered).order_by().values("status").annotate(n=Count("id"))
+    for row in rows:
         counts[row["status"]] = row["n"]
     return counts
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from retainops.clients import queries, services
+from retainops.clients.choices import ClientStatus
 from retainops.clients.forms import (
     ClientFilterForm,
     ClientForm,
@@ -35,6 +36,7 @@ from retainops.core.capabilities import Capability
 from retainops.core.choices import CLIENT_TEAM_ROLES
 from retainops.core.errors import errors_by_field
 from retainops.core.forms import attempt
+from retainops.core.lists import status_links
 from retainops.core.models import Role
 from retainops.core.pagination import page_or_404
 
@@ -78,13 +80,15 @@ def client_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
-        "counts": queries.status_counts(request.user),
+        "status_links": status_links(
+            request.GET, ClientStatus.choices, queries.status_counts(request.user, filters)
+        ),
         "list_columns": list_columns(),
         "column_filters": [form[c.name] for c in list_columns() if c.filter_choices],
         "has_units": sees_all_units(request.user) or bool(request.user.unit_ids()),  # type: ignore[union-attr]
     }
     template = (
-        "clients/_client_table.html"
+        "clients/_client_list_update.html"
         if getattr(request, "htmx", False)
         else "clients/client_list.html"
     )

@@ -1,15 +1,15 @@
 """Reads of complaints, always scoped to the person asking: what they may see, the lists
 with their clocks, the counts of the navigation and the client page."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from retainops.clients.queries import visible_clients
-from retainops.complaints.choices import OPEN_STATUSES
+from retainops.complaints.choices import OPEN_STATUSES, ComplaintStatus
 from retainops.complaints.clocks import ClockReading, clock_reading
 from retainops.complaints.models import Complaint, ImprovementAction, Theme
 
@@ -62,6 +62,15 @@ def filter_complaints(
     if wanted.theme_id:
         complaints = complaints.filter(theme_id=wanted.theme_id)
     return complaints
+
+
+def status_counts(user: Any, wanted: ComplaintFilter) -> dict[str, int]:
+    """Complaints per status among those the person sees that the other filters keep."""
+    others = filter_complaints(visible_complaints(user), replace(wanted, status=""), user)
+    counts = dict.fromkeys(ComplaintStatus.values, 0)
+    for row in others.order_by().values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from retainops.clients.queries import visible_clients
 from retainops.complaints import queries, services
+from retainops.complaints.choices import ComplaintStatus
 from retainops.complaints.clocks import Clock, read_clock
 from retainops.complaints.forms import (
     ActionForm,
@@ -37,6 +38,7 @@ from retainops.complaints.themes import theme_summaries
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
 from retainops.core.forms import attempt, run_and_flash
+from retainops.core.lists import status_links
 from retainops.core.pagination import page_or_404
 
 # The one-step moves a button makes, with what the page says when it worked.
@@ -81,6 +83,9 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         "rows": queries.rows_with_clocks(list(page.object_list)),
         "filtered": wanted != queries.ComplaintFilter(),
         "query": _query_without_page(request),
+        "status_links": status_links(
+            request.GET, ComplaintStatus.choices, queries.status_counts(request.user, wanted)
+        ),
     }
     return render(request, "complaints/list.html", context)
 

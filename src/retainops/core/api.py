@@ -17,10 +17,13 @@ from retainops.core.errors import Problems
 from retainops.core.imports import visible_jobs
 from retainops.core.models import BusinessUnit, Role, Team, User
 from retainops.core.pagination import Pages
+from retainops.core.saved_filters import saved_filters_of
 from retainops.core.schemas import (
     ImportJobOut,
     LockedOut,
     RoleOut,
+    SavedFilterIn,
+    SavedFilterOut,
     SearchGroupOut,
     TeamOut,
     TokenIn,
@@ -185,3 +188,29 @@ def get_import_job(request: HttpRequest, job_id: int) -> Any:
     """An import queued by POST /imports/{kind}: its progress, then its report. Only the
     person who queued it (or someone importing for every unit) sees it."""
     return get_object_or_404(visible_jobs(request.user), pk=job_id)
+
+
+# Saved filters: each person's own; anyone else's is not found.
+
+
+@router.get("/saved-filters", response=list[SavedFilterOut], tags=["saved filters"])
+def list_saved_filters(request: HttpRequest, page: str = "") -> Any:
+    """The caller's saved filters (`page=clients`: of that list only), by name."""
+    mine = saved_filters_of(request.user)
+    return mine.filter(page=page) if page else mine
+
+
+@router.post("/saved-filters", response={201: SavedFilterOut}, tags=["saved filters"])
+def save_filter(request: HttpRequest, payload: SavedFilterIn) -> Any:
+    """Keep filters under a name; the same name on the same page replaces them."""
+    saved = services.save_filter(
+        by=request.user, page=payload.page, name=payload.name, query=payload.query
+    )
+    return Status(201, saved)
+
+
+@router.delete("/saved-filters/{filter_id}", response={204: None}, tags=["saved filters"])
+def delete_saved_filter(request: HttpRequest, filter_id: int) -> Any:
+    saved = get_object_or_404(saved_filters_of(request.user), pk=filter_id)
+    services.delete_filter(by=request.user, saved=saved)
+    return Status(204, None)

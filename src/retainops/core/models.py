@@ -259,3 +259,29 @@ class ImportJob(FSMModelMixin, models.Model):
     @transition(field=state, source=[J.QUEUED, J.RUNNING], target=J.FAILED)
     def fail(self) -> None:
         """Bad rows (listed in `result`) or a refusal: nothing of the file was written."""
+
+
+class SavedFilter(models.Model):
+    """A person's named set of filters on one list page, kept as the page's query string.
+
+    Only the filters the page knows are kept (core/saved_filters.py), so a saved link
+    never carries anything else into the page."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    page = models.CharField(max_length=40)
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "page", "name"], name="saved_filter_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.page})"

@@ -297,3 +297,20 @@ class ImportJobOut(Schema):
     @staticmethod
     def resolve_url(obj: ImportJob) -> str:
         return reverse("import_job", args=[obj.pk])
+
+
+# Saved filters --------------------------------------------------------------------------
+
+
+class SavedFilterOut(Schema):
+    id: int
+    page: str
+    name: str
+    query: str
+    created_at: datetime
+
+
+class SavedFilterIn(Schema):
+    page: str = Field(description="The list page: clients, changes or tasks.")
+    name: str = Field(max_length=200)
+    query: str = Field(default="", description="The page's query string; unknown filters drop.")

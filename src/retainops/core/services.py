@@ -15,7 +15,8 @@ from retainops.core.capabilities import Capability
 from retainops.core.choices import RoleCode
 from retainops.core.errors import Problems, invalid
 from retainops.core.events import ConfigurationChanged, emit
-from retainops.core.models import ApiToken, BusinessUnit, Role, Team, User
+from retainops.core.models import ApiToken, BusinessUnit, Role, SavedFilter, Team, User
+from retainops.core.saved_filters import MAX_NAME, MAX_QUERY, clean_query, filter_page
 
 
 @transaction.atomic
@@ -168,3 +169,42 @@ def issue_api_token(*, request: HttpRequest, username: str, password: str) -> st
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     _token, raw = ApiToken.issue(user)
     return raw
+
+
+MAX_SAVED_FILTERS = 50  # per person and page: a shelf of favourites, not an archive
+
+
+@transaction.atomic
+def save_filter(*, by: Any, page: str, name: str, query: str) -> SavedFilter:
+    """Keep the person's filters of a list page under a name; the same name again
+    replaces what it held. Parameters the page does not know are dropped."""
+    known = filter_page(page)
+    if known is None:
+        raise invalid("page", f"No list page {page!r} saves filters.")
+    name = " ".join(name.split())
+    if not name:
+        raise invalid("name", "Give the filters a name.")
+    if len(name) > MAX_NAME:
+        raise invalid("name", f"Keep the name within {MAX_NAME} characters.")
+    if len(query) > MAX_QUERY * 2:
+        raise invalid("query", f"These filters are too long to save (over {MAX_QUERY}).")
+    cleaned = clean_query(known, query)
+    if len(cleaned) > MAX_QUERY:
+        raise invalid("query", f"These filters are too long to save (over {MAX_QUERY}).")
+    mine = SavedFilter.objects.select_for_update().filter(user=by, page=page)
+    existing = mine.filter(name=name).first()
+    if existing is None and mine.count() >= MAX_SAVED_FILTERS:
+        raise invalid("name", f"You keep {MAX_SAVED_FILTERS} filters here: delete one first.")
+    if existing is not None:
+        existing.query = cleaned
+        existing.save(update_fields=["query"])
+        return existing
+    return SavedFilter.objects.create(user=by, page=page, name=name, query=cleaned)
+
+
+@transaction.atomic
+def delete_filter(*, by: Any, saved: SavedFilter) -> None:
+    """A saved filter is its person's alone: anyone else is refused."""
+    if saved.user_id != by.pk:
+        raise PermissionDenied("This saved filter is someone else's.")
+    saved.delete()

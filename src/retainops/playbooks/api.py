@@ -36,6 +36,7 @@ from retainops.playbooks.models import (
 )
 from retainops.playbooks.schemas import (
     AnchorIn,
+    BulkReassignIn,
     CancelIn,
     CommentIn,
     CommentOut,
@@ -241,6 +242,25 @@ def list_tasks(request: HttpRequest, filters: Query[TaskQuery]) -> Any:
         team=filters.team,
     )
     return _with_details(queries.filter_tasks(request.user, wanted))
+
+
+# Before "/tasks/{task_id}": the first path that matches answers, and "reassign" would
+# be taken for a task id.
+@router.post("/tasks/reassign", response=list[TaskOut], tags=["tasks"])
+def reassign_tasks(request: HttpRequest, payload: BulkReassignIn) -> Any:
+    """Give several open tasks to one person: all of them, or (if any is refused, which
+    the answer names) none."""
+    if len(payload.ids) > services.MAX_BULK_REASSIGN:
+        raise invalid("ids", f"Reassign at most {services.MAX_BULK_REASSIGN} tasks at once.")
+    wanted = list(dict.fromkeys(payload.ids))
+    found = {t.pk: t for t in queries.visible_tasks(request.user).filter(pk__in=wanted)}
+    missing = [pk for pk in wanted if pk not in found]
+    if missing:
+        raise invalid("ids", f"No task {missing[0]} you may see.")
+    to = _user(payload.to, "to")
+    with _fields_renamed(tasks="ids"):
+        services.reassign_tasks(by=request.user, tasks=[found[pk] for pk in wanted], to=to)
+    return _with_details(queries.visible_tasks(request.user).filter(pk__in=wanted).order_by("id"))
 
 
 @router.get("/tasks/{task_id}", response=TaskOut, tags=["tasks"])

@@ -25,6 +25,11 @@ class PlaybooksConfig(AppConfig):
         # The outbox names a playbook's messages by its name and step title.
         register_cause_words(message_cause_words)
         _contribute()
+        from retainops.core.saved_filters import FilterPage, register_filter_page
+
+        register_filter_page(
+            FilterPage("tasks", "Tasks", "playbooks:tasks", params=("scope", "due"))
+        )
 
 
 def _contribute() -> None:

@@ -8,9 +8,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from retainops.core.access import sees_all_units
 from retainops.core.models import User
 from retainops.playbooks.choices import Decision
 from retainops.playbooks.models import Playbook, Task
+from retainops.playbooks.queries import TaskFilters
 from retainops.playbooks.services import MAX_ATTACHMENT_BYTES, Upload
 
 # What a browser's datetime-local input sends and shows.
@@ -177,3 +179,45 @@ class AnchorForm(forms.Form):
     def __init__(self, *args: Any, anchors: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].choices = [(n, n) for n in anchors]  # type: ignore[attr-defined]
+
+
+class TaskListForm(forms.Form):
+    """The task list's filters, read into queries.TaskFilters."""
+
+    scope = forms.ChoiceField(
+        choices=[
+            ("mine", "Mine"),
+            ("queue", "My queues"),
+            ("waiting", "Waiting on others"),
+            ("all", "All I may see"),
+        ],
+        required=False,
+        label="Whose",
+    )
+    due = forms.ChoiceField(
+        choices=[
+            ("", "Any time"),
+            ("overdue", "Overdue"),
+            ("today", "Today"),
+            ("upcoming", "Later"),
+        ],
+        required=False,
+    )
+
+    def filters(self) -> TaskFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return TaskFilters(scope=data.get("scope") or "mine", due=data.get("due") or "")
+
+
+class BulkReassignForm(forms.Form):
+    to = forms.ModelChoiceField(User.objects.none(), label="Reassign selected to")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # People of the lead's own units; the service checks each task's unit again.
+        people = User.objects.filter(is_active=True)
+        if not sees_all_units(user):
+            people = people.filter(business_units__in=user.unit_ids())
+        self.fields["to"].queryset = people.distinct().order_by(  # type: ignore[attr-defined]
+            "first_name", "last_name", "username"
+        )

@@ -304,6 +304,11 @@ class TaskReassignIn(Schema):
     to: str = Field(description="Username of the person who takes the task")
 
 
+class BulkReassignIn(Schema):
+    ids: list[int] = Field(description="The tasks to move (at most 200); all move or none does")
+    to: str = Field(description="Username of the person who takes them")
+
+
 class CommentIn(Schema):
     body: str
 

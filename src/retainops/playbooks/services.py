@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from retainops.core.access import require_capability, require_unit_access, sees_all_units
 from retainops.core.capabilities import Capability
-from retainops.core.errors import invalid
+from retainops.core.errors import errors_by_field, invalid
 from retainops.core.events import ConfigurationChanged, ProcessTrigger, emit
 from retainops.core.models import User
 from retainops.messaging import services as messaging
@@ -512,6 +512,32 @@ def reassign_task(*, by: Any, task: Task, to: User) -> Task:
         raise invalid("to", "The person who asked cannot approve their own request.")
     _hand_task(task, to, by)
     return task
+
+
+MAX_BULK_REASSIGN = 200
+
+
+@transaction.atomic
+@with_subject_scope
+def reassign_tasks(*, by: Any, tasks: list[Task], to: User) -> list[Task]:
+    """Give several open tasks to one person: all of them or, if any is refused, none.
+
+    Each task goes through `reassign_task`'s own checks, in one transaction; the first
+    refusal names its task and undoes the ones already moved."""
+    if not tasks:
+        raise invalid("tasks", "Choose at least one task to reassign.")
+    if len(tasks) > MAX_BULK_REASSIGN:
+        raise invalid("tasks", f"Reassign at most {MAX_BULK_REASSIGN} tasks at once.")
+    moved = []
+    for task in sorted(tasks, key=lambda t: t.pk):  # one lock order: no deadlock between two
+        try:
+            moved.append(reassign_task(by=by, task=task, to=to))
+        except ValidationError as error:
+            words = "; ".join(m for ms in errors_by_field(error).values() for m in ms)
+            raise invalid("tasks", f"“{task.title}” (task {task.pk}): {words}") from error
+        except PermissionDenied as error:
+            raise PermissionDenied(f"“{task.title}” (task {task.pk}): {error}") from error
+    return moved
 
 
 def may_decide(user: Any, task: Task) -> bool:

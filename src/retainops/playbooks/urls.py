@@ -8,6 +8,8 @@ app_name = "playbooks"
 
 urlpatterns = [
     path("work/", views.my_work, name="my_work"),
+    path("work/tasks/", views.task_list, name="tasks"),
+    path("work/tasks/reassign", views.task_bulk_reassign, name="tasks_reassign"),
     path("work/tasks/<int:pk>/", views.task_detail, name="task"),
     path("work/tasks/<int:pk>/complete", views.task_complete, name="task_complete"),
     path("work/tasks/<int:pk>/decide", views.task_decide, name="task_decide"),

@@ -16,9 +16,11 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -29,7 +31,10 @@ from retainops.clients.models import Client
 from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.capabilities import Capability
+from retainops.core.errors import errors_by_field, invalid
 from retainops.core.forms import attempt, flash_errors, run_and_flash
+from retainops.core.pagination import page_or_404
+from retainops.core.saved_filters import MAX_QUERY, clean_query, filter_page
 from retainops.core.schemas import parse_id
 from retainops.core.transitions import declared
 from retainops.playbooks import engine, queries, services, words
@@ -37,6 +42,7 @@ from retainops.playbooks.choices import Decision, RunState, StepKind
 from retainops.playbooks.definition import STARTED, Definition, DefinitionInvalid, Problem
 from retainops.playbooks.forms import (
     AnchorForm,
+    BulkReassignForm,
     CancelRunForm,
     CommentForm,
     CompleteForm,
@@ -45,6 +51,7 @@ from retainops.playbooks.forms import (
     ReassignForm,
     SkipForm,
     StartRunForm,
+    TaskListForm,
 )
 from retainops.playbooks.models import Playbook, PlaybookVersion, Run, Task
 from retainops.playbooks.subjects import SUBJECT_TYPES
@@ -119,6 +126,67 @@ def my_work(request: HttpRequest) -> HttpResponse:
     sections = _sections(queries.my_work(request.user))
     context = {"sections": sections, "nothing": not any(s.count for s in sections)}
     return render(request, "playbooks/my_work.html", context)
+
+
+@login_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    """Tasks by whose and when, with checkboxes to reassign several at once."""
+    form = TaskListForm(request.GET or None)
+    tasks = queries.filter_tasks(request.user, form.filters())
+    page = page_or_404(tasks, request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "bulk_form": BulkReassignForm(user=request.user),
+        "max_bulk": services.MAX_BULK_REASSIGN,
+    }
+    return render(request, "playbooks/task_list.html", context)
+
+
+@login_required
+@require_POST
+def task_bulk_reassign(request: HttpRequest) -> HttpResponse:
+    """All the chosen tasks to one person, or none of them (the refusal names the task)."""
+    # Back to the list as it was: its own filters only (registered in apps.py).
+    page = filter_page("tasks")
+    back = clean_query(page, request.POST.get("back", "")[:MAX_QUERY]) if page else ""
+    back_url = reverse("playbooks:tasks") + (f"?{back}" if back else "")
+    form = BulkReassignForm(request.POST, user=request.user)
+    if not form.is_valid():
+        flash_errors(request, {"to": [str(e) for e in form.errors.get("to", ["Choose a person."])]})
+        return redirect(back_url)
+    to = form.cleaned_data["to"]
+    try:
+        tasks = _chosen_tasks(request, request.POST.getlist("task"))
+        moved = services.reassign_tasks(by=request.user, tasks=tasks, to=to)
+    except PermissionDenied as error:
+        flash_errors(request, {"tasks": [f"Nothing was reassigned: {error}"]})
+    except ValidationError as error:
+        problems = errors_by_field(error)
+        flash_errors(
+            request, {k: [f"Nothing was reassigned: {m}" for m in v] for k, v in problems.items()}
+        )
+    else:
+        messages.success(request, f"{len(moved)} task{pluralize(len(moved))} now with {to}.")
+    return redirect(back_url)
+
+
+def _chosen_tasks(request: HttpRequest, ids: list[str]) -> list[Task]:
+    """The chosen tasks, each one the person may see; refused naming an id that is not."""
+    if len(ids) > services.MAX_BULK_REASSIGN:
+        raise invalid("tasks", f"Reassign at most {services.MAX_BULK_REASSIGN} tasks at once.")
+    return [_seen_task(request.user, text) for text in dict.fromkeys(ids)]
+
+
+def _seen_task(user: Any, text: str) -> Task:
+    pk = parse_id(text)
+    task = queries.visible_tasks(user).filter(pk=pk).first() if pk else None
+    if task is None:
+        raise invalid("tasks", f"There is no task {text!r} you may see.")
+    return task
 
 
 # Tasks ----------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ from retainops.complaints.models import (
     ComplaintCategory,
     ImprovementAction,
 )
-from retainops.core.models import ApiToken, BusinessUnit, ImportJob, Role, User
+from retainops.core.models import ApiToken, BusinessUnit, ImportJob, Role, SavedFilter, User
 from retainops.core.testing import ApiCaller, UserFactory
 from retainops.drops import services as drops
 from retainops.drops.models import Agent, Drop, TrainingPack
@@ -118,6 +118,7 @@ class South:
     import_job: ImportJob
     scorecard: Scorecard
     notification: Notification
+    saved_filter: SavedFilter
 
 
 # Path parameter -> the id of South's object it names. A parameter of a new operation
@@ -149,6 +150,8 @@ IDS: dict[str, Callable[[South], Any]] = {
     "card_id": lambda s: s.scorecard.pk,
     # A notification is its person's alone: anyone else gets 404.
     "notification_id": lambda s: s.notification.pk,
+    # So is a saved filter.
+    "filter_id": lambda s: s.saved_filter.pk,
     "job_id": lambda s: s.import_job.pk,
     "username": lambda s: s.person.username,
 }
@@ -517,6 +520,9 @@ def _build_south(unit: BusinessUnit, person: User) -> South:
     notification = Notification.objects.create(
         user=person, kind="notice", title="Report late", url=f"/clients/{client.pk}/"
     )
+    saved_filter = SavedFilter.objects.create(
+        user=person, page="clients", name="Paused", query="status=paused"
+    )
     return South(
         unit=unit,
         person=person,
@@ -550,6 +556,7 @@ def _build_south(unit: BusinessUnit, person: User) -> South:
         import_job=import_job,
         scorecard=scorecard,
         notification=notification,
+        saved_filter=saved_filter,
     )
 
 

@@ -728,3 +728,26 @@ def test_an_approval_is_not_called_an_approval_twice_in_my_work(
     row = re.search(r"<td><a [^>]*>Director approval</a>(.*?)</td>", html, re.S)
     assert row, "the director's approval is not in My work"
     assert "approval" not in _text(row.group(1))
+
+
+def test_the_list_counts_statuses_under_the_other_filters_as_links(
+    client: HttpClient, account_manager: User, raise_request: Raise
+):
+    submitted = raise_request()
+    services.submit_change_request(by=account_manager, request=submitted)
+    raise_request()
+    raise_request("pause")
+    as_(client, account_manager)
+
+    page = client.get(reverse("changes:list"), {"kind": "cancellation"}).content.decode()
+    counts = re.search(r'<nav id="status-counts"[^>]*>(.*?)</nav>', page, re.S)
+    assert counts, "no status counts"
+    links = dict(re.findall(r'href="\?([^"]*)"[^>]*>([^<]*)<strong>', counts.group(1)))
+    by_label = {label.strip(): query.replace("&amp;", "&") for query, label in links.items()}
+    assert "Draft <strong>1</strong>" in counts.group(1)  # the pause is filtered out
+    assert "In approval <strong>1</strong>" in counts.group(1)
+    assert by_label["In approval"] == "kind=cancellation&status=submitted"
+
+    chosen = client.get(reverse("changes:list") + "?" + by_label["In approval"]).content.decode()
+    assert chosen.count(f'href="/changes/{submitted.pk}/"') == 1
+    assert 'aria-current="true">In approval' in chosen

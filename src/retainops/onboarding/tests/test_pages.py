@@ -7,8 +7,10 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import time_machine
+from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 from django.urls import reverse
@@ -801,3 +803,28 @@ def test_pages_need_a_sign_in(client: HttpClient, new_program: NewProgram):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_board_scrolls_in_its_own_focusable_box_with_a_hint(
+    client: HttpClient,
+    account_manager: User,
+    sales_rep: User,
+    new_program: NewProgram,
+    onboarding: PlaybookVersion,
+):
+    sold(new_program, sales_rep)
+    client.force_login(account_manager)
+
+    board = client.get(reverse("onboarding:board")).content.decode()
+
+    scroller = re.search(r'<div class="board-scroller"([^>]*)>\s*<div class="board">', board)
+    assert scroller, "the board is not inside its scrolling box"
+    assert 'tabindex="0"' in scroller.group(1) and 'role="region"' in scroller.group(1)
+    assert 'aria-label="Onboarding board, ' in scroller.group(1)
+    assert "Scroll for more stages" in board
+    # The box's styles come after the site's own, so they win where both speak.
+    assert board.index("retainops/app.css") < board.index("retainops/lists.css")
+    found = finders.find("retainops/lists.css")
+    assert isinstance(found, str)
+    css = Path(found).read_text()
+    assert ".board-scroller" in css and "overflow-x: auto" in css
