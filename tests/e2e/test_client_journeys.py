@@ -79,9 +79,9 @@ def test_filters_and_pages_through_the_list(page: Page, live_server, agency, set
     sign_in(page, live_server.url, "amy_am", "pass-word-1")
     page.goto(f"{live_server.url}/clients/")
     expect(page.get_by_text(re.compile(r"Page 1 of \d+ · 31 clients"))).to_be_visible()
-    page.get_by_label("Status").select_option("onboarding")
+    page.get_by_role("combobox", name="Status").select_option("onboarding")
     expect(page.get_by_text(re.compile("31 clients"))).to_be_visible()
-    page.get_by_label("Status").select_option("active")
+    page.get_by_role("combobox", name="Status").select_option("active")
     expect(page.get_by_text("No client matches these filters.")).to_be_visible()
 
 
