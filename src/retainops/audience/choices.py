@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from retainops.core.choices import JOB_STATE_COLOURS, JobState
+
 
 class SourceKind(models.TextChoices):
     MARKETPLACE = "marketplace", "Marketplace export"
@@ -34,19 +36,9 @@ class Field(models.TextChoices):
 REQUIRED_FIELDS = (Field.ORDER_ID, Field.ORDERED_ON, Field.AMOUNT)
 
 
-class RunState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Importing"
-    SUCCEEDED = "succeeded", "Imported"
-    FAILED = "failed", "Refused"
-
-
-RUN_STATE_COLOURS: dict[str, str] = {
-    RunState.QUEUED: "grey",
-    RunState.RUNNING: "blue",
-    RunState.SUCCEEDED: "green",
-    RunState.FAILED: "red",
-}
+# An order file's import moves like any background import of a file.
+RunState = JobState
+RUN_STATE_COLOURS = JOB_STATE_COLOURS
 
 
 class Segment(models.TextChoices):

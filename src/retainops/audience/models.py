@@ -23,6 +23,7 @@ from retainops.audience.choices import (
 )
 from retainops.clients.models import Client
 from retainops.core.choices import badge
+from retainops.core.models import FileImportProgress
 
 R = RunState
 
@@ -121,7 +122,7 @@ class ColumnMapping(models.Model):
         return f"{self.field} <- {self.column}"
 
 
-class ImportRun(FSMModelMixin, models.Model):
+class ImportRun(FileImportProgress, FSMModelMixin, models.Model):
     """One file imported into a source: all of it or none of it."""
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="runs")
@@ -156,18 +157,6 @@ class ImportRun(FSMModelMixin, models.Model):
     @property
     def state_badge(self) -> dict[str, str]:
         return badge(RunState, RUN_STATE_COLOURS, self.state)
-
-    @property
-    def percent(self) -> int:
-        if self.state == R.SUCCEEDED:
-            return 100
-        if not self.rows_total:
-            return 0
-        return min(99, round(100 * self.rows_read / self.rows_total))
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in (R.QUEUED, R.RUNNING)
 
     @transition(field=state, source=[R.QUEUED, R.RUNNING], target=R.RUNNING)
     def start(self) -> None:

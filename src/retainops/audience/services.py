@@ -37,9 +37,8 @@ from retainops.clients.queries import visible_clients
 from retainops.core.access import require_capability
 from retainops.core.audit import delete_audited, save_audited
 from retainops.core.capabilities import Capability
-from retainops.core.due_work import DueWorkSource
 from retainops.core.events import emit
-from retainops.core.timer_rows import claimable
+from retainops.core.imports import one_file_per_pass
 from retainops.core.transitions import move
 
 SWEEP_ORDER = 50  # after the messages: an import is long, it should not hold them up
@@ -337,16 +336,6 @@ def save_cost(
 # The worker's source ----------------------------------------------------------------------
 
 
-@dataclass
-class SweepReport:
-    imported: int = 0
-    refused: int = 0
-
-    @property
-    def handled(self) -> int:
-        return self.imported + self.refused
-
-
 def due_runs(now: datetime) -> Any:
     stale = now - timedelta(seconds=settings.AUDIENCE_IMPORT_STALE_SECONDS)
     queued = ImportRun.objects.filter(state=RunState.QUEUED)
@@ -354,38 +343,9 @@ def due_runs(now: datetime) -> Any:
     return (queued | abandoned).order_by("created_at", "id")
 
 
-def sweep(*, now: datetime, worker: str = "", limit: int | None = None) -> SweepReport:
-    """One import per pass (they are long): the oldest queued run, or one whose
-    worker stopped reporting."""
-    report = SweepReport()
-    with transaction.atomic():
-        run = claimable(due_runs(now)).first()
-    if run is None:
-        return report
-    finished = run_import(run, worker=worker)
-    if finished.state == RunState.SUCCEEDED:
-        report.imported += 1
-    elif finished.state == RunState.FAILED:
-        report.refused += 1
-    return report
-
-
-def drain(*, now: datetime, worker: str = "") -> SweepReport:
-    total = SweepReport()
-    while True:
-        report = sweep(now=now, worker=worker)
-        total.imported += report.imported
-        total.refused += report.refused
-        if not report.handled:
-            return total
-
-
-def describe(report: SweepReport) -> str | None:
-    if not report.handled:
-        return None
-    return f"order files: {report.imported} imported, {report.refused} refused"
-
-
-SOURCE = DueWorkSource(
-    name="audience", order=SWEEP_ORDER, sweep=sweep, drain=drain, describe=describe
+# One order file per pass (they are long): the oldest queued run, or one whose worker
+# stopped reporting.
+SOURCE = one_file_per_pass(
+    name="audience", order=SWEEP_ORDER, noun="order files", due=due_runs, run=run_import
 )
+sweep, drain = SOURCE.sweep, SOURCE.drain

@@ -251,42 +251,54 @@ class SweepReport:
         return self.imported + self.refused
 
 
+def one_file_per_pass(
+    *,
+    name: str,
+    order: int,
+    noun: str,
+    due: Callable[[datetime], QuerySet[Any]],
+    run: Callable[..., Any],
+) -> DueWorkSource:
+    """The worker's source for files imported in the background: each pass claims the
+    oldest due row (queued, or running with a stale heartbeat: its worker died) and
+    runs it with `run(row, worker=...)`, one file at a time because files are long.
+    `noun` names what is imported in the worker's report ("imports", "order files")."""
+
+    def sweep(*, now: datetime, worker: str = "", limit: int | None = None) -> SweepReport:
+        report = SweepReport()
+        with transaction.atomic():
+            row = claimable(due(now)).first()
+        if row is None:
+            return report
+        finished = run(row, worker=worker)
+        if finished.state == JobState.SUCCEEDED:
+            report.imported += 1
+        elif finished.state == JobState.FAILED:
+            report.refused += 1
+        return report
+
+    def drain(*, now: datetime, worker: str = "") -> SweepReport:
+        total = SweepReport()
+        while (report := sweep(now=now, worker=worker)).handled:
+            total.imported += report.imported
+            total.refused += report.refused
+        return total
+
+    def describe(report: SweepReport) -> str | None:
+        if not report.handled:
+            return None
+        return f"{noun}: {report.imported} imported, {report.refused} refused"
+
+    return DueWorkSource(name=name, order=order, sweep=sweep, drain=drain, describe=describe)
+
+
 def due_jobs(now: datetime) -> QuerySet[ImportJob]:
     queued = ImportJob.objects.filter(state=JobState.QUEUED)
     abandoned = ImportJob.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=_stale(now))
     return (queued | abandoned).order_by("created_at", "id")
 
 
-def sweep(*, now: datetime, worker: str = "", limit: int | None = None) -> SweepReport:
-    """One job per pass (they are long): the oldest queued, or one whose worker stopped
-    reporting."""
-    report = SweepReport()
-    with transaction.atomic():
-        job = claimable(due_jobs(now)).first()
-    if job is None:
-        return report
-    finished = run_job(job, worker=worker)
-    if finished.state == JobState.SUCCEEDED:
-        report.imported += 1
-    elif finished.state == JobState.FAILED:
-        report.refused += 1
-    return report
-
-
-def drain(*, now: datetime, worker: str = "") -> SweepReport:
-    total = SweepReport()
-    while (report := sweep(now=now, worker=worker)).handled:
-        total.imported += report.imported
-        total.refused += report.refused
-    return total
-
-
-def describe(report: SweepReport) -> str | None:
-    if not report.handled:
-        return None
-    return f"imports: {report.imported} imported, {report.refused} refused"
-
-
-SOURCE = DueWorkSource(
-    name="imports", order=SWEEP_ORDER, sweep=sweep, drain=drain, describe=describe
+SOURCE = one_file_per_pass(
+    name="imports", order=SWEEP_ORDER, noun="imports", due=due_jobs, run=run_job
 )
+sweep, drain = SOURCE.sweep, SOURCE.drain

@@ -189,7 +189,29 @@ class DemoMarker(models.Model):
 J = JobState
 
 
-class ImportJob(FSMModelMixin, models.Model):
+class FileImportProgress:
+    """How far a file's background import has come, from its `state`, `rows_read` and
+    `rows_total` (shared by the import jobs and the order files' runs)."""
+
+    state: str
+    rows_read: int
+    rows_total: int
+
+    @property
+    def percent(self) -> int:
+        """Done is 100; a running import stays below it until its rows are written."""
+        if self.state == JobState.SUCCEEDED:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, round(100 * self.rows_read / self.rows_total))
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (JobState.QUEUED, JobState.RUNNING)
+
+
+class ImportJob(FileImportProgress, FSMModelMixin, models.Model):
     """One uploaded file imported by the worker: all of its rows or none of them.
 
     `kind` names the handler an app registered (core.imports); `options` is what that
@@ -226,19 +248,6 @@ class ImportJob(FSMModelMixin, models.Model):
     @property
     def state_badge(self) -> dict[str, str]:
         return badge(JobState, JOB_STATE_COLOURS, self.state)
-
-    @property
-    def percent(self) -> int:
-        """Done is 100; a running job stays below it until its rows are written."""
-        if self.state == J.SUCCEEDED:
-            return 100
-        if not self.rows_total:
-            return 0
-        return min(99, round(100 * self.rows_read / self.rows_total))
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in (J.QUEUED, J.RUNNING)
 
     @property
     def errors(self) -> list[dict[str, Any]]:
