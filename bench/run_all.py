@@ -136,9 +136,21 @@ OWN_SECTIONS = [
 
 
 def _append_own_sections() -> None:
-    for command in OWN_SECTIONS:
+    commands = [*OWN_SECTIONS, *_load_commands()]
+    for command in commands:
         print(f"== python -m {' '.join(command)}", flush=True)
         subprocess.run([sys.executable, "-m", *command], check=True, cwd=HERE.parent)
+
+
+def _load_commands() -> list[tuple[str, ...]]:
+    """The pages under load (bench/load.py) on SQLite, and on PostgreSQL when it is set;
+    each keeps its data set between runs (it takes minutes to build)."""
+    commands: list[tuple[str, ...]] = [("bench.load", "--report")]
+    base = os.environ.get("BENCH_POSTGRES_URL")
+    if base:
+        url = base.rsplit("/", 1)[0] + "/retainops_bench_load"
+        commands.append(("bench.load", "--report", "--database-url", url))
+    return commands
 
 
 def _client_list(engines: list) -> list[str]:

@@ -120,7 +120,8 @@ def _database_from_url() -> dict:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at
         # BEGIN so two writers queue on the busy timeout instead of failing mid-way.
-        config["CONN_MAX_AGE"] = 0
+        # Connections persist between requests (DB_CONN_MAX_AGE, as on PostgreSQL):
+        # opening one runs the PRAGMAs below on every request otherwise.
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20, minimum=1),

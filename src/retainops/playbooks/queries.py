@@ -26,6 +26,13 @@ from retainops.playbooks.choices import RunState, TaskState
 from retainops.playbooks.models import Playbook, Run, Task, TimelineEvent
 
 TASK_RELATED = ("client", "assignee", "queue_team", "run__version__playbook")
+# A list of tasks names each one's playbook, never its text: a version's YAML and checked
+# JSON are kilobytes per row, read and decoded for every task shown.
+VERSION_TEXT = ("run__version__source", "run__version__definition_json")
+
+
+def _listed(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    return tasks.select_related(*TASK_RELATED).defer(*VERSION_TEXT)
 
 
 def visible_tasks(user: Any) -> QuerySet[Task]:
@@ -61,7 +68,7 @@ def queue_filter(user: Any) -> Q:
 
 
 def _open() -> QuerySet[Task]:
-    return Task.objects.filter(state=TaskState.OPEN).select_related(*TASK_RELATED)
+    return _listed(Task.objects.filter(state=TaskState.OPEN))
 
 
 def mine(user: Any) -> QuerySet[Task]:
@@ -136,7 +143,7 @@ class TaskFilters:
 
 def filter_tasks(user: Any, filters: TaskFilters, *, now: datetime | None = None) -> QuerySet[Task]:
     now = now or timezone.now()
-    tasks = visible_tasks(user).select_related(*TASK_RELATED)
+    tasks = _listed(visible_tasks(user))
     if filters.scope == "mine":
         tasks = tasks.filter(assignee=user)
     elif filters.scope == "queue":
