@@ -13,7 +13,8 @@ Run by bench/run_all.py once per data-set size, each in a fresh database:
   by due    the whole sweep (timers.fire_all_due: pass after pass until nothing
             is due, as `retainops tick` does), rolled back, with 10, 100 and 1,000
             timers due among the same pending timers: its cost should grow in
-            proportion to what is due (the same milliseconds per due timer).
+            proportion to what is due (the same milliseconds per due timer), and
+            its queries per batch (of WORKER_BATCH_SIZE) should not grow at all.
 
 The data: runs of a ten-step onboarding playbook, two per client, every run
 still running, tasks done, open and waiting as the steps' dependencies allow,
@@ -739,10 +740,12 @@ def sweep_by_due(
     usual mix, the sweep is timed (each repeat rolled back too), and the data set
     is left as it was, with its DUE due.
     """
+    from django.conf import settings
     from django.db import connection, transaction
 
     from retainops.playbooks.models import Timer
 
+    batch = settings.WORKER_BATCH_SIZE
     # Django's query log keeps the last 9,000 queries; a sweep of 1,000 due timers runs
     # more, and the count must be of the whole sweep.
     connection.queries_log = deque(maxlen=1_000_000)
@@ -756,6 +759,8 @@ def sweep_by_due(
             timed = _time(lambda: _sweep_all_and_undo(now), repeat, warm_up=False)
             transaction.set_rollback(True)
         per_timer = timed["median_ms"] / due if due else None
+        # Passes that fired something (the last pass finds nothing due: one query).
+        batches = -(-due // batch)
         figures.append(
             {
                 "asked": count,
@@ -764,6 +769,9 @@ def sweep_by_due(
                 "failed": report.failed,
                 **timed,
                 "ms_per_due": round(per_timer, 3) if per_timer is not None else None,
+                "queries_per_batch": round((timed["queries"] - 1) / batches, 1)
+                if batches
+                else None,
             }
         )
     return figures
@@ -926,9 +934,10 @@ def _by_due_table(big: dict[str, Any], small: dict[str, Any]) -> list[str]:
         f"same {big['pending']:,} pending (baseline {small['pending']:,}); the median of "
         f"{big['by_due_repeat']} sweeps each:",
         "",
-        f"| due (baseline) | median ms (baseline) | queries (baseline) | ms per due timer "
-        f"(baseline) | time vs {first['due']:,} due | queries vs {first['due']:,} due |",
-        "|---|---|---|---|---|---|",
+        f"| due (baseline) | median ms (baseline) | queries (baseline) | queries per batch "
+        f"(baseline) | ms per due timer (baseline) | time vs {first['due']:,} due "
+        f"| queries vs {first['due']:,} due |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         base = base_rows.get(row["asked"], {})
@@ -937,6 +946,7 @@ def _by_due_table(big: dict[str, Any], small: dict[str, Any]) -> list[str]:
             f"| {row['due']:,}{failed} ({base.get('due', '?')}) "
             f"| {row['median_ms']} ({base.get('median_ms', '?')}) "
             f"| {row['queries']:,} ({base.get('queries', '?')}) "
+            f"| {row.get('queries_per_batch', '?')} ({base.get('queries_per_batch', '?')}) "
             f"| {row['ms_per_due']} ({base.get('ms_per_due', '?')}) "
             f"| {_times(row['median_ms'], first['median_ms'])} "
             f"| {_times(row['queries'], first['queries'])} |"

@@ -18,7 +18,8 @@ from django.utils import timezone
 from retainops.core.events import listen
 from retainops.core.models import User
 from retainops.home.models import Notification, NotificationKind
-from retainops.messaging.events import MessageQueued
+from retainops.messaging.events import MessageQueued, MessagesQueued
+from retainops.messaging.models import MessageRecipient
 from retainops.playbooks.events import TaskOpened, TaskReassigned
 
 PAGE_SIZE = 30
@@ -67,27 +68,44 @@ def _link_of(message: Any) -> str:
 
 
 def _on_message_queued(event: MessageQueued) -> None:
-    message = event.message
-    addresses = {r.address.lower() for r in message.recipients.all()}
-    if not addresses:
+    _copy_to_staff([event.message])
+
+
+def _on_messages_queued(event: MessagesQueued) -> None:
+    _copy_to_staff(event.messages)
+
+
+def _copy_to_staff(messages: list[Any]) -> None:
+    """Each message's copy for every active person it is addressed to: one read of the
+    addresses, one of the people and one insert, however many messages."""
+    addresses: dict[int, set[str]] = {m.pk: set() for m in messages}
+    for message_id, address in MessageRecipient.objects.filter(
+        message_id__in=list(addresses)
+    ).values_list("message_id", "address"):
+        addresses[message_id].add(address.lower())
+    wanted = set().union(*addresses.values())
+    if not wanted:
         return
-    wanted = User.objects.alias(address=Lower("email")).filter(
-        is_active=True, address__in=addresses
+    people = list(
+        User.objects.alias(address=Lower("email")).filter(is_active=True, address__in=wanted)
     )
-    title = (message.subject or message.body_text[:120])[:300]
-    link = _link_of(message)
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                user=p, kind=NotificationKind.NOTICE, title=title, url=link, message_id=message.pk
-            )
-            for p in wanted
-        ],
-        ignore_conflicts=True,
-    )
+    copies = [
+        Notification(
+            user=p,
+            kind=NotificationKind.NOTICE,
+            title=(message.subject or message.body_text[:120])[:300],
+            url=_link_of(message),
+            message_id=message.pk,
+        )
+        for message in messages
+        for p in people
+        if p.email.lower() in addresses[message.pk]
+    ]
+    Notification.objects.bulk_create(copies, ignore_conflicts=True)
 
 
 def register() -> None:
     listen(TaskOpened, _on_task_given)
     listen(TaskReassigned, _on_task_given)
     listen(MessageQueued, _on_message_queued)
+    listen(MessagesQueued, _on_messages_queued)

@@ -18,6 +18,15 @@ class MessageQueued(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
+class MessagesQueued(DomainEvent):
+    """Messages were written to the outbox together (a sweep's batch of reminders and
+    escalations), each with its recipients, to leave on commit."""
+
+    name = "messages.queued"
+    messages: list[Message]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
 class MessageSent(DomainEvent):
     """The worker delivered a message (the SMTP server or the webhook accepted it)."""
 

@@ -11,6 +11,7 @@ Roles and contacts need the message to name a client. Unknown specs are
 refused naming the spec; nothing is queued.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +32,15 @@ class Recipient:
     source: str
 
 
-def _user(username: str, source: str) -> list[Recipient]:
-    user = User.objects.filter(username=username, is_active=True).first()
+# People a caller has loaded already, by username (a sweep's batch loads them together).
+Known = Mapping[str, Any]
+
+
+def _user(username: str, source: str, known: Known) -> list[Recipient]:
+    if username in known:
+        user = known[username] if known[username].is_active else None
+    else:
+        user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
         raise ValueError(f"no active user is called {username!r}")
     if not user.email:
@@ -90,12 +98,12 @@ def _role_if_held(client: Any, code: str, source: str) -> list[Recipient]:
         return []
 
 
-def _one(spec: str, client: Any) -> list[Recipient]:
+def _one(spec: str, client: Any, known: Known) -> list[Recipient]:
     kind, _, value = spec.partition(":")
     if spec == "contacts":
         return _contacts(client, spec)
     if kind == "user" and value:
-        return _user(value, spec)
+        return _user(value, spec, known)
     if kind == "contact" and (contact_id := parse_id(value)):
         return _contacts(client, spec, contact_id)
     if kind == "role" and value:
@@ -106,15 +114,18 @@ def _one(spec: str, client: Any) -> list[Recipient]:
     return [Recipient(spec, "", "address")]
 
 
-def resolve_recipients(specs: list[str], client: Any) -> list[Recipient]:
-    """Every address the specs name, once each (first mention wins)."""
+def resolve_recipients(
+    specs: list[str], client: Any, *, known_users: Known | None = None
+) -> list[Recipient]:
+    """Every address the specs name, once each (first mention wins). `known_users` are
+    people already loaded, by username: a `user:` spec naming one is not looked up."""
     if not specs:
         raise ValidationError({"to": ["Name at least one recipient."]})
     problems: list[str] = []
     seen: dict[str, Recipient] = {}
     for spec in (s.strip() for s in specs):
         try:
-            for recipient in _one(spec, client):
+            for recipient in _one(spec, client, known_users or {}):
                 seen.setdefault(recipient.address.lower(), recipient)
         except ValidationError:
             problems.append(f"{spec!r} is neither an e-mail address nor a known recipient")

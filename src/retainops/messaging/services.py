@@ -5,6 +5,7 @@ transaction rolls back, the message never existed. Delivery is the worker's
 job (delivery.py).
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,7 +35,7 @@ from retainops.messaging.models import (
     MessageTemplate,
     WebhookEndpoint,
 )
-from retainops.messaging.recipients import resolve_recipients
+from retainops.messaging.recipients import Recipient, resolve_recipients
 from retainops.messaging.templating import (
     render_text,
     template_context,
@@ -62,48 +63,125 @@ class Outgoing:
     attachments: list[Attachment] = field(default_factory=list)
 
 
+@dataclass
+class Prepared:
+    """A message checked and ready to write: its row, recipients and attachments, unsaved.
+    queue_message writes one; queue_prepared writes many with one insert per table."""
+
+    message: Message
+    recipients: list[Recipient]
+    attachments: list[Attachment]
+
+
+def prepare_message(
+    *,
+    outgoing: Outgoing,
+    client: Client | None,
+    cause: str,
+    by: Any = None,
+    run: Any = None,
+    known_users: Mapping[str, Any] | None = None,
+) -> Prepared:
+    """The message queue_message would write, refused (ValidationError) as it refuses it;
+    nothing is written. `known_users`: people already loaded, by username."""
+    if not outgoing.body_text.strip():
+        raise invalid("body", "The message has no text.")
+    recipients: list[Recipient] = []
+    if outgoing.channel == Channel.EMAIL:
+        recipients = resolve_recipients(outgoing.to, client, known_users=known_users)
+    elif outgoing.webhook is None or not outgoing.webhook.is_active:
+        raise invalid("webhook", "A chat message needs an active webhook.")
+    message = Message(
+        channel=outgoing.channel,
+        client=client,
+        cause=cause[:120],
+        run=run,
+        created_by=by if getattr(by, "pk", None) else None,
+        subject=outgoing.subject[:300],
+        body_text=outgoing.body_text,
+        body_html=outgoing.body_html,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        webhook=outgoing.webhook,
+        max_attempts=settings.MESSAGE_MAX_ATTEMPTS,
+        next_attempt_at=timezone.now(),
+    )
+    return Prepared(message, recipients, list(outgoing.attachments))
+
+
 def queue_message(
     *, outgoing: Outgoing, client: Client | None, cause: str, by: Any = None, run: Any = None
 ) -> Message:
     """Write a message to the outbox inside the current transaction; `run` is the playbook
     run that queued it, if one did."""
-    if not outgoing.body_text.strip():
-        raise invalid("body", "The message has no text.")
+    prepared = prepare_message(outgoing=outgoing, client=client, cause=cause, by=by, run=run)
     with transaction.atomic():
-        message = Message.objects.create(
-            channel=outgoing.channel,
-            client=client,
-            cause=cause[:120],
-            run=run,
-            created_by=by if getattr(by, "pk", None) else None,
-            subject=outgoing.subject[:300],
-            body_text=outgoing.body_text,
-            body_html=outgoing.body_html,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            webhook=outgoing.webhook,
-            max_attempts=settings.MESSAGE_MAX_ATTEMPTS,
-            next_attempt_at=timezone.now(),
-        )
-        if outgoing.channel == Channel.EMAIL:
-            _add_recipients(message, outgoing.to, client)
-        elif outgoing.webhook is None or not outgoing.webhook.is_active:
-            raise invalid("webhook", "A chat message needs an active webhook.")
-        for attachment in outgoing.attachments:
-            MessageAttachment.objects.create(
-                message=message,
-                filename=attachment.filename,
-                content_type=attachment.content_type,
-                content=attachment.content,
-            )
+        [message] = _write([prepared])
     emit(events.MessageQueued(message=message, by=by if getattr(by, "pk", None) else None))
     return message
 
 
-def _add_recipients(message: Message, specs: list[str], client: Client | None) -> None:
+def queue_prepared(prepared: list[Prepared]) -> list[Message]:
+    """Write prepared messages together: one insert of the messages, one of their
+    recipients, one of their attachments; announced as one MessagesQueued."""
+    if not prepared:
+        return []
+    with transaction.atomic():
+        messages = _write(prepared)
+    emit(events.MessagesQueued(messages=messages))
+    return messages
+
+
+def _write(prepared: list[Prepared]) -> list[Message]:
+    messages = Message.objects.bulk_create([p.message for p in prepared])
     MessageRecipient.objects.bulk_create(
-        MessageRecipient(message=message, address=r.address, name=r.name, source=r.source)
-        for r in resolve_recipients(specs, client)
+        MessageRecipient(message=p.message, address=r.address, name=r.name, source=r.source)
+        for p in prepared
+        for r in p.recipients
     )
+    MessageAttachment.objects.bulk_create(
+        MessageAttachment(
+            message=p.message,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            content=attachment.content,
+        )
+        for p in prepared
+        for attachment in p.attachments
+    )
+    return messages
+
+
+def first_active_webhook() -> WebhookEndpoint | None:
+    return WebhookEndpoint.objects.filter(is_active=True).order_by("id").first()
+
+
+def outgoing_from_template(
+    template: MessageTemplate,
+    *,
+    to: list[str],
+    client: Client | None,
+    by: Any = None,
+    extra: dict[str, Any] | None = None,
+    attachments: list[Attachment] | None = None,
+    client_vars: dict[str, Any] | None = None,
+    webhook: Callable[[], WebhookEndpoint | None] = first_active_webhook,
+) -> Outgoing:
+    """A stored template rendered with the client's (and process's) variables.
+    `client_vars` and `webhook` let a caller that renders many reuse what it read."""
+    context = template_context(client=client, sender=by, extra=extra, client_vars=client_vars)
+    return Outgoing(
+        subject=render_text(template.subject, context).strip(),
+        body_text=render_text(template.body_text, context),
+        body_html=render_text(template.body_html, context, html=True) if template.body_html else "",
+        to=to,
+        channel=template.channel,
+        webhook=webhook() if template.channel == Channel.CHAT else None,
+        attachments=attachments or [],
+    )
+
+
+def no_template(template_code: str) -> ValidationError:
+    return invalid("template", f"No message template has the code {template_code!r}.")
 
 
 def queue_from_template(
@@ -120,19 +198,9 @@ def queue_from_template(
     """Render a stored template with the client's (and process's) variables and queue it."""
     template = MessageTemplate.objects.filter(code=template_code).first()
     if template is None:
-        raise invalid("template", f"No message template has the code {template_code!r}.")
-    context = template_context(client=client, sender=by, extra=extra)
-    webhook = None
-    if template.channel == Channel.CHAT:
-        webhook = WebhookEndpoint.objects.filter(is_active=True).order_by("id").first()
-    outgoing = Outgoing(
-        subject=render_text(template.subject, context).strip(),
-        body_text=render_text(template.body_text, context),
-        body_html=render_text(template.body_html, context, html=True) if template.body_html else "",
-        to=to,
-        channel=template.channel,
-        webhook=webhook,
-        attachments=attachments or [],
+        raise no_template(template_code)
+    outgoing = outgoing_from_template(
+        template, to=to, client=client, by=by, extra=extra, attachments=attachments
     )
     return queue_message(outgoing=outgoing, client=client, cause=cause, by=by, run=run)
 

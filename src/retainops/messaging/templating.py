@@ -5,16 +5,17 @@ schema below (or added by a process with `register_variables`), so a typo is
 refused naming it instead of rendering as an empty string to a client.
 """
 
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Node, NodeList, Variable
 from django.template.defaulttags import ForNode, IfNode, WithNode
 from django.utils import timezone
 
-from retainops.clients.models import Client
+from retainops.clients.models import Client, ClientTeamMember, Contact
 from retainops.clients.queries import with_mrr
 
 Schema = dict[str, Any] | list[Any] | None  # dict: fields; list: [item schema]; None: a value
@@ -158,8 +159,14 @@ def validate_template_text(field: str, source: str, *, html: bool = False) -> No
 
 
 def render_text(source: str, context: dict[str, Any], *, html: bool = False) -> str:
-    engine = HTML_ENGINE if html else TEXT_ENGINE
-    return engine.from_string(source).render(Context(context, autoescape=html))
+    return _compiled(source, html).render(Context(context, autoescape=html))
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str, html: bool) -> Template:
+    # A sweep renders the same few templates for every message of its batch: parse each
+    # text once (a compiled template holds no state between renders).
+    return (HTML_ENGINE if html else TEXT_ENGINE).from_string(source)
 
 
 def _person(user: Any) -> dict[str, str]:
@@ -170,12 +177,34 @@ def client_variables(client: Client | None) -> dict[str, Any]:
     """The `client` variables of a template, read from the record."""
     if client is None:
         return {}
-    client = with_mrr(Client.objects.filter(pk=client.pk)).select_related("business_unit").get()
-    team = {m.role.code: _person(m.user) for m in client.team.select_related("role", "user")}
-    contacts = [
-        {"name": c.name, "first_name": c.name.split(" ")[0], "email": c.email, "title": c.title}
-        for c in client.contacts.all()
-    ]
+    return clients_variables([client.pk])[client.pk]
+
+
+def clients_variables(
+    client_ids: list[int], members: list[ClientTeamMember] | None = None
+) -> dict[int, dict[str, Any]]:
+    """The `client` variables of several clients, by id, in three queries whatever their
+    number (a sweep's batch renders many messages at once). `members`: the clients'
+    team members (with role and user) when the caller has read them."""
+    clients = with_mrr(Client.objects.filter(pk__in=client_ids)).select_related("business_unit")
+    teams: dict[int, dict[str, Any]] = {pk: {} for pk in client_ids}
+    if members is None:
+        members = list(
+            ClientTeamMember.objects.filter(client_id__in=client_ids).select_related("role", "user")
+        )
+    for member in members:
+        teams[member.client_id][member.role.code] = _person(member.user)
+    contacts: dict[int, list[dict[str, Any]]] = {pk: [] for pk in client_ids}
+    for c in Contact.objects.filter(client_id__in=client_ids):
+        contacts[c.client_id].append(
+            {"name": c.name, "first_name": c.name.split(" ")[0], "email": c.email, "title": c.title}
+        )
+    return {
+        client.pk: _variables(client, teams[client.pk], contacts[client.pk]) for client in clients
+    }
+
+
+def _variables(client: Client, team: dict[str, Any], contacts: list[dict[str, Any]]) -> dict:
     return {
         "name": client.name,
         "business_unit": client.business_unit.name,
@@ -191,10 +220,15 @@ def client_variables(client: Client | None) -> dict[str, Any]:
 
 
 def template_context(
-    *, client: Client | None, sender: Any = None, extra: dict[str, Any] | None = None
+    *,
+    client: Client | None,
+    sender: Any = None,
+    extra: dict[str, Any] | None = None,
+    client_vars: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`client_vars`: the client's variables when the caller has read them already."""
     return {
-        "client": client_variables(client),
+        "client": client_vars if client_vars is not None else client_variables(client),
         "sender": _person(sender) if sender is not None else {},
         "agency": {"name": settings.AGENCY_NAME, "logo_url": settings.AGENCY_LOGO_URL},
         "today": timezone.localdate(),

@@ -55,6 +55,9 @@ class SubjectType:
     on_run_end: Callable[..., None] | None = None
     # Message template variables the subject adds (e.g. `program` with its missing details).
     variables: Callable[[Any], dict[str, Any]] = lambda _subject: {}
+    # Several subjects by id in one query, as `load` loads each (a sweep's batch reads the
+    # subjects of its reminders together); without it they are loaded one by one.
+    load_many: Callable[[list[int]], dict[int, Any]] | None = None
 
 
 SUBJECT_TYPES: dict[str, SubjectType] = {}
@@ -152,6 +155,7 @@ register_subject(
         code="client",
         label="Client",
         load=lambda pk: Client.objects.select_related("business_unit").get(pk=pk),
+        load_many=lambda pks: Client.objects.select_related("business_unit").in_bulk(pks),
         client_of=lambda client: client,
         values=_client_values,
         anchor_values=_client_anchors,
