@@ -18,6 +18,7 @@ from retainops.clients.models import (
     ContractLine,
     ServiceLine,
 )
+from retainops.clients.services import refresh_mrr
 from retainops.core.models import BusinessUnit, Role, User
 
 WORDS = ["Harbor", "Cedar", "Summit", "Maple", "Granite", "Lakeside", "Pine", "Bright", "Iron"]
@@ -111,3 +112,4 @@ def _children(clients: list[Client], people: dict, roles: dict, services: list, 
         for service in rng.sample(services, rng.randint(1, 3))
     ]
     ContractLine.objects.bulk_create(lines, batch_size=5000)
+    refresh_mrr([client.pk for client in clients])

@@ -18,6 +18,7 @@ from retainops.changes.variables import change_variables
 from retainops.clients.choices import ClientStatus, ContractStatus
 from retainops.clients.events import ClientStatusChanged
 from retainops.clients.models import Client, Contract, ContractLine
+from retainops.clients.services import refresh_mrr
 from retainops.core.audit import save_audited
 from retainops.core.events import emit
 from retainops.messaging.services import queue_from_template
@@ -140,6 +141,7 @@ def _cancel_client(request: ChangeRequest, client: Client, by: Any) -> None:
     for contract in _contracts(client, ContractStatus.ACTIVE, ContractStatus.PAUSED):
         contract.cancel()
         save_audited(contract, by, f"cancelled by change request {request.pk}")
+    refresh_mrr([client.pk])
     if client.status != ClientStatus.CANCELLING and can_proceed(client.give_notice):
         client.give_notice()
     if can_proceed(client.cancel):
@@ -153,6 +155,7 @@ def _pause_client(request: ChangeRequest, client: Client, by: Any) -> None:
     for contract in _contracts(client, ContractStatus.ACTIVE):
         contract.pause()
         save_audited(contract, by, f"paused by change request {request.pk}")
+    refresh_mrr([client.pk])
     if can_proceed(client.pause):
         client.pause()
         save_audited(client, by, f"status: pause (change request {request.pk})")
@@ -178,6 +181,7 @@ def _apply_lines(request: ChangeRequest, client: Client, by: Any) -> str:
         line = line or ContractLine(contract=contract, service=change.service)
         line.monthly_budget = change.monthly_budget or Decimal("0")
         save_audited(line, by, f"change request {request.pk}")
+    refresh_mrr([client.pk])
     return ""
 
 

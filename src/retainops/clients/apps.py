@@ -1,4 +1,10 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+# The migration that created the name search index (matching.py).
+SEARCH_INDEX_MIGRATION = "0004_stored_mrr_and_search_index"
 
 
 class ClientsConfig(AppConfig):
@@ -8,6 +14,8 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         from retainops.clients import search
+
+        post_migrate.connect(_restore_search_index, sender=self)
 
         search.register()  # the header's search box finds this app's records
         from retainops.clients.models import ServiceLine, Tool
@@ -43,3 +51,17 @@ def _client_filter_params() -> tuple[str, ...]:
 
     fixed = ("q", "unit", "status", "owner", "service", "sort")
     return fixed + tuple(c.name for c in list_columns() if c.filter_choices)
+
+
+def _restore_search_index(using: str, **_: Any) -> None:
+    """SQLite drops a table's triggers when a migration rebuilds the table: put the name
+    index's back (and rebuild it) after each migrate, once its migration is applied."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from retainops.clients.matching import ensure_search_index
+
+    connection = connections[using]
+    recorder = MigrationRecorder(connection)
+    if ("clients", SEARCH_INDEX_MIGRATION) in recorder.applied_migrations():
+        ensure_search_index(connection)

@@ -43,7 +43,7 @@ from retainops.clients.models import (
     ServiceLine,
     Tool,
 )
-from retainops.clients.services import renewal_date_for
+from retainops.clients.services import refresh_mrr, renewal_date_for
 from retainops.core.capabilities import DEFAULT_ROLE_CAPABILITIES
 from retainops.core.choices import RoleCode
 from retainops.core.models import BusinessUnit, DemoMarker, Role, Team, User
@@ -793,6 +793,7 @@ def _write(stories: Sequence[ClientStory]) -> None:
     ClientTool.objects.bulk_create([t for s in stories for t in s.tools])
     Contract.objects.bulk_create([c for s in stories for c in s.contracts])
     ContractLine.objects.bulk_create([ln for s in stories for ln in s.lines])
+    refresh_mrr([s.client.pk for s in stories])
     _delete_without_signals(ClientTool, [t.pk for s in stories for t in s.removed_tools])
     _write_history(stories)
     for story in stories:

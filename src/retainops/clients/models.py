@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
@@ -67,7 +68,15 @@ class Tool(models.Model):
 
 
 class Client(ConcurrentTransitionMixin, models.Model):
-    """An account of the agency, in one business unit, with a status life cycle."""
+    """An account of the agency, in one business unit, with a status life cycle.
+
+    ``mrr`` is stored, not computed on reading: the client list sorts and pages by it,
+    and a sum over every client's lines on each request grows with the agency. It is
+    the budgets of the lines of the client's active contracts, and only
+    ``services.refresh_mrr`` writes it (every path that changes a line or a contract's
+    status calls it); ``save()`` never writes it, so an instance read before such a
+    change cannot put an old figure back.
+    """
 
     name = models.CharField(max_length=200)
     business_unit = models.ForeignKey(
@@ -83,17 +92,32 @@ class Client(ConcurrentTransitionMixin, models.Model):
     industry = models.CharField(max_length=120, blank=True)
     notes = models.TextField(blank=True)
     sold_on = models.DateField(null=True, blank=True)
+    mrr = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
+        help_text="Monthly recurring revenue: the lines of the active contracts (stored).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The stored MRR follows the contract lines, whose own history says what changed.
+    history = HistoricalRecords(excluded_fields=["updated_at", "mrr"])
 
     class Meta:
         ordering = ["name", "id"]
+        # The list's sorts read ids from an index in order (see queries.client_page):
+        # the unit first for people who see one unit, the sort alone for those who see all.
         indexes = [
             models.Index(fields=["business_unit", "status", "name"]),
             models.Index(fields=["status", "name"]),
             models.Index(fields=["name"]),
             models.Index(fields=["updated_at"]),
+            models.Index(fields=["business_unit", "name", "id"], name="client_unit_name"),
+            models.Index(fields=["business_unit", "mrr", "name", "id"], name="client_unit_mrr"),
+            models.Index(fields=["mrr", "name", "id"], name="client_mrr"),
+            # The search's CRM id match: UPPER(x) = UPPER(term) on both databases.
+            models.Index(Upper("external_id"), name="client_external_id_upper"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -105,6 +129,14 @@ class Client(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save every field but the stored MRR when updating (see the class docstring)."""
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "mrr"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def status_badge(self) -> dict:

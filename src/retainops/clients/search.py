@@ -5,15 +5,16 @@ from typing import Any
 from django.db.models import Q
 from django.urls import reverse
 
+from retainops.clients.matching import name_or_crm_id
 from retainops.clients.models import Contact
 from retainops.clients.queries import visible_clients
 from retainops.core.search import Hit, register_search
 
 
 def find_clients(user: Any, text: str, limit: int) -> list[Hit]:
+    # The same matcher as the client list's search, and so the same index.
     clients = (
-        visible_clients(user)
-        .filter(Q(name__icontains=text) | Q(external_id__iexact=text))
+        name_or_crm_id(visible_clients(user), text)
         .select_related("business_unit")
         .order_by("name", "id")[:limit]
     )

@@ -8,16 +8,20 @@ body, unknown codes) and refuse once, naming every field, before writing.
 """
 
 import calendar
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from retainops.clients import events
+from retainops.clients.choices import ContractStatus
 from retainops.clients.models import (
     CLIENT_TRANSITIONS,
     CONTRACT_TRANSITIONS,
@@ -250,6 +254,35 @@ def remove_client_tool(*, entry: ClientTool, by: Any) -> None:
     emit(events.ClientToolChanged(client=entry.client, entry=entry, change="removed", by=by))
 
 
+MRR_CHUNK = 5000
+
+
+def refresh_mrr(client_ids: Iterable[int]) -> None:
+    """Recompute the stored MRR of these clients from their lines, in one UPDATE.
+
+    Every path that adds, changes or removes a contract line, or moves a contract into
+    or out of active, calls this once it has written (the services here, the change
+    requests taking effect, the demo seed, the benchmark data); the list then reads a
+    column instead of summing every visible client's lines on each request. A bulk
+    load's ids go in chunks (one UPDATE each) to stay under the databases' limit of
+    parameters in one statement.
+    """
+    ids = sorted(set(client_ids))
+    total = (
+        ContractLine.objects.filter(
+            contract__client=OuterRef("pk"), contract__status=ContractStatus.ACTIVE
+        )
+        .order_by()
+        .values("contract__client")
+        .annotate(total=Sum("monthly_budget"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    mrr = Coalesce(Subquery(total, output_field=money), Value(Decimal("0"), output_field=money))
+    for start in range(0, len(ids), MRR_CHUNK):
+        Client.objects.filter(pk__in=ids[start : start + MRR_CHUNK]).update(mrr=mrr)
+
+
 def _check_contract_editor(client: Client, by: Any) -> None:
     require_capability(by, Capability.EDIT_CONTRACT)
     require_unit_access(by, client.business_unit_id)
@@ -317,6 +350,7 @@ def create_contract(
             ),
             by,
         )
+    refresh_mrr([contract.client_id])
     emit(events.ContractRecorded(contract=contract, by=by))
     return contract
 
@@ -350,6 +384,7 @@ def set_contract_line(
     line.monthly_budget = monthly_budget
     _validated(line, problems)
     save_audited(line, by, "budget change")
+    refresh_mrr([contract.client_id])
     emit(
         events.ContractLineChanged(
             contract=contract,
@@ -366,6 +401,7 @@ def set_contract_line(
 def remove_contract_line(*, line: ContractLine, by: Any) -> None:
     _check_contract_editor(line.contract.client, by)
     delete_audited(line, by)
+    refresh_mrr([line.contract.client_id])
     emit(
         events.ContractLineChanged(
             contract=line.contract,
@@ -391,6 +427,7 @@ def change_contract_status(*, contract: Contract, by: Any, transition_name: str)
         )
     method()
     _save_transition(contract, by, transition_name)
+    refresh_mrr([contract.client_id])
     emit(
         events.ContractStatusChanged(
             contract=contract, by=by, transition=transition_name, status=contract.status

@@ -7,6 +7,7 @@ import factory
 
 from retainops.clients.choices import ContractStatus
 from retainops.clients.models import Client, Contact, Contract, ContractLine, ServiceLine
+from retainops.clients.services import refresh_mrr
 from retainops.core.testing import BusinessUnitFactory
 
 
@@ -52,5 +53,6 @@ def make_contract(
             service=ServiceLine.objects.get(code=code),
             monthly_budget=Decimal(budget),
         )
+    refresh_mrr([client.pk])
     assert contract.status == (ContractStatus.ACTIVE if active else ContractStatus.DRAFT)
     return contract
