@@ -107,7 +107,8 @@ def clients_without_touch(
         found = found.filter(business_unit=unit)
     if account_manager is not None:
         found = found.filter(team__role__code="account_manager", team__user=account_manager)
-    return found.filter(~Exists(recent)).order_by("name", "id")
+    # The list shows each client's unit: read with the clients, not one query a row.
+    return found.filter(~Exists(recent)).select_related("business_unit").order_by("name", "id")
 
 
 # Scoped to the person asking -------------------------------------------------------------

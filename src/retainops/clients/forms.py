@@ -133,3 +133,13 @@ class ContractForm(forms.ModelForm):
 class ContractLineForm(forms.Form):
     service = forms.ModelChoiceField(ServiceLine.objects.filter(is_active=True))
     monthly_budget = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2)
+
+
+def contract_line_form_shown_per_contract() -> ContractLineForm:
+    """The empty line form a client's page repeats under each contract. A model choice
+    field reads its queryset again each time it renders: the services are read once here,
+    so the page costs one query for them however many contracts it lists."""
+    form = ContractLineForm()
+    service = form.fields["service"]
+    service.choices = list(service.choices)  # type: ignore[attr-defined]
+    return form

@@ -20,6 +20,7 @@ from retainops.clients.forms import (
     ContractForm,
     ContractLineForm,
     TeamAssignForm,
+    contract_line_form_shown_per_contract,
 )
 from retainops.clients.list_columns import list_columns
 from retainops.clients.models import (
@@ -121,7 +122,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit_contracts": user.has_capability(Capability.EDIT_CONTRACT),
         "team_form": TeamAssignForm(),
         "tool_form": ClientToolForm(),
-        "line_form": ContractLineForm(),
+        "line_form": contract_line_form_shown_per_contract(),
         "team_roles": Role.objects.filter(code__in=CLIENT_TEAM_ROLES),
         # Programs, change requests, processes and messages: the apps above add them.
         "panels": panels_for(client, user),
