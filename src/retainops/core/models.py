@@ -78,21 +78,26 @@ class User(AbstractUser):
     def role_codes(self) -> set[str]:
         cached: set[str] | None = getattr(self, "_role_codes", None)
         if cached is None:
-            cached = set(self.roles.values_list("code", flat=True))
-            self._role_codes = cached
+            cached = self._read_roles()[0]
         return cached
 
     def capability_set(self) -> set[str]:
         cached: set[str] | None = getattr(self, "_capabilities", None)
         if cached is None:
-            cached = set()
-            if self.is_superuser:
-                cached = set(Capability.values)
-            else:
-                for caps in self.roles.values_list("capabilities", flat=True):
-                    cached.update(caps or [])
-            self._capabilities = cached
+            cached = self._read_roles()[1]
         return cached
+
+    def _read_roles(self) -> tuple[set[str], set[str]]:
+        """The person's role codes and capabilities, from one read of their roles (every
+        page asks for both: its permissions and the queues of the navigation)."""
+        codes: set[str] = set()
+        capabilities: set[str] = set(Capability.values) if self.is_superuser else set()
+        for code, caps in self.roles.values_list("code", "capabilities"):
+            codes.add(code)
+            if not self.is_superuser:
+                capabilities.update(caps or [])
+        self._role_codes, self._capabilities = codes, capabilities
+        return codes, capabilities
 
     def has_capability(self, capability: str) -> bool:
         return self.is_active and capability in self.capability_set()
