@@ -55,30 +55,48 @@ def generate(count: int, seed: int = 7) -> None:
             BusinessUnit.objects.create(code="bench-south", name="Bench South"),
         ]
         people = _staff(units)
-        roles = {r.code: r for r in Role.objects.all()}
-        services = list(ServiceLine.objects.all())
-        statuses = [s for s, weight in STATUS_MIX for _ in range(weight)]
-        clients = [
-            Client(
-                name=f"{rng.choice(WORDS)} {rng.choice(KINDS)} {index}",
-                business_unit=units[index % 2],
-                status=rng.choice(statuses),
-                external_id=f"CRM-{index}",
-            )
-            for index in range(count)
-        ]
-        Client.objects.bulk_create(clients, batch_size=2000)
-        _children(clients, people, roles, services, rng)
+        by_unit = {
+            unit.pk: {
+                code: [u for u in users if u.username.split(".")[2] == unit.code]
+                for code, users in people.items()
+            }
+            for unit in units
+        }
+        add_clients(count, units, by_unit, rng)
 
 
-def _children(clients: list[Client], people: dict, roles: dict, services: list, rng) -> None:
+def add_clients(
+    count: int,
+    units: list[BusinessUnit],
+    people_by_unit: dict[int, dict[str, list[User]]],
+    rng: random.Random,
+    prefix: str = "CRM",
+) -> list[Client]:
+    """`count` clients alternating between `units`, each with a team drawn from its
+    unit's people (role code -> people), a contact, a contract and one to three lines."""
+    roles = {r.code: r for r in Role.objects.all()}
+    services = list(ServiceLine.objects.all())
+    statuses = [s for s, weight in STATUS_MIX for _ in range(weight)]
+    clients = [
+        Client(
+            name=f"{rng.choice(WORDS)} {rng.choice(KINDS)} {index}",
+            business_unit=units[index % len(units)],
+            status=rng.choice(statuses),
+            external_id=f"{prefix}-{index}",
+        )
+        for index in range(count)
+    ]
+    Client.objects.bulk_create(clients, batch_size=2000)
+    _children(clients, people_by_unit, roles, services, rng)
+    return clients
+
+
+def _children(
+    clients: list[Client], people_by_unit: dict, roles: dict, services: list, rng
+) -> None:
     members, contacts, contracts = [], [], []
     for client in clients:
-        unit_people = {
-            code: [u for u in users if u.username.split(".")[2] == client.business_unit.code]
-            for code, users in people.items()
-        }
-        for code, users in unit_people.items():
+        for code, users in people_by_unit[client.business_unit_id].items():
             members.append(
                 ClientTeamMember(client=client, role=roles[code], user=rng.choice(users))
             )

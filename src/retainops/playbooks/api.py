@@ -86,6 +86,8 @@ def _run(request: HttpRequest, run_id: int) -> Run:
 
 def _with_details(tasks: QuerySet[Task]) -> QuerySet[Task]:
     files = TaskAttachment.objects.defer("content").select_related("uploaded_by").order_by("id")
+    # Each task's description is its step's, read from the version's definition: load it.
+    tasks = tasks.defer(None)
     return tasks.select_related(*queries.TASK_RELATED, "closed_by").prefetch_related(
         "comments__author", Prefetch("attachments", queryset=files)
     )
