@@ -46,35 +46,49 @@ class Adherence:
 
 def adherence(subject: Client | User, days: int = 30, *, now: datetime | None = None) -> Adherence:
     """How a client's plan, or a person's planned contacts, were kept over `days` days."""
-    if days < 1:
+    return adherences(subject, (days,), now=now)[0]
+
+
+def adherences(
+    subject: Client | User, windows: tuple[int, ...], *, now: datetime | None = None
+) -> list[Adherence]:
+    """`adherence` over each of several windows, all counted in one query."""
+    if any(days < 1 for days in windows):
         raise ValueError("days must be at least 1")
     now = now or timezone.now()
-    due = Occurrence.objects.filter(due_at__gt=now - timedelta(days=days), due_at__lte=now)
+    widest = max(windows)
+    due = Occurrence.objects.filter(due_at__gt=now - timedelta(days=widest), due_at__lte=now)
     due = (
         due.filter(client=subject) if isinstance(subject, Client) else due.filter(assignee=subject)
     )
-    return _count(due, days)
-
-
-def _count(due: QuerySet[Occurrence], days: int) -> Adherence:
     done = Q(state=S.DONE)
+    counted = {
+        "total": Q(),
+        "on_time": done & Q(outcome=Outcome.ON_TIME),
+        "late": done & Q(outcome=Outcome.LATE),
+        "missed": Q(state=S.MISSED),
+        "skipped": Q(state=S.SKIPPED),
+        "open": Q(state__in=[S.PLANNED, S.MOVED]),
+    }
     figures = due.aggregate(
-        total=Count("id"),
-        on_time=Count("id", filter=done & Q(outcome=Outcome.ON_TIME)),
-        late=Count("id", filter=done & Q(outcome=Outcome.LATE)),
-        missed=Count("id", filter=Q(state=S.MISSED)),
-        skipped=Count("id", filter=Q(state=S.SKIPPED)),
-        open=Count("id", filter=Q(state__in=[S.PLANNED, S.MOVED])),
+        **{
+            f"{name}_{days}": Count("id", filter=among & Q(due_at__gt=now - timedelta(days=days)))
+            for days in windows
+            for name, among in counted.items()
+        }
     )
-    return Adherence(
-        days=days,
-        planned=figures["total"] - figures["skipped"],
-        on_time=figures["on_time"],
-        late=figures["late"],
-        missed=figures["missed"],
-        skipped=figures["skipped"],
-        open=figures["open"],
-    )
+    return [
+        Adherence(
+            days=days,
+            planned=figures[f"total_{days}"] - figures[f"skipped_{days}"],
+            on_time=figures[f"on_time_{days}"],
+            late=figures[f"late_{days}"],
+            missed=figures[f"missed_{days}"],
+            skipped=figures[f"skipped_{days}"],
+            open=figures[f"open_{days}"],
+        )
+        for days in windows
+    ]
 
 
 def last_touch(client: Client) -> Touchpoint | None:

@@ -1,6 +1,8 @@
 """Reads of the client record, always scoped to what the person may see."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -231,11 +233,42 @@ def _history_entries(
     return entries
 
 
+# The client's whole record history, kept while one page is drawn (see `history_read_once`).
+_read_history: ContextVar[dict[int, list[dict[str, Any]]] | None] = ContextVar(
+    "read_history", default=None
+)
+
+
+@contextmanager
+def history_read_once() -> Iterator[None]:
+    """Within the block, a client's record history is read once: a page that shows it in
+    several places (its history section and its timeline) pays for it once. The rows are
+    kept for the block only, so nothing outlives the page being drawn."""
+    token = _read_history.set({})
+    try:
+        yield
+    finally:
+        _read_history.reset(token)
+
+
 def client_history(client: Client, limit: int = 200) -> list[dict[str, Any]]:
     """Every recorded change of the client and its parts, newest first: who, when, what."""
-    # Contracts since deleted still have history rows naming the client.
-    contract_ids = set(Contract.history.filter(client_id=client.pk).values_list("id", flat=True))
-    sources: list[tuple[str, QuerySet[Any], tuple[str, ...], Callable[[Any], str]]] = [
+    read = _read_history.get()
+    if read is None:
+        return _whole_history(client)[:limit]
+    if client.pk not in read:
+        read[client.pk] = _whole_history(client)
+    return read[client.pk][:limit]
+
+
+def _whole_history(client: Client) -> list[dict[str, Any]]:
+    # Contracts since deleted still have history rows naming the client: their ids come
+    # from the contracts' own history rows, read first.
+    contract_rows = list(
+        Contract.history.filter(client_id=client.pk).select_related("history_user")
+    )
+    contract_ids = {row.id for row in contract_rows}
+    sources: list[tuple[str, QuerySet[Any] | list[Any], tuple[str, ...], Callable[[Any], str]]] = [
         ("Client", Client.history.filter(id=client.pk), (), lambda r: r.name),
         ("Contact", Contact.history.filter(client_id=client.pk), (), lambda r: r.name),
         (
@@ -245,7 +278,7 @@ def client_history(client: Client, limit: int = 200) -> list[dict[str, Any]]:
             lambda r: f"{r.role}: {r.user}",
         ),
         ("Tool", ClientTool.history.filter(client_id=client.pk), ("tool",), lambda r: str(r.tool)),
-        ("Contract", Contract.history.filter(client_id=client.pk), (), lambda r: r.reference),
+        ("Contract", contract_rows, (), lambda r: r.reference),
         (
             "Contract line",
             ContractLine.history.filter(contract_id__in=contract_ids),
@@ -255,7 +288,11 @@ def client_history(client: Client, limit: int = 200) -> list[dict[str, Any]]:
     ]
     entries: list[dict[str, Any]] = []
     for label, records, related, describe in sources:
-        rows = list(records.select_related("history_user", *related))
+        rows = (
+            records
+            if isinstance(records, list)
+            else list(records.select_related("history_user", *related))
+        )
         entries.extend(_history_entries(label, rows, describe))
     entries.sort(key=lambda entry: entry["when"], reverse=True)
-    return entries[:limit]
+    return entries

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +31,7 @@ from retainops.clients.models import (
     ClientTool,
     Contact,
     Contract,
+    ContractLine,
 )
 from retainops.clients.panels import panels_for
 from retainops.core.access import require_capability, sees_all_units
@@ -42,8 +44,9 @@ from retainops.core.models import Role
 from retainops.core.pagination import page_or_404
 
 
-def _visible_client(request: HttpRequest, pk: int) -> Client:
-    return get_object_or_404(queries.with_mrr(queries.visible_clients(request.user)), pk=pk)
+def _visible_client(request: HttpRequest, pk: int, *related: str) -> Client:
+    clients = queries.with_mrr(queries.visible_clients(request.user))
+    return get_object_or_404(clients.select_related(*related) if related else clients, pk=pk)
 
 
 def _client_url(client: Client) -> str:
@@ -98,36 +101,40 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    client = _visible_client(request, pk)
+    client = _visible_client(request, pk, "business_unit")
     user: Any = request.user
-    contracts = client.contracts.prefetch_related("lines__service")
+    contracts = client.contracts.prefetch_related(
+        Prefetch("lines", ContractLine.objects.select_related("service"))
+    )
     transitions = [
         (name, label)
         for name, label in CLIENT_TRANSITIONS.items()
         if any(t.name == name for t in client.get_available_status_transitions())  # type: ignore[attr-defined]
     ]
-    context = {
-        "client": client,
-        "team": client.team.select_related("role", "user"),
-        "contacts": client.contacts.all(),
-        "tools": client.tools.select_related("tool"),
-        "contracts": [
-            (c, [(n, lbl) for n, lbl in CONTRACT_TRANSITIONS.items() if _can(c, n)])
-            for c in contracts
-        ],
-        "history": queries.client_history(client),
-        "transitions": transitions,
-        "can_edit": user.has_capability(Capability.EDIT_CLIENT),
-        "can_change_status": user.has_capability(Capability.CHANGE_CLIENT_STATUS),
-        "can_edit_contracts": user.has_capability(Capability.EDIT_CONTRACT),
-        "team_form": TeamAssignForm(),
-        "tool_form": ClientToolForm(),
-        "line_form": contract_line_form_shown_per_contract(),
-        "team_roles": Role.objects.filter(code__in=CLIENT_TEAM_ROLES),
-        # Programs, change requests, processes and messages: the apps above add them.
-        "panels": panels_for(client, user),
-    }
-    return render(request, "clients/client_detail.html", context)
+    # The history section and the timeline panel show the same record history: read once.
+    with queries.history_read_once():
+        context = {
+            "client": client,
+            "team": client.team.select_related("role", "user"),
+            "contacts": client.contacts.all(),
+            "tools": client.tools.select_related("tool"),
+            "contracts": [
+                (c, [(n, lbl) for n, lbl in CONTRACT_TRANSITIONS.items() if _can(c, n)])
+                for c in contracts
+            ],
+            "history": queries.client_history(client),
+            "transitions": transitions,
+            "can_edit": user.has_capability(Capability.EDIT_CLIENT),
+            "can_change_status": user.has_capability(Capability.CHANGE_CLIENT_STATUS),
+            "can_edit_contracts": user.has_capability(Capability.EDIT_CONTRACT),
+            "team_form": TeamAssignForm(),
+            "tool_form": ClientToolForm(),
+            "line_form": contract_line_form_shown_per_contract(),
+            "team_roles": Role.objects.filter(code__in=CLIENT_TEAM_ROLES),
+            # Programs, change requests, processes and messages: the apps above add them.
+            "panels": panels_for(client, user),
+        }
+        return render(request, "clients/client_detail.html", context)
 
 
 def _can(contract: Contract, transition_name: str) -> bool:

@@ -10,6 +10,7 @@
 """
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -203,25 +204,54 @@ def client_timeline_page(
     and filtered here.
     """
     history = [e for e in _record_entries(client) if before is None or e["when"] < before]
-    sources = [
-        _process_entries(client, before=before, limit=limit + 1),
-        _message_entries(client, before=before, limit=limit + 1),
-        history[: limit + 1],
-    ]
-    fetched = _newest_first([entry for source in sources for entry in source])
+    processes = _process_entries(client, before=before, limit=limit + 1)
+    messages = _message_entries(client, before=before, limit=limit + 1)
+    fetched = _newest_first([*processes, *messages, *history[: limit + 1]])
     if len(fetched) <= limit:
         return TimelinePage(fetched, None)  # every source held fewer: nothing older is left
     edge = fetched[limit - 1]["when"]
     page = [e for e in fetched if e["when"] > edge]
-    page += _process_entries(client, at=edge)
-    page += _message_entries(client, at=edge)
+    # A source whose newest `limit + 1` reach past the edge holds nothing more of its
+    # instant than was fetched, and holds older entries; one that returned fewer has
+    # nothing left at all. Only a source cut exactly at the edge is asked again.
+    page += _at_edge(processes, limit, edge, lambda: _process_entries(client, at=edge))
+    page += _at_edge(messages, limit, edge, lambda: _message_entries(client, at=edge))
     page += [e for e in history if e["when"] == edge]
     older = (
         any(e["when"] < edge for e in history)
-        or TimelineEvent.objects.filter(client=client, at__lt=edge).exists()
-        or messages_for_client(client).filter(created_at__lt=edge).exists()
+        or _holds_older(
+            processes,
+            limit,
+            edge,
+            lambda: TimelineEvent.objects.filter(client=client, at__lt=edge).exists(),
+        )
+        or _holds_older(
+            messages,
+            limit,
+            edge,
+            lambda: messages_for_client(client).filter(created_at__lt=edge).exists(),
+        )
     )
     return TimelinePage(_newest_first(page), edge if older else None)
+
+
+def _at_edge(
+    fetched: list[dict[str, Any]],
+    limit: int,
+    edge: datetime,
+    read: Callable[[], list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """The source's entries of the edge's instant, from those fetched when they hold all."""
+    if len(fetched) <= limit or fetched[-1]["when"] < edge:
+        return [e for e in fetched if e["when"] == edge]
+    return read()
+
+
+def _holds_older(
+    fetched: list[dict[str, Any]], limit: int, edge: datetime, ask: Callable[[], bool]
+) -> bool:
+    """Whether the source holds an entry older than the edge, asked only when unknown."""
+    return any(e["when"] < edge for e in fetched) or (len(fetched) > limit and ask())
 
 
 def _newest_first(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
