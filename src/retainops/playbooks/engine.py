@@ -160,24 +160,40 @@ def advance(run: Run, *, by: Any) -> None:
     if run.state != RunState.RUNNING:
         return
     values: dict[str, Any] | None = None
+    definition = run.definition
     while True:
-        tasks = {t.step_key: t for t in run.tasks.select_related("client")}
-        progressed = False
+        tasks = _tasks_of(run)
+        moved: list[Task] = []
         for task in tasks.values():
             if task.state != TaskState.WAITING:
                 continue
-            step = run.definition.step(task.step_key)
+            step = definition.step(task.step_key)
             needs = [tasks[key] for key in step.needs]
             if any(need.state not in CLOSED_TASK_STATES for need in needs):
                 continue
             if step.when and values is None:
                 values = subject_values(run)
             rejected = next((t for t in tasks.values() if t.decision == Decision.REJECTED), None)
-            _open_or_skip(run, task, step, needs, values or {}, by, rejected)
-            progressed = True
-        if not progressed:
+            _open_or_skip(run, task, step, needs, values or {}, by, rejected, tasks)
+            moved.append(task)
+        if not moved:
             break
-    _end_if_settled(run, by)
+        if all(task.state == TaskState.OPEN for task in moved):
+            # Every step this pass opened is still open (someone's to do, or a wait):
+            # none closed, so no other step can open yet, and the run is not settled.
+            return
+    # The last pass read the tasks and changed nothing: they are as the database has them.
+    _end_if_settled(run, by, list(tasks.values()))
+
+
+def _tasks_of(run: Run) -> dict[str, Task]:
+    """The run's tasks by step key, each with its client: the run's, read with the run
+    (a task is on its run's client), rather than joined again for every task."""
+    tasks = {t.step_key: t for t in run.tasks.all()}
+    for task in tasks.values():
+        if task.client_id == run.client_id:
+            task.client = run.client
+    return tasks
 
 
 def subject_values(run: Run) -> dict[str, Any]:
@@ -193,6 +209,7 @@ def _open_or_skip(
     values: dict[str, Any],
     by: Any,
     rejected: Task | None = None,
+    tasks: dict[str, Task] | None = None,
 ) -> None:
     if rejected is not None:
         # A refusal ends the process: nothing after it opens, however it is connected.
@@ -211,11 +228,11 @@ def _open_or_skip(
             )
             return
         if holds:
-            open_task(run, task, step, by)
+            open_task(run, task, step, by, tasks)
         else:
             skip(task, reason=condition_skip_reason(step), by=None)
     else:
-        open_task(run, task, step, by)
+        open_task(run, task, step, by, tasks)
 
 
 def condition_skip_reason(step: Step) -> str:
@@ -259,9 +276,15 @@ def askers(run: Run) -> set[int]:
     return asked
 
 
-def open_task(run: Run, task: Task, step: Step, by: Any) -> None:
+def open_task(
+    run: Run, task: Task, step: Step, by: Any, tasks: dict[str, Task] | None = None
+) -> None:
+    """Open a waiting task: its owner, due time, timers, and what an engine step does.
+    `tasks`: the run's tasks by step key as the caller holds them (advance keeps the
+    ones it moves up to date), read here when not given."""
     now = timezone.now()
-    tasks = {t.step_key: t for t in run.tasks.all()}
+    if tasks is None:
+        tasks = {t.step_key: t for t in run.tasks.all()}
     owner = resolve_owner(step.owner, run.client)
     assignee = owner["assignee"]
     if step.kind == StepKind.APPROVAL and assignee is not None and assignee.pk in askers(run):
@@ -340,14 +363,13 @@ def close(
     decision ended a wait): the step's action is recorded as theirs.
     """
     now = timezone.now()
+    if note:
+        fields["note"] = note  # written with the move: only a task that closes takes it
     closed = apply_task_transition(
         task, transition, closed_at=now, closed_by=by if getattr(by, "pk", None) else None, **fields
     )
     if not closed:
         return False
-    if note:
-        Task.objects.filter(pk=task.pk).update(note=note)
-        task.note = note
     drop_timers(task)
     _record_closing(task, transition, by)
     emit(events.TaskClosed(task=task, transition=transition, by=by if by is not None else cause))
@@ -400,8 +422,8 @@ def skip(task: Task, *, reason: str, by: Any) -> bool:
     return close(task, "skip", by=by, skip_reason=reason)
 
 
-def _end_if_settled(run: Run, by: Any) -> None:
-    tasks = list(run.tasks.values_list("state", "decision"))
+def _end_if_settled(run: Run, by: Any, read: list[Task]) -> None:
+    tasks = [(task.state, task.decision) for task in read]
     if any(state not in CLOSED_TASK_STATES for state, _ in tasks):
         return
     name = run.definition.name

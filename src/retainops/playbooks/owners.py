@@ -16,7 +16,11 @@ def resolve_owner(spec: str | None, client: Client) -> dict[str, Any]:
         return fields
     kind, _, value = spec.partition(":")
     if kind == "role":
-        member = ClientTeamMember.objects.filter(client=client, role__code=value).first()
+        member = (
+            ClientTeamMember.objects.filter(client=client, role__code=value)
+            .select_related("user")
+            .first()
+        )
         if member is not None and member.user.is_active:
             fields["assignee"] = member.user
         else:

@@ -62,7 +62,7 @@ def sync_timers(task: Task, step: Step) -> None:
     desired = _desired_timers(task, step)
     timers = list(task.timers.all())
     pending = {(t.kind, t.slot): t for t in timers if t.fired_at is None and t.dropped_at is None}
-    wanted = set()
+    wanted, armed = set(), []
     for kind, slot, offset in desired:
         wanted.add((kind, slot))
         assert task.due_at is not None
@@ -73,7 +73,9 @@ def sync_timers(task: Task, step: Step) -> None:
         already = any(t.kind == kind and t.slot == slot and t.due_at >= at for t in timers)
         if already or (kind == TimerKind.REMIND and at <= now):
             continue
-        Timer.objects.create(task=task, kind=kind, slot=slot, offset=offset, due_at=at)
+        armed.append(Timer(task=task, kind=kind, slot=slot, offset=offset, due_at=at))
+    # One INSERT for the new timers: a step that opens arms several (reminders, escalations).
+    Timer.objects.bulk_create(armed)
     stale = [t.pk for key, t in pending.items() if key not in wanted]
     Timer.objects.filter(pk__in=stale).update(dropped_at=now, outcome="no longer due")
 

@@ -8,6 +8,8 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from retainops.clients.models import Client
 from retainops.core.models import User
@@ -211,6 +213,60 @@ def test_a_wait_ends_by_itself_and_the_next_step_opens(
     assert (settle.state, settle.closed_by, settle.note) == (TaskState.DONE, None, "the wait ended")
     assert review.state == TaskState.OPEN
     assert review.due_at == START + timedelta(days=4)
+
+
+# A wait whose end opens a review with `{timers}` (the step's reminders and escalations).
+WAIT_THEN_REVIEW = """
+key: {key}
+name: Wait, then review
+anchors: [go_live]
+steps:
+  - key: settle
+    title: Let the data flow for three days
+    kind: wait
+    due: 3 days after go_live
+  - key: review
+    title: Review the first figures
+    owner: role:account_manager
+    needs: [settle]
+    due: 1 day after settle
+{timers}
+"""
+ONE_TIMER = "    escalate: [{after: 2 hours, to: role:team_lead}]"
+SIX_TIMERS = """    remind: [20 hours, 12 hours, 2 hours]
+    escalate:
+      - {after: 0 hours, to: role:team_lead}
+      - {after: 1 day, to: role:team_lead}
+      - {after: 2 days, to: role:team_lead}"""
+
+
+def test_the_end_of_a_wait_arms_the_next_steps_timers_together(
+    publish: Publish, harbor: Client, account_manager: User, clock: time_machine.Traveller
+):
+    """The queries of ending a wait do not grow with the timers the next step arms."""
+    queries = {}
+    for key, timers_yaml, go_live in [
+        ("one-timer", ONE_TIMER, START),
+        ("six-timers", SIX_TIMERS, START + timedelta(days=1)),
+    ]:
+        version = publish(WAIT_THEN_REVIEW.format(key=key, timers=timers_yaml))
+        run = services.start_run(
+            by=account_manager,
+            playbook=version.playbook,
+            subject_id=harbor.pk,
+            anchors={"go_live": go_live},
+        )
+        ends = go_live + timedelta(days=3)
+        with time_machine.travel(ends, tick=False), CaptureQueriesContext(connection) as captured:
+            report = timers.fire_due(now=ends)
+        review = Task.objects.get(run=run, step_key="review")
+        armed = Timer.objects.filter(task=review, fired_at=None, dropped_at=None).count()
+        queries[key] = (report.fired, review.state, armed, len(captured.captured_queries))
+
+    (_, _, _, few), (_, _, _, many) = queries["one-timer"], queries["six-timers"]
+    assert queries["one-timer"][:3] == (1, TaskState.OPEN, 1)
+    assert queries["six-timers"][:3] == (1, TaskState.OPEN, 6)
+    assert many == few, queries
 
 
 def test_an_escalation_may_hand_the_task_to_the_person_it_escalates_to(
