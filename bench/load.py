@@ -67,6 +67,11 @@ SECRET_KEY = "bench-load-" + "k" * 50
 
 def _setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
+    # Files beside the database (the end-customer warehouse, imports) belong to its data
+    # set: two data sets built at once must not share them.
+    own_files = DATA / f"var-{database_url.rstrip('/').rsplit('/', 1)[-1].split('.')[0]}"
+    own_files.mkdir(parents=True, exist_ok=True)
+    os.environ["RETAINOPS_VAR_DIR"] = str(own_files)
     os.environ["SECRET_KEY"] = SECRET_KEY
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "retainops.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")

@@ -132,7 +132,7 @@ def _queries(web: HttpClient, url: str) -> int:
 
 # What the client's own page costs: its record history is read once for the history
 # section and the timeline panel, and its panels merge reads of the same rows.
-CLIENT_PAGE_QUERIES = 58
+CLIENT_PAGE_QUERIES = 57
 
 
 @pytest.mark.parametrize("page", ["", "timeline/", "cadence/"])
@@ -148,4 +148,4 @@ def test_a_client_page_costs_the_same_queries_for_a_short_history_as_for_a_long_
     large = _queries(client, url)
     assert large == small, f"{url}: {small} queries for 2 of each, {large} for 12"
     if page == "":
-        assert small == CLIENT_PAGE_QUERIES, f"{url}: {small} queries"
+        assert small <= CLIENT_PAGE_QUERIES, f"{url}: {small} queries, over its budget"
