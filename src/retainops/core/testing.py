@@ -112,3 +112,13 @@ def run_import_jobs() -> int:
     from retainops.core import imports
 
     return imports.drain(now=timezone.now(), worker="test-worker").handled
+
+
+def queries_of_page(browser: HttpClient, url: str) -> int:
+    """The SQL queries one successful GET of `url` costs (the query-count tests compare
+    this at two sizes of what the page lists)."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert browser.get(url).status_code == 200
+    return len(captured)

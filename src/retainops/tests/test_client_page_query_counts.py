@@ -7,9 +7,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from retainops.changes.models import ChangeReason
@@ -19,7 +17,7 @@ from retainops.clients.testing import ClientFactory, ContactFactory, make_contra
 from retainops.complaints.models import BusinessCalendar, ComplaintCategory
 from retainops.complaints.services import raise_complaint
 from retainops.core.models import BusinessUnit, Role, User
-from retainops.core.testing import UserFactory
+from retainops.core.testing import UserFactory, queries_of_page
 from retainops.messaging.services import Outgoing, queue_message
 from retainops.onboarding.services import Line, create_program
 from retainops.playbooks.models import Playbook, TimelineEvent
@@ -124,10 +122,7 @@ def _grow(client: Client, by: User, start: int, count: int) -> None:
         )
 
 
-def _queries(web: HttpClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert web.get(url).status_code == 200
-    return len(captured)
+_queries = queries_of_page
 
 
 # What the client's own page costs: its record history is read once for the history

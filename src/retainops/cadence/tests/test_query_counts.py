@@ -5,14 +5,12 @@ counted at two sizes."""
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test import Client as Browser
-from django.test.utils import CaptureQueriesContext
 
 from retainops.cadence.models import ContactKind
 from retainops.clients.models import ClientTeamMember
 from retainops.clients.testing import ClientFactory
 from retainops.core.models import BusinessUnit, Role, User
+from retainops.core.testing import queries_of_page
 
 from .test_pages import ITEM, signed_in
 
@@ -33,10 +31,7 @@ def _grow(unit: BusinessUnit, by: User, kind: ContactKind, start: int, count: in
         assert added.status_code == 302
 
 
-def _queries(browser: Browser, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert browser.get(url).status_code == 200
-    return len(captured)
+_queries = queries_of_page
 
 
 @pytest.mark.parametrize(

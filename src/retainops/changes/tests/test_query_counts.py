@@ -6,9 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
 
 from retainops.changes import services
 from retainops.changes.models import ChangeReason
@@ -16,6 +14,7 @@ from retainops.changes.services import LineChange
 from retainops.clients.models import ClientTeamMember, ServiceLine
 from retainops.clients.testing import ClientFactory, make_contract
 from retainops.core.models import BusinessUnit, Role, User
+from retainops.core.testing import queries_of_page
 
 from .conftest import EFFECTIVE
 
@@ -51,10 +50,7 @@ def _grow(unit: BusinessUnit, by: User, reason: ChangeReason, start: int, count:
         )
 
 
-def _queries(client: HttpClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
+_queries = queries_of_page
 
 
 @pytest.mark.parametrize(

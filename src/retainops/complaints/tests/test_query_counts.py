@@ -6,14 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
 
 from retainops.clients.models import Contact
 from retainops.complaints import services
 from retainops.complaints.models import Complaint
 from retainops.core.models import User
+from retainops.core.testing import queries_of_page
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +32,7 @@ def _grow(raise_one: Callable[..., Complaint], by: User, contact: Contact, start
             services.start_work(complaint=complaint, by=by)
 
 
-def _queries(client: HttpClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
+_queries = queries_of_page
 
 
 @pytest.mark.parametrize(

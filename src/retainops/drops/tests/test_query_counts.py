@@ -6,11 +6,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
 
 from retainops.core.models import User
+from retainops.core.testing import queries_of_page
 from retainops.drops import services
 from retainops.drops.models import Drop
 from retainops.drops.tests.conftest import DROP_AT
@@ -31,10 +30,7 @@ def _grow(plan: Callable[..., Drop], by: User, start: int, count: int) -> None:
         )
 
 
-def _queries(client: HttpClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
+_queries = queries_of_page
 
 
 @pytest.mark.parametrize(

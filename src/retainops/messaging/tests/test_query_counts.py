@@ -2,12 +2,11 @@
 many messages they show: each is counted at two sizes."""
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
 
 from retainops.clients.models import Client
 from retainops.core.models import User
+from retainops.core.testing import queries_of_page
 from retainops.messaging.models import Message
 from retainops.messaging.services import Outgoing, queue_message
 
@@ -29,10 +28,7 @@ def _grow(harbor: Client, by: User, start: int, count: int) -> None:
             )
 
 
-def _queries(client: HttpClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
+_queries = queries_of_page
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
 
 from retainops.core.models import User
+from retainops.core.testing import queries_of_page
 from retainops.onboarding.models import Program
 from retainops.playbooks.models import PlaybookVersion
 
@@ -27,10 +26,7 @@ def _grow(new_program: NewProgram, sales_rep: User, start: int, count: int) -> N
         new_program(HALF, name=f"Draft {n:03d}")
 
 
-def _queries(client: HttpClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
+_queries = queries_of_page
 
 
 @pytest.mark.parametrize("url", ["/onboarding/", "/api/v1/onboarding/board", "/api/v1/programs"])

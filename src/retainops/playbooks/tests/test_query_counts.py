@@ -6,13 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
 
 from retainops.clients.models import ClientTeamMember
 from retainops.clients.testing import ClientFactory
 from retainops.core.models import BusinessUnit, Role, Team, User
+from retainops.core.testing import queries_of_page
 from retainops.playbooks import services
 from retainops.playbooks.models import Playbook
 
@@ -40,10 +39,7 @@ def _grow(people: dict[str, User], unit: BusinessUnit, start: int, count: int) -
         )
 
 
-def _queries(client: HttpClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
+_queries = queries_of_page
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
 
 from retainops.clients.models import Client
 from retainops.core.models import User
+from retainops.core.testing import queries_of_page
 from retainops.voice import services
 from retainops.voice.models import Survey, SurveyDefinition
 
@@ -27,10 +26,7 @@ def _grow(send: Callable[..., Survey], nps: SurveyDefinition, harbor: Client, co
         services.answer_survey(token=first_token(survey), raw={"score": str(n % 11)})
 
 
-def _queries(client: HttpClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
+_queries = queries_of_page
 
 
 @pytest.mark.parametrize(
