@@ -292,7 +292,7 @@ def _clients(
         clients.append(row)
         client_rows.append(
             (row.id, f"Bench client {n}", units[row.unit].pk, "onboarding", "", "", "", "",
-             None, created, created)
+             None, created, created, 0)
         )  # fmt: skip
     _write(Client, CLIENT_FIELDS, client_rows)
     _write(ClientTeamMember, ["id", "client", "role", "user"], member_rows)
@@ -301,7 +301,7 @@ def _clients(
 
 CLIENT_FIELDS = [
     "id", "name", "business_unit", "status", "external_id", "website", "industry", "notes",
-    "sold_on", "created_at", "updated_at",
+    "sold_on", "created_at", "updated_at", "mrr",
 ]  # fmt: skip
 RUN_FIELDS = [
     "id", "version", "subject_type", "subject_id", "client", "business_unit", "state", "anchors",
