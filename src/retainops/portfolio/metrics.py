@@ -48,40 +48,100 @@ def _instant(day: date) -> datetime:
 
 
 def mrr_at(clients: QuerySet[Client], days: list[date]) -> dict[date, dict[int, Decimal]]:
-    """Each client's MRR at the first instant of each day in `days` (from the history)."""
-    contract_history = Contract.history.model
-    line_history = ContractLine.history.model
-    contracts = contract_history.objects.filter(client__in=clients)
-    events: list[tuple[datetime, int, str, Any]] = []
-    for row in contracts.values("id", "client_id", "status", "history_date"):
-        events.append((row["history_date"], 0, "contract", row))
-    for row in line_history.objects.filter(contract_id__in=contracts.values("id")).values(
-        "id", "contract_id", "monthly_budget", "history_date", "history_type"
-    ):
-        events.append((row["history_date"], 1, "line", row))
-    events.sort(key=lambda e: (e[0], e[1]))
-    contract_state: dict[int, tuple[int, str]] = {}
-    line_state: dict[int, tuple[int, Decimal]] = {}
+    """Each client's MRR at the first instant of each day in `days` (from the history).
+
+    The history is replayed once in time order (sorted by the database; rows written at
+    the same instant in the order the history lists them, newest first), and at each
+    day only the clients whose contracts or lines changed since the day before are
+    summed again, so the work follows the history, not clients times days."""
+    if not days:
+        return {}
+    contracts = Contract.history.model.objects.filter(client__in=clients)
+    lines = ContractLine.history.model.objects.filter(contract_id__in=contracts.values("id"))
+    # Rows from the last instant on change no figure asked for.
+    last = _instant(max(days))
+    contract_rows = (
+        contracts.filter(history_date__lt=last)
+        .order_by("history_date", "-history_id")
+        .values_list("history_date", "id", "client_id", "status")
+    )
+    line_rows = (
+        lines.filter(history_date__lt=last)
+        .order_by("history_date", "-history_id")
+        .values_list("history_date", "id", "contract_id", "monthly_budget", "history_type")
+    )
+    book = _Book()
     result: dict[date, dict[int, Decimal]] = {}
-    position = 0
+    contract_events, line_events = list(contract_rows), list(line_rows)
+    at_contract = at_line = 0
     for day in sorted(days):
         cut = _instant(day)
-        while position < len(events) and events[position][0] < cut:
-            _when, _order, kind, row = events[position]
-            if kind == "contract":
-                contract_state[row["id"]] = (row["client_id"], row["status"])
-            elif row["history_type"] == "-":
-                line_state.pop(row["id"], None)
-            else:
-                line_state[row["id"]] = (row["contract_id"], row["monthly_budget"])
-            position += 1
-        totals: dict[int, Decimal] = defaultdict(Decimal)
-        for contract_id, budget in line_state.values():
-            client_id, status = contract_state.get(contract_id, (0, ""))
-            if status == ContractStatus.ACTIVE:
-                totals[client_id] += budget
-        result[day] = dict(totals)
+        while at_contract < len(contract_events) and contract_events[at_contract][0] < cut:
+            _when, contract_id, client_id, status = contract_events[at_contract]
+            book.set_contract(contract_id, client_id, status)
+            at_contract += 1
+        while at_line < len(line_events) and line_events[at_line][0] < cut:
+            _when, line_id, contract_id, budget, kind = line_events[at_line]
+            book.set_line(line_id, None if kind == "-" else (contract_id, budget))
+            at_line += 1
+        result[day] = book.totals()
     return result
+
+
+class _Book:
+    """The contracts and lines as the history stood at an instant, and each client's MRR
+    then: the budgets of its lines on its active contracts (a client without any such
+    line has no entry)."""
+
+    def __init__(self) -> None:
+        self.contracts: dict[int, tuple[int, str]] = {}
+        self.lines: dict[int, tuple[int, Decimal]] = {}
+        self.contracts_of: dict[int, set[int]] = defaultdict(set)
+        self.lines_of: dict[int, dict[int, Decimal]] = defaultdict(dict)
+        self.mrr: dict[int, Decimal] = {}
+        self.changed_clients: set[int] = set()
+        self.changed_contracts: set[int] = set()
+
+    def set_contract(self, contract_id: int, client_id: int, status: str) -> None:
+        before = self.contracts.get(contract_id)
+        if before is not None:
+            self.contracts_of[before[0]].discard(contract_id)
+            self.changed_clients.add(before[0])
+        self.contracts[contract_id] = (client_id, status)
+        self.contracts_of[client_id].add(contract_id)
+        self.changed_clients.add(client_id)
+
+    def set_line(self, line_id: int, state: tuple[int, Decimal] | None) -> None:
+        """The line's contract and budget from now on (None: the line was removed)."""
+        before = self.lines.pop(line_id, None)
+        if before is not None:
+            del self.lines_of[before[0]][line_id]
+            self.changed_contracts.add(before[0])
+        if state is not None:
+            self.lines[line_id] = state
+            self.lines_of[state[0]][line_id] = state[1]
+            self.changed_contracts.add(state[0])
+
+    def totals(self) -> dict[int, Decimal]:
+        """Each client's MRR now, summing again only the clients changed since last time."""
+        changed = self.changed_clients
+        for contract_id in self.changed_contracts:
+            found = self.contracts.get(contract_id)
+            if found is not None:
+                changed.add(found[0])
+        for client_id in changed:
+            budgets = [
+                budget
+                for contract_id in self.contracts_of[client_id]
+                if self.contracts[contract_id][1] == ContractStatus.ACTIVE
+                for budget in self.lines_of[contract_id].values()
+            ]
+            if budgets:
+                self.mrr[client_id] = sum(budgets, Decimal())
+            else:
+                self.mrr.pop(client_id, None)
+        self.changed_clients, self.changed_contracts = set(), set()
+        return dict(self.mrr)
 
 
 @dataclass(frozen=True)
@@ -123,14 +183,6 @@ class MonthRow:
         }
 
 
-def _served_at(life: Life, day: date) -> bool:
-    return (
-        life.started_on is not None
-        and life.started_on < day
-        and (life.left_on is None or life.left_on >= day)
-    )
-
-
 def monthly(
     clients: QuerySet[Client], all_lives: list[Life], *, today: date, months: int = 12
 ) -> list[MonthRow]:
@@ -138,34 +190,79 @@ def monthly(
     days = month_starts(today, months)
     boundaries = [*days, today] if days[-1] != today else days
     mrr = mrr_at(clients, boundaries)
+    by_unit: dict[str, list[Life]] = defaultdict(list)
+    units_of: dict[int, list[str]] = defaultdict(list)
+    for life in all_lives:
+        by_unit[life.unit].append(life)
+        units_of[life.client_id].append(life.unit)
+    units = sorted(by_unit)
     rows: list[MonthRow] = []
-    units = sorted({life.unit for life in all_lives})
     for start, end in pairwise(boundaries):
-        for unit in [*units, "All units"]:
-            group = [life for life in all_lives if unit == "All units" or life.unit == unit]
-            served = [life for life in group if _served_at(life, start)]
-            left = sum(1 for life in served if life.left_on is not None and life.left_on < end)
-            mrr_start = mrr_end = capped = Decimal("0")
-            for life in group:
-                before = mrr[start].get(life.client_id, Decimal("0"))
-                if before <= 0:
-                    continue
-                after = mrr[end].get(life.client_id, Decimal("0"))
-                mrr_start += before
-                mrr_end += after
-                capped += min(before, after)
-            rows.append(
-                MonthRow(
-                    month=start.strftime("%Y-%m"),
-                    unit=unit,
-                    clients_at_start=len(served),
-                    left=left,
-                    mrr_start=mrr_start,
-                    mrr_end_capped=capped,
-                    mrr_end=mrr_end,
-                )
-            )
+        month = start.strftime("%Y-%m")
+        counts = {unit: _served_and_left(by_unit[unit], start, end) for unit in units}
+        revenue = _revenue_by_unit(units_of, mrr[start], mrr[end])
+        for unit in units:
+            rows.append(_month_row(month, unit, counts[unit], revenue.get(unit)))
+        # Every client is in one unit, so the book's figures are the sums of the units'
+        # (decimal sums are exact: the order of the additions changes nothing).
+        every = (sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values()))
+        whole = [Decimal("0"), Decimal("0"), Decimal("0")]
+        for figures in revenue.values():
+            whole = [total + figure for total, figure in zip(whole, figures, strict=True)]
+        rows.append(_month_row(month, "All units", every, tuple(whole)))
     return rows
+
+
+def _served_and_left(group: list[Life], start: date, end: date) -> tuple[int, int]:
+    """The clients served at `start` (started before it, not left before it), and of them
+    those that left before `end`."""
+    served = left = 0
+    for life in group:
+        if life.started_on is None or life.started_on >= start:
+            continue
+        if life.left_on is None:
+            served += 1
+        elif life.left_on >= start:
+            served += 1
+            if life.left_on < end:
+                left += 1
+    return served, left
+
+
+def _revenue_by_unit(
+    units_of: dict[int, list[str]], before: dict[int, Decimal], after: dict[int, Decimal]
+) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+    """Per unit, over its clients with MRR at the start: the MRR at the start, at the end
+    capped at the start, and at the end."""
+    sums: dict[str, list[Decimal]] = {}
+    for client_id, start_mrr in before.items():
+        if start_mrr <= 0 or client_id not in units_of:
+            continue
+        end_mrr = after.get(client_id, Decimal("0"))
+        for unit in units_of[client_id]:
+            found = sums.setdefault(unit, [Decimal("0"), Decimal("0"), Decimal("0")])
+            found[0] += start_mrr
+            found[1] += min(start_mrr, end_mrr)
+            found[2] += end_mrr
+    return {unit: (a, b, c) for unit, (a, b, c) in sums.items()}
+
+
+def _month_row(
+    month: str,
+    unit: str,
+    counts: tuple[int, int],
+    revenue: tuple[Decimal, ...] | None,
+) -> MonthRow:
+    mrr_start, capped, mrr_end = revenue or (Decimal("0"), Decimal("0"), Decimal("0"))
+    return MonthRow(
+        month=month,
+        unit=unit,
+        clients_at_start=counts[0],
+        left=counts[1],
+        mrr_start=mrr_start,
+        mrr_end_capped=capped,
+        mrr_end=mrr_end,
+    )
 
 
 def quarter_of(day: date) -> str:
@@ -184,17 +281,18 @@ def cohort_curves(
     curves: dict[str, list[float | None]] = {}
     for quarter in sorted(groups)[-quarters:]:
         members = groups[quarter]
+        # Each member's months since the sale, and months served before leaving (None:
+        # still a client), counted once rather than once per k.
+        youngest = min(_months_between(m.sold_on, today) for m in members)
+        served = [
+            None if m.left_on is None else _months_between(m.sold_on, m.left_on) for m in members
+        ]
         curve: list[float | None] = []
         for k in range(horizon + 1):
-            reached = [m for m in members if _months_between(m.sold_on, today) >= k]
-            if len(reached) < len(members):
+            if youngest < k:
                 curve.append(None)
                 continue
-            alive = sum(
-                1
-                for m in members
-                if m.left_on is None or _months_between(m.sold_on, m.left_on) >= k
-            )
+            alive = sum(1 for months in served if months is None or months >= k)
             curve.append(round(alive / len(members), 4))
         curves[quarter] = curve
     return curves
