@@ -100,13 +100,18 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def name_or_crm_id(clients: QuerySet[Any], text: str) -> QuerySet[Any]:
-    """The clients whose name contains `text` or whose CRM id is `text`, any case."""
+def name_contains(text: str, *, using: str) -> Q:
+    """The clients whose name contains `text`, any case (``name__icontains``), indexed."""
     by_name = Q(name__icontains=text)
-    if connections[clients.db].vendor == "sqlite" and len(text) >= TRIGRAM:
+    if connections[using].vendor == "sqlite" and len(text) >= TRIGRAM:
         candidates = RawSQL(
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (_fts_phrase(text),)
         )
         by_name &= Q(pk__in=candidates)
+    return by_name
+
+
+def name_or_crm_id(clients: QuerySet[Any], text: str) -> QuerySet[Any]:
+    """The clients whose name contains `text` or whose CRM id is `text`, any case."""
     by_crm_id = Q(Exact(Upper("external_id"), Upper(Value(text))))
-    return clients.filter(by_name | by_crm_id)
+    return clients.filter(name_contains(text, using=clients.db) | by_crm_id)

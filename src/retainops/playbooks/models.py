@@ -239,6 +239,15 @@ class Task(FSMModelMixin, models.Model):
                 fields=["queue_role", "business_unit", "state", "due_at"], name="task_role_idx"
             ),
             models.Index(fields=["run", "step_key"], name="task_run_idx"),
+            # The search (playbooks/search.py): one title's open tasks, due first; and all
+            # the open tasks due first, walked while the clients matching a common name
+            # give enough of them (a rare name goes through the client's index instead).
+            models.Index(fields=["title", "state", "due_at", "id"], name="task_title_idx"),
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(state__in=[T.WAITING, T.OPEN]),
+                name="task_open_due_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["run", "step_key"], name="one_task_per_step")
