@@ -248,6 +248,11 @@ class Task(FSMModelMixin, models.Model):
                 condition=Q(state__in=[T.WAITING, T.OPEN]),
                 name="task_open_due_idx",
             ),
+            # Whether a client has an overdue step (the home page ranks a person's
+            # clients by it): without it PostgreSQL answers with a scan of every task.
+            models.Index(
+                fields=["client", "due_at"], condition=Q(state=T.OPEN), name="task_client_open_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["run", "step_key"], name="one_task_per_step")
