@@ -6,8 +6,8 @@ runs here at its smallest size.
 """
 
 import pytest
-
 from bench import playbooks as engine_bench
+
 from retainops.playbooks.models import Run, Task, Timer
 
 
