@@ -69,13 +69,15 @@ def lives(clients: QuerySet[Client], *, today: date | None = None) -> list[Life]
     history = Client.history.model
     went_live = _first_dates(history, ids, ClientStatus.ACTIVE)
     left: dict[int, date] = {}
-    cancelled = clients.filter(status=ClientStatus.CANCELLED).values("id")
-    for row in (
-        history.objects.filter(id__in=cancelled, status=ClientStatus.CANCELLED)
-        .values("id", "history_date")
-        .order_by("history_date")
-    ):
-        left[row["id"]] = timezone.localtime(row["history_date"]).date()
+    # No query at all when none has left (one client's page, most often).
+    if any(row["status"] == ClientStatus.CANCELLED for row in rows):
+        cancelled = clients.filter(status=ClientStatus.CANCELLED).values("id")
+        for row in (
+            history.objects.filter(id__in=cancelled, status=ClientStatus.CANCELLED)
+            .values("id", "history_date")
+            .order_by("history_date")
+        ):
+            left[row["id"]] = timezone.localtime(row["history_date"]).date()
     first_contract: dict[int, tuple[date, int]] = {}
     for row in (
         Contract.objects.filter(client_id__in=ids)
